@@ -1,0 +1,40 @@
+"""approutes: Next.js App Router route handlers, in Python. The file system is the API.
+
+Example:
+    # app/api/hello/route.py
+    from approutes import NextResponse
+
+    async def GET():
+        return NextResponse.json({"message": "Hello World"})
+"""
+
+from __future__ import annotations
+
+from approutes.app import create_app
+from approutes.errors import BadRequest, HTTPError
+from approutes.handlers.invoke import RouteContext
+from approutes.web.cookies import Cookie
+from approutes.web.form_data import File, FormData
+from approutes.web.headers import Headers
+from approutes.web.request import NextRequest
+from approutes.web.response import NextResponse, Response
+from approutes.web.url import NextURL, URLSearchParams
+
+__all__ = [
+    "BadRequest",
+    "Cookie",
+    "File",
+    "FormData",
+    "HTTPError",
+    "Headers",
+    "NextRequest",
+    "NextResponse",
+    "NextURL",
+    "Response",
+    "RouteContext",
+    "URLSearchParams",
+    "__version__",
+    "create_app",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,46 @@
+"""create_app: settings, route table and pipeline wired into one ASGI callable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from approutes.asgi.entrypoint import AsgiEntrypoint
+from approutes.build.manifest import manifest_path
+from approutes.errors import ConfigurationError
+from approutes.pipeline import Pipeline
+from approutes.project.routes import load_routes
+from approutes.settings.model import load_settings
+
+__all__ = ["create_app"]
+
+
+def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> AsgiEntrypoint:
+    """Return the ASGI application serving the project at `root`.
+
+    Any ASGI server can run it (`uvicorn`, `granian`, `hypercorn`). In production
+    (`dev=False`) a manifest written by `approutes build` is used when present; otherwise the
+    tree is scanned. With `dev=True` the tree is always scanned, errors carry detail, and
+    saving a file reloads the project.
+
+    Raises:
+        ConfigurationError: the settings, the route tree or a route module is invalid; the
+            message names the file and the problem.
+
+    Example:
+        app = create_app("my-app")   # uvicorn module:app
+    """
+    project = Path(root).resolve()
+    if not project.is_dir():
+        raise ConfigurationError(
+            code="no-project", files=(str(root),), problem="the project folder does not exist"
+        )
+    settings = load_settings(project)
+    use_manifest = not dev and manifest_path(project).is_file()
+    table, modules = load_routes(project, from_manifest=use_manifest)
+    app = AsgiEntrypoint(Pipeline(table, modules), settings, dev=dev)
+    if dev:
+        from approutes.dev.reloader import attach_reloader  # noqa: PLC0415 - dev only
+
+        attach_reloader(app, project)
+    return app

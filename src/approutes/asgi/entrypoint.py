@@ -1,0 +1,137 @@
+"""The ASGI callable: "http" through the pipeline, "lifespan" to start-up and shutdown hooks."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+from urllib.parse import quote
+
+from approutes.asgi.body import AsgiBody, ClientDisconnected
+from approutes.asgi.interface import Receive, Scope, Send
+from approutes.asgi.send import send_response
+from approutes.error_responses import error_response, json_error
+from approutes.log import error_log, log_access
+from approutes.request_context import RequestScope, enter_request, leave_request
+from approutes.routing.request_path import redirect_target, resolve_dots
+from approutes.settings.model import Settings
+from approutes.web.request import NextRequest, RequestLimits
+from approutes.web.response import Response
+
+__all__ = ["AsgiEntrypoint", "Handle"]
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+class Handle(Protocol):
+    """What answers a request once it is built: the pipeline (or, in dev, a broken project)."""
+
+    async def handle(self, scope: RequestScope) -> Response:
+        """Answer the request of `scope`."""
+        ...
+
+
+class AsgiEntrypoint:
+    """An ASGI 3 application serving one project.
+
+    `pipeline` may be replaced while serving (dev reload); `on_startup` / `on_shutdown`
+    run in the lifespan.
+    """
+
+    def __init__(self, pipeline: Handle, settings: Settings, *, dev: bool = False) -> None:
+        """Serve through `pipeline` with `settings`."""
+        self.pipeline = pipeline
+        self.settings = settings
+        self.dev = dev
+        self.limits = RequestLimits(settings.body_size_limit, settings.upload_size_limit)
+        self.on_startup: list[Callable[[], Awaitable[None]]] = []
+        self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection scope."""
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        else:
+            # Websockets are not part of route handlers: refuse the handshake.
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter() if self.dev else 0.0
+        raw = scope.get("raw_path")
+        path = raw.decode("latin-1") if raw else quote(scope["path"], safe=_PATH_SAFE)
+        head_only = scope["method"] == "HEAD"
+        if not path.startswith("/") or not path.isascii():
+            await send_response(json_error(400, {"error": "Bad Request"}), send)
+            return
+        path = resolve_dots(path)
+        target = redirect_target(path, trailing_slash=self.settings.trailing_slash)
+        if target is not None:
+            await send_response(_canonical_redirect(target, scope), send, head_only=head_only)
+            return
+        request = NextRequest(
+            scope,
+            AsgiBody(scope, receive),
+            path=path,
+            limits=self.limits,
+            trust_proxy=self.settings.trust_proxy,
+        )
+        request_scope, token = enter_request(request)
+        try:
+            try:
+                response = await self.pipeline.handle(request_scope)
+            except ClientDisconnected:
+                return
+            except Exception as exc:  # noqa: BLE001 - the one place errors become responses
+                response = error_response(exc, dev=self.dev, route_file=request_scope.route_file)
+            await send_response(
+                response, send, head_only=head_only, route_file=request_scope.route_file
+            )
+        finally:
+            leave_request(token)
+            request.close()
+        if request_scope.after:
+            await _run_after(request_scope)
+        if self.dev:
+            log_access(request.method, path, response.status, (time.perf_counter() - started) * 1e3)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for hook in self.on_startup:
+                        await hook()
+                except Exception as exc:  # noqa: BLE001 - reported to the server, which stops
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for hook in self.on_shutdown:
+                    await hook()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _canonical_redirect(target: str, scope: Scope) -> Response:
+    query = scope.get("query_string", b"")
+    location = f"{target}?{query.decode('latin-1')}" if query else target
+    # COMPAT(next): 308, the target as a text body, and a Refresh header.
+    return Response(location, status=308, headers={"location": location, "refresh": f"0;url={location}"})
+
+
+async def _run_after(scope: RequestScope) -> None:
+    for callback in scope.after or ():
+        try:
+            if inspect.iscoroutinefunction(callback):
+                await callback()
+            else:
+                result = await asyncio.to_thread(callback)
+                if inspect.isawaitable(result):
+                    await result
+        except Exception as exc:  # noqa: BLE001 - an after() callback must not hurt the server
+            error_log.error("after() callback raised in %s", scope.route_file, exc_info=exc)

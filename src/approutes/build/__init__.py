@@ -1,0 +1,1 @@
+"""Internal: `approutes build` and the manifest `approutes start` reads back."""

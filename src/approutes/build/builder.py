@@ -1,0 +1,33 @@
+"""`approutes build`: load and check every route, write the manifest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from approutes.build.manifest import write_manifest
+from approutes.build.route_rows import route_rows
+from approutes.project.routes import load_routes
+from approutes.settings.model import load_settings
+
+__all__ = ["BuildResult", "build_project"]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build wrote and the route table it checked."""
+
+    manifest: Path
+    rows: list[tuple[str, str, str, str]]
+
+
+def build_project(root: Path) -> BuildResult:
+    """Check the settings, the route tree and every module of `root`; write the manifest.
+
+    Raises:
+        ConfigurationError: the first problem found, naming its file.
+    """
+    load_settings(root)
+    table, modules = load_routes(root)
+    manifest = write_manifest(root, table.routes, modules)
+    return BuildResult(manifest=manifest, rows=route_rows(table, modules))

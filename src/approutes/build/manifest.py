@@ -1,0 +1,77 @@
+"""Manifest <-> .approutes/manifest.json: the checked route table a build leaves for start."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from approutes.errors import ManifestError
+from approutes.route_modules.registry import RouteModules
+from approutes.routing.scanner import RouteFile, route_file_from_path
+
+__all__ = ["MANIFEST_SCHEMA", "manifest_path", "read_manifest", "write_manifest"]
+
+MANIFEST_SCHEMA = 1
+
+
+def manifest_path(root: Path) -> Path:
+    """Where the manifest of the project at `root` lives."""
+    return root / ".approutes" / "manifest.json"
+
+
+def write_manifest(root: Path, routes: Iterable[RouteFile], modules: RouteModules) -> Path:
+    """Write the manifest for `routes` (already loaded and checked by `modules`)."""
+    rows: list[dict[str, Any]] = []
+    for route in routes:
+        module = modules.get(route)
+        rows.append(
+            {
+                "pattern": route.pattern,
+                "file": route.file,
+                "methods": list(module.methods.exported),
+                "config": module.config.describe(),
+            }
+        )
+    path = manifest_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"schema": MANIFEST_SCHEMA, "routes": rows}
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def read_manifest(root: Path) -> list[RouteFile]:
+    """Read the route list back; every file it names must still exist.
+
+    Raises:
+        ManifestError: an unreadable manifest, another schema, or a route file gone since.
+    """
+    path = manifest_path(root)
+    shown = path.relative_to(root).as_posix()
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        rows = document["routes"]
+        schema = document["schema"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ManifestError(
+            code="bad-manifest", files=(shown,), problem=f"it cannot be read ({exc})",
+            fix="run `approutes build` again",
+        ) from exc
+    if schema != MANIFEST_SCHEMA:
+        raise ManifestError(
+            code="bad-manifest", files=(shown,),
+            problem=f"it has schema {schema}, this approutes reads {MANIFEST_SCHEMA}",
+            fix="run `approutes build` again",
+        )
+    routes = [route_file_from_path(row["file"]) for row in rows]
+    missing = [r.file for r in routes if not (root / r.file).is_file()]
+    if missing:
+        raise ManifestError(
+            code="stale-manifest", files=(shown, *missing),
+            problem="route files listed in the manifest no longer exist",
+            fix="run `approutes build` again",
+        )
+    return routes

@@ -1,0 +1,1 @@
+"""Internal: the `approutes` command; parses flags, calls library functions, prints."""

@@ -1,0 +1,96 @@
+"""Launches uvicorn (httptools + uvloop) or granian on create_app."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Literal
+
+import click
+
+from approutes.app import create_app
+from approutes.asgi.entrypoint import AsgiEntrypoint
+
+__all__ = ["ServerName", "app_from_environment", "serve"]
+
+ServerName = Literal["uvicorn", "granian"]
+_ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
+_DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
+
+
+def app_from_environment() -> AsgiEntrypoint:
+    """Factory the server's workers call: the project named by the serving process."""
+    return create_app(os.environ[_ROOT_VARIABLE], dev=os.environ.get(_DEV_VARIABLE) == "1")
+
+
+def serve(  # noqa: PLR0913 - one parameter per command-line flag
+    root: Path,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    server: ServerName = "uvicorn",
+    dev: bool = False,
+    started: float | None = None,
+) -> None:
+    """Serve the project at `root` until interrupted.
+
+    The project is loaded (and checked) here first, so a bad project stops before any
+    worker starts. With `started` (a perf_counter reading), "Ready in N ms" is printed once
+    the server accepts requests.
+    """
+    app = create_app(root, dev=dev)
+    if started is not None:
+        app.on_startup.append(_ready_printer(started))
+    os.environ[_ROOT_VARIABLE] = str(root)
+    os.environ[_DEV_VARIABLE] = "1" if dev else "0"
+    if server == "granian":
+        _serve_granian(host, port, workers)
+    else:
+        _serve_uvicorn(app, host, port, workers, dev)
+
+
+def _ready_printer(started: float) -> Callable[[], Awaitable[None]]:
+    async def print_ready() -> None:
+        click.echo(f"  ✓ Ready in {(time.perf_counter() - started) * 1e3:.0f}ms")
+
+    return print_ready
+
+
+def _serve_uvicorn(app: AsgiEntrypoint, host: str, port: int, workers: int, dev: bool) -> None:
+    import uvicorn  # noqa: PLC0415 - only when serving
+
+    options: dict[str, object] = {
+        "host": host,
+        "port": port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "log_level": "info" if dev else "warning",
+        "lifespan": "on",
+        "server_header": False,
+    }
+    if workers > 1:
+        uvicorn.run(
+            "approutes.cli.serve:app_from_environment", factory=True, workers=workers, **options
+        )  # type: ignore[arg-type]
+    else:
+        uvicorn.run(app, **options)  # type: ignore[arg-type]
+
+
+def _serve_granian(host: str, port: int, workers: int) -> None:
+    from granian import Granian  # noqa: PLC0415 - only when serving
+    from granian.constants import Interfaces, Loops  # noqa: PLC0415
+
+    Granian(
+        "approutes.cli.serve:app_from_environment",
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        loop=Loops.uvloop,
+        factory=True,
+        log_access=False,
+    ).serve()

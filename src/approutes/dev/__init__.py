@@ -1,0 +1,1 @@
+"""Internal: `approutes dev` only (watching and reloading); `start` never imports it."""

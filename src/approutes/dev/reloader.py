@@ -1,0 +1,87 @@
+"""Reload on save: watch the project, re-import it, swap the running pipeline.
+
+A project that fails to load keeps the dev server up: every request answers the error
+(with detail, as dev errors do) until the file is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+
+from approutes.asgi.entrypoint import AsgiEntrypoint
+from approutes.errors import ConfigurationError
+from approutes.log import reload_log
+from approutes.pipeline import Pipeline
+from approutes.project.importer import forget_project_modules
+from approutes.project.routes import load_routes
+from approutes.request_context import RequestScope
+from approutes.settings.model import load_settings
+from approutes.web.request import RequestLimits
+from approutes.web.response import Response
+
+__all__ = ["BrokenProject", "attach_reloader", "reload_project"]
+
+_WATCHED_SUFFIXES = (".py", ".toml")
+
+
+class BrokenProject:
+    """Stands in for the pipeline while the project cannot load."""
+
+    def __init__(self, error: ConfigurationError) -> None:
+        """Answer every request with `error`."""
+        self.error = error
+
+    async def handle(self, scope: RequestScope) -> Response:
+        """Raise the load error, which dev answers as a 500 with detail."""
+        raise self.error
+
+
+def reload_project(app: AsgiEntrypoint, root: Path) -> None:
+    """Re-import every project module and swap `app`'s pipeline (or a BrokenProject)."""
+    started = time.perf_counter()
+    forget_project_modules(root)
+    try:
+        settings = load_settings(root)
+        table, modules = load_routes(root)
+    except ConfigurationError as exc:
+        app.pipeline = BrokenProject(exc)
+        reload_log.error("error: %s", exc.render())
+        return
+    app.settings = settings
+    app.limits = RequestLimits(settings.body_size_limit, settings.upload_size_limit)
+    app.pipeline = Pipeline(table, modules)
+    reload_log.info("reloaded in %dms", round((time.perf_counter() - started) * 1e3))
+
+
+def attach_reloader(app: AsgiEntrypoint, root: Path) -> None:
+    """Watch `root` while `app` runs (started and stopped by its lifespan)."""
+    task: asyncio.Task[None] | None = None
+
+    async def start() -> None:
+        nonlocal task
+        task = asyncio.create_task(_watch(app, root))
+
+    async def stop() -> None:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(stop)
+
+
+async def _watch(app: AsgiEntrypoint, root: Path) -> None:
+    from watchfiles import awatch  # noqa: PLC0415 - heavy, and only dev needs it
+
+    def relevant(_change: object, path: str) -> bool:
+        parts = Path(path).parts
+        return path.endswith(_WATCHED_SUFFIXES) and not any(
+            p.startswith(".") or p == "__pycache__" for p in parts[len(root.parts) :]
+        )
+
+    async for _changes in awatch(root, watch_filter=relevant, debounce=50, step=20):
+        reload_project(app, root)

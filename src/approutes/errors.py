@@ -1,0 +1,224 @@
+"""Every exception approutes raises, in one tree.
+
+```
+ApproutesError
+├── ConfigurationError        stops start-up; names the file (and key); never becomes a response
+│   ├── SettingsError         approutes.toml, pyproject, APPROUTES_* values
+│   ├── RouteTreeError        app/ tree conflicts
+│   ├── RouteModuleError      import failure, no handler, bad segment config
+│   └── ManifestError         .approutes/manifest.json missing pieces or out of date
+├── HTTPError                 public; status + message (+ headers) -> JSON response
+│   ├── BadRequest            400 (invalid JSON, malformed form, undecodable path)
+│   ├── RouteNotFound         404
+│   ├── MethodNotAllowed      405, carries the Allow header
+│   ├── PayloadTooLarge       413
+│   └── GatewayTimeout        504 (max_duration)
+└── OutsideRequestError       headers() / cookies() / after() called with no request
+
+ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not errors
+├── RedirectSignal
+└── NotFoundSignal
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+__all__ = [
+    "ApproutesError",
+    "BadRequest",
+    "ConfigurationError",
+    "ControlFlowSignal",
+    "GatewayTimeout",
+    "HTTPError",
+    "ManifestError",
+    "MethodNotAllowed",
+    "NotFoundSignal",
+    "OutsideRequestError",
+    "PayloadTooLarge",
+    "RedirectSignal",
+    "RouteModuleError",
+    "RouteNotFound",
+    "RouteTreeError",
+    "SettingsError",
+]
+
+
+class ApproutesError(Exception):
+    """Base of every exception approutes raises on purpose."""
+
+
+class ConfigurationError(ApproutesError):
+    """A project that cannot start: names the file, the problem and the fix."""
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        problem: str,
+        files: Sequence[Path | str] = (),
+        fix: str = "",
+    ) -> None:
+        """Describe what is wrong, where, and what to do about it."""
+        self.code = code
+        self.problem = problem
+        self.files = tuple(str(f) for f in files)
+        self.fix = fix
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """Return the multi-line message the CLI prints."""
+        lines = [f"{self.title} ({self.code})"]
+        lines.extend(f"  {f}" for f in self.files)
+        lines.append(f"  {_sentence(self.problem)}")
+        if self.fix:
+            lines.append(f"  Fix: {_sentence(self.fix)}")
+        lines.append(f"  More: docs/errors/{self.code}.md")
+        return "\n".join(lines)
+
+    title = "invalid configuration"
+
+
+class SettingsError(ConfigurationError):
+    """A settings value is wrong; names the file and the key."""
+
+    title = "cannot load the settings"
+
+
+class RouteTreeError(ConfigurationError):
+    """The app/ tree cannot become a route table; names both files."""
+
+    title = "cannot load the route tree"
+
+
+class RouteModuleError(ConfigurationError):
+    """A route module cannot be used: import failure, no handler, bad segment config."""
+
+    title = "cannot load a route module"
+
+
+class ManifestError(ConfigurationError):
+    """The build manifest does not match the project on disk."""
+
+    title = "cannot use the build manifest"
+
+
+class HTTPError(ApproutesError):
+    """Raise from a handler to answer with a status and a JSON error body.
+
+    Args:
+        status: HTTP status code, 400-599.
+        message: Text for the `error` field of the JSON body.
+        headers: Extra response headers.
+
+    Example:
+        raise HTTPError(409, "Email already registered")
+
+    Next.js: no equivalent; Next users return `NextResponse.json(..., {status})`.
+    """
+
+    def __init__(
+        self, status: int, message: str = "", headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Keep the status, message and headers for the error response."""
+        self.status = status
+        self.message = message or _default_message(status)
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.message)
+
+
+class BadRequest(HTTPError):
+    """400: the request cannot be understood (invalid JSON, malformed form)."""
+
+    def __init__(self, message: str = "Bad Request") -> None:
+        """Answer 400 with `message`."""
+        super().__init__(400, message)
+
+
+class RouteNotFound(HTTPError):
+    """404: no route matches the path."""
+
+    def __init__(self) -> None:
+        """Answer 404 Not Found."""
+        super().__init__(404, "Not Found")
+
+
+class MethodNotAllowed(HTTPError):
+    """405: the route exists but does not export the method."""
+
+    def __init__(self, allow: str) -> None:
+        """Answer 405 with the route's `Allow` header."""
+        super().__init__(405, "Method Not Allowed", {"allow": allow})
+
+
+class PayloadTooLarge(HTTPError):
+    """413: the body is over its limit; reading stopped there."""
+
+    def __init__(self) -> None:
+        """Answer 413 Payload Too Large."""
+        super().__init__(413, "Payload Too Large")
+
+
+class GatewayTimeout(HTTPError):
+    """504: the handler ran longer than its `max_duration`."""
+
+    def __init__(self) -> None:
+        """Answer 504 Gateway Timeout."""
+        super().__init__(504, "Gateway Timeout")
+
+
+class OutsideRequestError(ApproutesError, RuntimeError):
+    """A request helper was called while no request is being handled."""
+
+
+class ControlFlowSignal(BaseException):  # noqa: N818 - a signal, not an error
+    """Ends a handler early with a response.
+
+    NOTE: derives from BaseException so that a user's `except Exception:` around
+    `redirect()` cannot swallow it (a trap Next's docs warn about).
+    """
+
+
+class RedirectSignal(ControlFlowSignal):
+    """Raised by `redirect()` and `permanent_redirect()`."""
+
+    def __init__(self, url: str, status: int) -> None:
+        """Carry the target URL and the redirect status."""
+        self.url = url
+        self.status = status
+        super().__init__(url)
+
+
+class NotFoundSignal(ControlFlowSignal):
+    """Raised by `not_found()`."""
+
+
+_MESSAGES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def _default_message(status: int) -> str:
+    return _MESSAGES.get(status, "Error")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -1,0 +1,1 @@
+"""Internal: calling the user's handlers and turning what they return into a Response."""

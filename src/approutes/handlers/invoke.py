@@ -1,0 +1,63 @@
+"""Runs a HandlerPlan: async on the loop, sync in a worker thread; max_duration; signals."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from approutes.errors import GatewayTimeout, NotFoundSignal, RedirectSignal, RouteNotFound
+from approutes.route_modules.handler_plan import HandlerPlan
+from approutes.web.request import NextRequest
+from approutes.web.response import Response
+
+__all__ = ["RouteContext", "invoke"]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteContext:
+    """The second argument of a handler.
+
+    Attributes:
+        params: The route's dynamic values: `str` for `[id]`, `list[str]` for `[...path]`;
+            an optional catch-all with no segments has no key.
+
+    Next.js: `params` is a plain dict here, not a promise.
+    """
+
+    params: dict[str, str | list[str]]
+
+
+async def invoke(
+    plan: HandlerPlan, request: NextRequest, context: RouteContext, max_duration: float | None
+) -> Any:
+    """Call the handler and return what it returned; `redirect()` becomes a Response.
+
+    Raises:
+        RouteNotFound: the handler called `not_found()`.
+        GatewayTimeout: it ran longer than `max_duration` seconds.
+    """
+    try:
+        if max_duration is None:
+            return await _call(plan, request, context)
+        try:
+            async with asyncio.timeout(max_duration):
+                return await _call(plan, request, context)
+        except TimeoutError:
+            raise GatewayTimeout from None
+    except RedirectSignal as signal:
+        return Response(None, status=signal.status, headers={"location": signal.url})
+    except NotFoundSignal:
+        raise RouteNotFound from None
+
+
+async def _call(plan: HandlerPlan, request: NextRequest, context: RouteContext) -> Any:
+    args = (request, context)[: plan.arity]
+    if plan.is_async:
+        return await plan.fn(*args)
+    # NOTE: to_thread copies the context, so headers() and cookies() work in sync handlers.
+    result = await asyncio.to_thread(plan.fn, *args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result

@@ -1,0 +1,48 @@
+"""Mirror of `next/navigation`: redirect(), permanent_redirect() and not_found()."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from approutes.errors import NotFoundSignal, RedirectSignal
+
+__all__ = ["not_found", "permanent_redirect", "redirect"]
+
+
+def redirect(url: str) -> NoReturn:
+    """End the handler with a 307 redirect to `url` (sent exactly as given).
+
+    Cookies set with `cookies().set()` are kept on the redirect. The signal derives from
+    BaseException, so `except Exception:` around it does not swallow it.
+
+    Example:
+        redirect("/login")
+    """
+    raise RedirectSignal(_checked(url), 307)
+
+
+def permanent_redirect(url: str) -> NoReturn:
+    """End the handler with a 308 redirect to `url`.
+
+    Example:
+        permanent_redirect("/api/v2/users")
+    """
+    raise RedirectSignal(_checked(url), 308)
+
+
+def not_found() -> NoReturn:
+    """End the handler with the 404 JSON response (`{"error": "Not Found"}`).
+
+    Cookies set with `cookies().set()` are dropped, as in Next.
+
+    Example:
+        if user is None:
+            not_found()
+    """
+    raise NotFoundSignal
+
+
+def _checked(url: str) -> str:
+    if "\r" in url or "\n" in url:
+        raise ValueError(f"redirect target {url!r} contains a line break")
+    return url

@@ -1,0 +1,1 @@
+"""Internal: the user's project on disk and importing its files."""

@@ -1,0 +1,140 @@
+"""Context variables behind the request helpers: the current request, cookie changes, after().
+
+Set by the ASGI entrypoint for each request; read by `approutes.headers`,
+`approutes.server.after` and the pipeline. Sync handlers run in a thread with the context copied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+from approutes.errors import OutsideRequestError
+from approutes.web.cookies import Cookie, ResponseCookies, SameSite
+from approutes.web.headers import Headers
+from approutes.web.request import NextRequest
+
+__all__ = ["CookieStore", "RequestScope", "current_scope", "enter_request", "leave_request"]
+
+
+class RequestScope:
+    """What belongs to one request besides the request itself."""
+
+    __slots__ = ("after", "cookie_changes", "request", "route_file")
+
+    def __init__(self, request: NextRequest) -> None:
+        """Start with no cookie changes and no after() callbacks."""
+        self.request = request
+        self.route_file = ""
+        self.cookie_changes: Headers | None = None
+        self.after: list[Callable[[], Any]] | None = None
+
+
+_CURRENT: ContextVar[RequestScope | None] = ContextVar("approutes_request", default=None)
+
+
+def enter_request(request: NextRequest) -> tuple[RequestScope, object]:
+    """Make `request` the current one; returns its scope and a token for `leave_request`."""
+    scope = RequestScope(request)
+    return scope, _CURRENT.set(scope)
+
+
+def leave_request(token: object) -> None:
+    """Undo `enter_request`."""
+    _CURRENT.reset(token)  # type: ignore[arg-type]  # the token enter_request returned
+
+
+def current_scope(helper: str) -> RequestScope:
+    """Return the scope of the request being handled.
+
+    Raises:
+        OutsideRequestError: no request is being handled (`helper` names the caller).
+    """
+    scope = _CURRENT.get()
+    if scope is None:
+        raise OutsideRequestError(
+            f"{helper} was called outside a request: call it inside a route handler "
+            "(or a function a handler calls)"
+        )
+    return scope
+
+
+class CookieStore:
+    """What `cookies()` returns: the request's cookies, and changes for the response.
+
+    `set` and `delete` apply to whatever response the handler returns (a redirect included);
+    `get` sees the changes made so far.
+    """
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, scope: RequestScope) -> None:
+        """Work on the cookies of `scope`."""
+        self._scope = scope
+
+    def get(self, name: str) -> Cookie | None:
+        """Return the cookie `name`, as changed in this request, or as the client sent it."""
+        changed = self._changes().get(name) if self._scope.cookie_changes else None
+        if changed is not None:
+            return changed if changed.value else None
+        return self._scope.request.cookies.get(name)
+
+    def get_all(self) -> list[Cookie]:
+        """Return every cookie, with this request's changes applied."""
+        merged = {c.name: c for c in self._scope.request.cookies.get_all()}
+        if self._scope.cookie_changes:
+            for cookie in self._changes().get_all():
+                if cookie.value:
+                    merged[cookie.name] = cookie
+                else:
+                    merged.pop(cookie.name, None)
+        return list(merged.values())
+
+    def has(self, name: str) -> bool:
+        """Return True when the cookie `name` is present."""
+        return self.get(name) is not None
+
+    def set(  # noqa: PLR0913 - mirrors ResponseCookies.set
+        self,
+        name: str,
+        value: str,
+        *,
+        max_age: int | None = None,
+        expires: datetime | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        http_only: bool = False,
+        same_site: SameSite | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Set a cookie on the response this handler returns (see ResponseCookies.set)."""
+        self._changes().set(
+            name,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            http_only=http_only,
+            same_site=same_site,
+            partitioned=partitioned,
+        )
+
+    def delete(self, name: str) -> None:
+        """Tell the client to drop the cookie `name`."""
+        self._changes().delete(name)
+
+    def __len__(self) -> int:
+        return len(self.get_all())
+
+    def __iter__(self) -> Iterator[Cookie]:
+        return iter(self.get_all())
+
+    def _changes(self) -> ResponseCookies:
+        if self._scope.cookie_changes is None:
+            self._scope.cookie_changes = Headers()
+        return ResponseCookies(self._scope.cookie_changes)

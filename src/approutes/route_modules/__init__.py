@@ -1,0 +1,1 @@
+"""Internal: a matched route file becomes a checked, ready-to-call RouteModule."""

@@ -1,0 +1,42 @@
+"""RouteModules: each route file loaded once (eagerly when scanned, lazily from a manifest)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from approutes.route_modules.route_module import RouteModule, load_route_module
+from approutes.routing.scanner import RouteFile
+
+__all__ = ["RouteModules"]
+
+
+class RouteModules:
+    """Loaded route modules by file."""
+
+    __slots__ = ("_loaded", "root")
+
+    def __init__(self, root: Path) -> None:
+        """Load modules of the project at `root` on demand."""
+        self.root = root
+        self._loaded: dict[str, RouteModule] = {}
+
+    def load_all(self, routes: Iterable[RouteFile]) -> None:
+        """Load and check every route now (dev, build, start without a manifest).
+
+        Raises:
+            RouteModuleError: the first module that cannot be used.
+        """
+        for route in routes:
+            self.get(route)
+
+    def get(self, route: RouteFile) -> RouteModule:
+        """Return the module of `route`, loading it on first use.
+
+        Raises:
+            RouteModuleError: the module cannot be used.
+        """
+        module = self._loaded.get(route.file)
+        if module is None:
+            module = self._loaded[route.file] = load_route_module(self.root, route.file)
+        return module

@@ -1,0 +1,64 @@
+"""RouteTable: every route of a project, compiled once, matched per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from approutes.routing.request_path import decode_param, split_path
+from approutes.routing.scanner import RouteFile
+from approutes.routing.trie import SegmentTrie
+
+__all__ = ["Params", "RouteMatch", "RouteTable"]
+
+Params = dict[str, str | list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    """The route a path resolved to and its decoded params."""
+
+    route: RouteFile
+    params: Params = field(default_factory=dict)
+
+
+class RouteTable:
+    """Immutable set of routes with an O(depth) `match`.
+
+    Raises:
+        RouteTreeError: at construction, for any tree Next would refuse.
+    """
+
+    __slots__ = ("_exact", "_trie", "routes")
+
+    def __init__(self, routes: Iterable[RouteFile]) -> None:
+        """Compile `routes` into a trie, checking the tree as they go in."""
+        self.routes: tuple[RouteFile, ...] = tuple(routes)
+        self._trie = SegmentTrie()
+        self._exact: dict[str, RouteFile] = {}
+        for route in self.routes:
+            self._trie.insert(route)
+            if route.is_static:
+                self._exact["/" + "/".join(s.url_text for s in route.segments)] = route
+
+    def match(self, path: str) -> RouteMatch | None:
+        """Return the route for a canonical raw `path` (percent-escapes still in), or None.
+
+        Raises:
+            BadRequest: a dynamic value that cannot be percent-decoded.
+        """
+        # PERF: a fully static route is the most specific possible match: one dict lookup.
+        exact = self._exact.get(path)
+        if exact is not None:
+            return RouteMatch(exact, {})
+        found = self._trie.match(split_path(path))
+        if found is None:
+            return None
+        route, values = found
+        params: Params = {}
+        for name, value in zip(route.param_names, values, strict=True):
+            if isinstance(value, str):
+                params[name] = decode_param(value)
+            elif value is not None:
+                params[name] = [decode_param(v) for v in value]
+        return RouteMatch(route, params)

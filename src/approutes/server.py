@@ -1,0 +1,29 @@
+"""Mirror of `next/server`: NextRequest, NextResponse and after()."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from approutes.request_context import current_scope
+from approutes.web.request import NextRequest
+from approutes.web.response import NextResponse
+
+__all__ = ["NextRequest", "NextResponse", "after"]
+
+
+def after(callback: Callable[[], Awaitable[Any] | Any]) -> None:
+    """Run `callback` (sync or async, no arguments) after the response has been sent.
+
+    Errors it raises are logged with the route file and never reach the client.
+
+    Raises:
+        OutsideRequestError: called while no request is being handled.
+
+    Example:
+        after(lambda: analytics.track("user.created"))
+    """
+    scope = current_scope("after()")
+    if scope.after is None:
+        scope.after = []
+    scope.after.append(callback)

@@ -1,0 +1,1 @@
+"""Internal: approutes.toml, [tool.approutes] and APPROUTES_* become one frozen Settings."""

@@ -1,0 +1,109 @@
+"""Settings: the project's options, read from its files and the environment once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from approutes.errors import SettingsError
+from approutes.settings.sizes import parse_size
+
+__all__ = ["ENV_PREFIX", "Settings", "load_settings"]
+
+ENV_PREFIX = "APPROUTES_"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Project settings; each key can also be set as `APPROUTES_<KEY>`."""
+
+    trailing_slash: bool = False
+    body_size_limit: int = 1024 * 1024
+    upload_size_limit: int = 100 * 1024 * 1024
+    trust_proxy: bool = False
+
+
+def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read `approutes.toml` (or `[tool.approutes]` in pyproject.toml), then `APPROUTES_*`.
+
+    Raises:
+        SettingsError: an unknown key or a bad value, naming the file (or variable) and key.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    source, table = _read_file_table(root)
+    for key, raw in table.items():
+        values[key] = _convert(key, raw, source)
+    for name in {f.name for f in fields(Settings)}:
+        env_key = ENV_PREFIX + name.upper()
+        if env_key in env:
+            values[name] = _convert(name, env[env_key], env_key)
+    return Settings(**values)
+
+
+def _read_file_table(root: Path) -> tuple[str, dict[str, Any]]:
+    own = root / "approutes.toml"
+    if own.is_file():
+        return own.name, _load_toml(own)
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        table = _load_toml(pyproject).get("tool", {}).get("approutes", {})
+        return f"{pyproject.name} [tool.approutes]", table
+    return "", {}
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            code="bad-settings-file", files=(path.name,), problem=f"it is not valid TOML: {exc}"
+        ) from exc
+
+
+def _convert(key: str, raw: object, source: str) -> object:
+    convert = _CONVERTERS.get(key)
+    if convert is None:
+        raise SettingsError(
+            code="unknown-setting",
+            files=(source,),
+            problem=f"unknown setting {key!r}",
+            fix=f"use one of: {', '.join(sorted(_CONVERTERS))}",
+        )
+    try:
+        return convert(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            code="bad-setting-value",
+            files=(source,),
+            problem=f"{key} = {raw!r} is not valid: {exc}",
+        ) from exc
+
+
+def _to_bool(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in _BOOL_WORDS:
+        return _BOOL_WORDS[raw.strip().lower()]
+    raise ValueError("expected true or false")
+
+
+def _to_size(raw: object) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise ValueError("expected a size like '4mb' or a number of bytes")
+    return parse_size(int(raw) if isinstance(raw, str) and raw.strip().isdigit() else raw)
+
+
+_BOOL_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+_CONVERTERS: dict[str, Callable[[object], object]] = {
+    "trailing_slash": _to_bool,
+    "body_size_limit": _to_size,
+    "upload_size_limit": _to_size,
+    "trust_proxy": _to_bool,
+}

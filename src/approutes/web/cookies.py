@@ -1,0 +1,235 @@
+"""Cookie, RequestCookies (the Cookie header) and ResponseCookies (Set-Cookie lines)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import formatdate
+from typing import Literal
+from urllib.parse import quote, unquote
+
+from approutes.web.headers import Headers
+
+__all__ = ["Cookie", "RequestCookies", "ResponseCookies", "SameSite", "serialize_cookie"]
+
+SameSite = Literal["lax", "strict", "none"]
+
+_PAIR_SEPARATOR = re.compile(r"; *")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# encodeURIComponent leaves these unescaped.
+_URI_COMPONENT_SAFE = "-_.!~*'()"
+
+
+@dataclass(frozen=True, slots=True)
+class Cookie:
+    """One cookie: its name and (decoded) value."""
+
+    name: str
+    value: str
+
+
+class RequestCookies:
+    """The cookies a request carries, parsed from its Cookie header(s) on first use.
+
+    Example:
+        >>> cookies = RequestCookies("theme=dark; session=a%20b; flag")
+        >>> cookies.get("session")
+        Cookie(name='session', value='a b')
+        >>> cookies.get("flag").value, cookies.has("nope"), len(cookies)
+        ('true', False, 3)
+
+    Next.js: same parser as `request.cookies` (the last duplicate wins, a bare name reads
+    as "true", values are percent-decoded).
+    """
+
+    __slots__ = ("_map",)
+
+    def __init__(self, header: str | None) -> None:
+        """Parse a Cookie header value ("a=1; b=2")."""
+        self._map: dict[str, str] = _parse_cookie_header(header or "")
+
+    def get(self, name: str) -> Cookie | None:
+        """Return the cookie called `name`, or None."""
+        value = self._map.get(name)
+        return None if value is None else Cookie(name, value)
+
+    def get_all(self, name: str | None = None) -> list[Cookie]:
+        """Return every cookie, or only the one called `name`."""
+        return [Cookie(k, v) for k, v in self._map.items() if name is None or k == name]
+
+    def has(self, name: str) -> bool:
+        """Return True when a cookie called `name` was sent."""
+        return name in self._map
+
+    def __len__(self) -> int:
+        return len(self._map)
+
+    def __iter__(self) -> Iterator[Cookie]:
+        return iter(self.get_all())
+
+    def __repr__(self) -> str:
+        return f"RequestCookies({self._map!r})"
+
+
+class ResponseCookies:
+    """Set-Cookie lines of a response, read and written through its Headers.
+
+    Example:
+        >>> headers = Headers()
+        >>> cookies = ResponseCookies(headers)
+        >>> cookies.set("session", "t 1", http_only=True)
+        >>> headers.get_all("set-cookie")
+        ['session=t%201; Path=/; HttpOnly']
+        >>> cookies.get("session")
+        Cookie(name='session', value='t 1')
+    """
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Headers) -> None:
+        """Work on the Set-Cookie lines of `headers`."""
+        self._headers = headers
+
+    def set(  # noqa: PLR0913 - mirrors the Set-Cookie attributes one to one
+        self,
+        name: str,
+        value: str,
+        *,
+        max_age: int | None = None,
+        expires: datetime | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        http_only: bool = False,
+        same_site: SameSite | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Set a cookie, replacing an earlier one of the same name on this response.
+
+        Raises:
+            ValueError: a name that is not an HTTP token, or an attribute with a line break
+                or ";" in it.
+        """
+        line = serialize_cookie(
+            name,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            http_only=http_only,
+            same_site=same_site,
+            partitioned=partitioned,
+        )
+        self._remove(name)
+        self._headers.append("set-cookie", line)
+
+    def get(self, name: str) -> Cookie | None:
+        """Return the cookie this response sets under `name`, or None."""
+        for cookie in self.get_all():
+            if cookie.name == name:
+                return cookie
+        return None
+
+    def get_all(self) -> list[Cookie]:
+        """Return every cookie this response sets."""
+        out = []
+        for line in self._headers.get_all("set-cookie"):
+            name, _, rest = line.partition("=")
+            out.append(Cookie(name, unquote(rest.split(";", 1)[0])))
+        return out
+
+    def has(self, name: str) -> bool:
+        """Return True when this response sets a cookie called `name`."""
+        return self.get(name) is not None
+
+    def delete(self, name: str, *, path: str = "/", domain: str | None = None) -> None:
+        """Tell the client to drop the cookie `name` (empty value, expired in 1970)."""
+        self.set(name, "", expires=0, path=path, domain=domain)
+
+    def _remove(self, name: str) -> None:
+        lines = self._headers.get_all("set-cookie")
+        keep = [line for line in lines if line.partition("=")[0] != name]
+        if len(keep) != len(lines):
+            self._headers.delete("set-cookie")
+            for line in keep:
+                self._headers.append("set-cookie", line)
+
+    def __repr__(self) -> str:
+        return f"ResponseCookies({self.get_all()!r})"
+
+
+def serialize_cookie(  # noqa: PLR0913 - one parameter per attribute
+    name: str,
+    value: str,
+    *,
+    max_age: int | None = None,
+    expires: datetime | float | None = None,
+    path: str | None = "/",
+    domain: str | None = None,
+    secure: bool = False,
+    http_only: bool = False,
+    same_site: SameSite | None = None,
+    partitioned: bool = False,
+) -> str:
+    """Write one Set-Cookie value, attributes in Next's order.
+
+    >>> serialize_cookie("theme", "dark")
+    'theme=dark; Path=/'
+    >>> serialize_cookie("a", "", expires=0)
+    'a=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT'
+    >>> serialize_cookie("s", "1", same_site="strict", secure=True)
+    's=1; Path=/; Secure; SameSite=strict'
+    """
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"cookie name {name!r} is not a valid HTTP token")
+    parts = [f"{name}={quote(value, safe=_URI_COMPONENT_SAFE)}"]
+    if path:
+        parts.append(f"Path={_attribute(path)}")
+    if max_age is not None and expires is None and max_age:
+        expires = time.time() + max_age
+    if expires is not None:
+        stamp = expires.timestamp() if isinstance(expires, datetime) else float(expires)
+        parts.append(f"Expires={formatdate(stamp, usegmt=True)}")
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    if domain:
+        parts.append(f"Domain={_attribute(domain)}")
+    if secure:
+        parts.append("Secure")
+    if http_only:
+        parts.append("HttpOnly")
+    if same_site:
+        parts.append(f"SameSite={same_site.lower()}")
+    if partitioned:
+        parts.append("Partitioned")
+    return "; ".join(parts)
+
+
+def _attribute(text: str) -> str:
+    if any(c in text for c in ";\r\n"):
+        raise ValueError(f"cookie attribute {text!r} contains ';' or a line break")
+    return text
+
+
+def _parse_cookie_header(header: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in _PAIR_SEPARATOR.split(header):
+        if not pair:
+            continue
+        name, sep, value = pair.partition("=")
+        if not sep:
+            out[pair] = "true"
+            continue
+        if "%" in value:
+            try:
+                value = unquote(value, errors="strict")
+            except UnicodeDecodeError:
+                # COMPAT(next): a value decodeURIComponent rejects is skipped.
+                continue
+        out[name] = value
+    return out

@@ -1,0 +1,254 @@
+"""FormData and File, parsed with python-multipart (the only module that imports it).
+
+Multipart bodies are parsed as they stream in: a file part is held in memory up to 1 MiB and
+spooled to a temporary file beyond, so an upload of any size costs bounded memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from pathlib import Path
+from tempfile import SpooledTemporaryFile
+from typing import IO
+from urllib.parse import parse_qsl
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from approutes.errors import BadRequest
+
+__all__ = ["File", "FormData", "FormValue", "parse_multipart", "parse_urlencoded"]
+
+_SPOOL_LIMIT = 1024 * 1024
+_READ_CHUNK = 64 * 1024
+
+
+class File:
+    """An uploaded file part.
+
+    Attributes:
+        name: The file name the client sent.
+        type: The part's content type ("" when none was sent).
+        size: Its size in bytes.
+    """
+
+    __slots__ = ("_file", "name", "size", "type")
+
+    def __init__(self, name: str, type: str, file: IO[bytes], size: int) -> None:  # noqa: A002
+        """Wrap a spooled file holding the part's bytes."""
+        self.name = name
+        self.type = type
+        self.size = size
+        self._file = file
+
+    async def read(self) -> bytes:
+        """Return the whole content."""
+        self._file.seek(0)
+        return self._file.read()
+
+    async def array_buffer(self) -> bytes:
+        """Return the whole content (the Web name for `read`)."""
+        return await self.read()
+
+    async def text(self) -> str:
+        """Return the content decoded as UTF-8.
+
+        Raises:
+            BadRequest: the content is not UTF-8.
+        """
+        try:
+            return (await self.read()).decode()
+        except UnicodeDecodeError:
+            raise BadRequest(f"The file {self.name!r} is not UTF-8 text") from None
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """Yield the content in chunks."""
+        self._file.seek(0)
+        while chunk := self._file.read(_READ_CHUNK):
+            yield chunk
+
+    async def save(self, path: str | Path) -> None:
+        """Write the content to `path`."""
+        self._file.seek(0)
+        await asyncio.to_thread(_copy_to, self._file, Path(path))
+
+    def close(self) -> None:
+        """Release the memory or temporary file behind this File."""
+        self._file.close()
+
+    def __repr__(self) -> str:
+        return f"File(name={self.name!r}, type={self.type!r}, size={self.size})"
+
+
+FormValue = str | File
+
+
+class FormData:
+    """Fields of a form body, in order, repeats kept (Web `FormData`).
+
+    `get` returns the first value or None; `keys()` and `items()` yield every entry.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: list[tuple[str, FormValue]] | None = None) -> None:
+        """Hold `entries` as (name, value) pairs."""
+        self._entries = entries or []
+
+    def get(self, name: str) -> FormValue | None:
+        """Return the first value of `name`, or None."""
+        for key, value in self._entries:
+            if key == name:
+                return value
+        return None
+
+    def get_all(self, name: str) -> list[FormValue]:
+        """Return every value of `name`, in order."""
+        return [v for k, v in self._entries if k == name]
+
+    def has(self, name: str) -> bool:
+        """Return True when `name` appears."""
+        return any(k == name for k, _ in self._entries)
+
+    def keys(self) -> Iterator[str]:
+        """Yield the name of every entry, repeats included."""
+        return (k for k, _ in self._entries)
+
+    def values(self) -> Iterator[FormValue]:
+        """Yield the value of every entry."""
+        return (v for _, v in self._entries)
+
+    def items(self) -> Iterator[tuple[str, FormValue]]:
+        """Yield every (name, value) entry in order."""
+        return iter(list(self._entries))
+
+    def __iter__(self) -> Iterator[str]:
+        return self.keys()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"FormData({self._entries!r})"
+
+    def close(self) -> None:
+        """Release every file part."""
+        for _, value in self._entries:
+            if isinstance(value, File):
+                value.close()
+
+
+def parse_urlencoded(body: bytes) -> FormData:
+    """Parse an `application/x-www-form-urlencoded` body.
+
+    >>> parse_urlencoded(b"name=Ada+Lovelace&color=red&color=blue").get_all("color")
+    ['red', 'blue']
+    """
+    text = body.decode("utf-8", "replace")
+    return FormData([(k, v) for k, v in parse_qsl(text, keep_blank_values=True)])
+
+
+async def parse_multipart(content_type: str, chunks: AsyncIterable[bytes]) -> FormData:
+    """Parse a `multipart/form-data` body as its chunks arrive.
+
+    Raises:
+        BadRequest: no boundary, broken framing, or a text field that is not UTF-8.
+    """
+    _, options = parse_options_header(content_type.encode("latin-1"))
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise BadRequest("The multipart/form-data body has no boundary")
+    builder = _FormBuilder()
+    parser = MultipartParser(boundary, builder.callbacks())
+    try:
+        async for chunk in chunks:
+            parser.write(chunk)
+        parser.finalize()
+        if not builder.finished:
+            raise BadRequest("The multipart/form-data body ends before its closing boundary")
+    except BadRequest:
+        builder.form.close()
+        raise
+    except Exception as exc:  # noqa: BLE001 - python-multipart raises several types for bad framing
+        builder.form.close()
+        raise BadRequest(f"Malformed multipart/form-data body: {exc}") from None
+    return builder.form
+
+
+class _FormBuilder:
+    """Collects python-multipart's callbacks into FormData entries."""
+
+    def __init__(self) -> None:
+        self.form = FormData()
+        self.finished = False
+        self._field = b""
+        self._value = b""
+        self._headers: dict[bytes, bytes] = {}
+        self._data: list[bytes] = []
+        self._file: IO[bytes] | None = None
+        self._size = 0
+
+    def callbacks(self) -> dict[str, object]:
+        return {
+            "on_part_begin": self._part_begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+            "on_end": self._end,
+        }
+
+    def _part_begin(self) -> None:
+        self._headers = {}
+        self._data = []
+        self._file = None
+        self._size = 0
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        self._headers[self._field.lower()] = self._value
+        self._field = b""
+        self._value = b""
+
+    def _headers_finished(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        if b"filename" in options:
+            self._file = SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115 - closed with the form
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        self._size += len(chunk)
+        if self._file is not None:
+            self._file.write(chunk)
+        else:
+            self._data.append(chunk)
+
+    def _part_end(self) -> None:
+        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = options.get(b"name", b"").decode("utf-8", "replace")
+        if self._file is not None:
+            filename = options.get(b"filename", b"").decode("utf-8", "replace")
+            ctype = self._headers.get(b"content-type", b"").decode("latin-1")
+            self.form._entries.append((name, File(filename, ctype, self._file, self._size)))
+            return
+        try:
+            value = b"".join(self._data).decode()
+        except UnicodeDecodeError:
+            raise BadRequest(f"The form field {name!r} is not UTF-8 text") from None
+        self.form._entries.append((name, value))
+
+    def _end(self) -> None:
+        self.finished = True
+
+
+def _copy_to(source: IO[bytes], target: Path) -> None:
+    with target.open("wb") as out:
+        shutil.copyfileobj(source, out)

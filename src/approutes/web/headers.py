@@ -1,0 +1,139 @@
+"""The Headers type (a class): case-insensitive, multi-valued HTTP headers.
+
+Not to be confused with `approutes.headers`, the module of the `headers()` helper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+__all__ = ["Headers", "HeadersInit"]
+
+class Headers:
+    """HTTP headers, as the Web `Headers` class, snake_case.
+
+    Names are case-insensitive and stored lower-case. `get` joins repeated values with
+    ", " (except `set-cookie`, whose lines are never joined; use `get_all`).
+
+    Example:
+        >>> h = Headers({"Content-Type": "text/plain"})
+        >>> h.append("Vary", "accept")
+        >>> h.append("vary", "cookie")
+        >>> h.get("VARY")
+        'accept, cookie'
+        >>> h.get_all("vary")
+        ['accept', 'cookie']
+        >>> h.has("content-type"), h.get("x-missing")
+        (True, None)
+
+    Iterating yields each name once, like a dict; `items()` yields (name, value) pairs with
+    repeated names joined, in insertion order. Request headers are read-only.
+    """
+
+    __slots__ = ("_items", "_read_only")
+
+    def __init__(
+        self, init: Mapping[str, str] | Iterable[tuple[str, str]] | Headers | None = None
+    ) -> None:
+        """Build from a mapping, an iterable of (name, value) pairs or another Headers."""
+        self._read_only = False
+        if init is None:
+            self._items: list[tuple[str, str]] = []
+        elif isinstance(init, Headers):
+            self._items = list(init._items)
+        elif isinstance(init, Mapping):
+            self._items = [(str(k).lower(), _value(v)) for k, v in init.items()]
+        else:
+            self._items = [(str(k).lower(), _value(v)) for k, v in init]
+
+    @classmethod
+    def from_asgi(cls, raw: Iterable[tuple[bytes, bytes]]) -> Headers:
+        """Wrap the header list of an ASGI scope, read-only."""
+        headers = cls.__new__(cls)
+        headers._items = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw]
+        headers._read_only = True
+        return headers
+
+    def get(self, name: str) -> str | None:
+        """Return the value of `name` (repeats joined by ", "), or None when absent."""
+        key = name.lower()
+        values = [v for k, v in self._items if k == key]
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else ", ".join(values)
+
+    def get_all(self, name: str) -> list[str]:
+        """Return every value of `name`, in order (one per header line)."""
+        key = name.lower()
+        return [v for k, v in self._items if k == key]
+
+    def has(self, name: str) -> bool:
+        """Return True when `name` is present."""
+        key = name.lower()
+        return any(k == key for k, _ in self._items)
+
+    def set(self, name: str, value: str) -> None:
+        """Replace every value of `name` with `value`."""
+        self._check_writable()
+        key = name.lower()
+        self._items = [(k, v) for k, v in self._items if k != key]
+        self._items.append((key, _value(value)))
+
+    def append(self, name: str, value: str) -> None:
+        """Add a value to `name`, keeping the existing ones (e.g. several Set-Cookie)."""
+        self._check_writable()
+        self._items.append((name.lower(), _value(value)))
+
+    def delete(self, name: str) -> None:
+        """Remove every value of `name`."""
+        self._check_writable()
+        key = name.lower()
+        self._items = [(k, v) for k, v in self._items if k != key]
+
+    def keys(self) -> list[str]:
+        """Return each name once, in first-seen order."""
+        return list(dict.fromkeys(k for k, _ in self._items))
+
+    def values(self) -> list[str]:
+        """Return the value of each name, as `get` gives it."""
+        return [v for _, v in self.items()]
+
+    def items(self) -> list[tuple[str, str]]:
+        """Return (name, value) pairs; repeats joined by ", ", set-cookie lines kept apart."""
+        out: list[tuple[str, str]] = []
+        for key in self.keys():
+            if key == "set-cookie":
+                out.extend((key, v) for v in self.get_all(key))
+            else:
+                out.append((key, self.get(key) or ""))
+        return out
+
+    def raw(self) -> list[tuple[str, str]]:
+        """Return every header line as stored (lower-case names), for sending."""
+        return self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.has(name)
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __repr__(self) -> str:
+        return f"Headers({self.items()!r})"
+
+    def _check_writable(self) -> None:
+        if self._read_only:
+            raise TypeError("request headers are read-only; build a new Headers to change them")
+
+
+HeadersInit = Mapping[str, str] | Iterable[tuple[str, str]] | Headers
+
+
+def _value(value: object) -> str:
+    text = str(value)
+    if "\r" in text or "\n" in text:
+        raise ValueError(f"header value {text!r} contains a line break")
+    return text

@@ -1,0 +1,214 @@
+"""NextRequest: the request a handler receives, parsed lazily on first access."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Protocol
+
+from approutes.errors import BadRequest
+from approutes.web.cookies import RequestCookies
+from approutes.web.form_data import FormData, parse_multipart, parse_urlencoded
+from approutes.web.headers import Headers
+from approutes.web.json_codec import loads_body
+from approutes.web.url import NextURL, URLSearchParams
+
+__all__ = ["BodySource", "NextRequest", "RequestLimits"]
+
+_BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+
+
+class BodySource(Protocol):
+    """Where a request body comes from (the ASGI receive channel, or bytes in tests)."""
+
+    async def read_all(self, limit: int) -> bytes:
+        """Return the whole body; raise PayloadTooLarge past `limit` bytes."""
+        ...
+
+    def chunks(self, limit: int) -> AsyncIterator[bytes]:
+        """Yield the body as it arrives; raise PayloadTooLarge past `limit` bytes."""
+        ...
+
+
+class RequestLimits:
+    """Byte limits for reading bodies: `body` for json/text/bytes/urlencoded, `upload` for
+    multipart."""
+
+    __slots__ = ("body", "upload")
+
+    def __init__(self, body: int, upload: int) -> None:
+        """Keep both limits, in bytes."""
+        self.body = body
+        self.upload = upload
+
+
+class NextRequest:
+    """The incoming request, as Next's `NextRequest`, snake_case.
+
+    Attributes:
+        method: Upper-case method.
+
+    Everything else (`url`, `next_url`, `headers`, `cookies`, `ip`) is parsed on first
+    access. Bodies are read once, under the body size limit (413 above it).
+
+    Next.js: `nextUrl` is `next_url`, `arrayBuffer()` is `array_buffer()`, `formData()` is
+    `form_data()`; `url`'s origin is `http://localhost:<port>` whatever the Host header says
+    (X-Forwarded-Proto sets the scheme), as `next start` does.
+    """
+
+    __slots__ = (
+        "_body",
+        "_body_source",
+        "_cookies",
+        "_form",
+        "_headers",
+        "_next_url",
+        "_scope",
+        "limits",
+        "method",
+        "path",
+        "trust_proxy",
+    )
+
+    def __init__(
+        self,
+        scope: Mapping[str, Any],
+        body: BodySource,
+        *,
+        path: str,
+        limits: RequestLimits,
+        trust_proxy: bool = False,
+    ) -> None:
+        """Wrap an ASGI HTTP scope; `path` is the canonical raw path that was routed."""
+        self._scope = scope
+        self._body_source = body
+        self.method: str = scope["method"]
+        self.path = path
+        self.limits = limits
+        self.trust_proxy = trust_proxy
+        self._headers: Headers | None = None
+        self._cookies: RequestCookies | None = None
+        self._next_url: NextURL | None = None
+        self._body: bytes | None = None
+        self._form: FormData | None = None
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers, read-only and case-insensitive."""
+        if self._headers is None:
+            self._headers = Headers.from_asgi(self._scope["headers"])
+        return self._headers
+
+    @property
+    def cookies(self) -> RequestCookies:
+        """The cookies the request carries."""
+        if self._cookies is None:
+            self._cookies = RequestCookies("; ".join(self.headers.get_all("cookie")) or None)
+        return self._cookies
+
+    @property
+    def next_url(self) -> NextURL:
+        """The URL as a NextURL (`pathname`, `search_params`, ...)."""
+        if self._next_url is None:
+            self._next_url = NextURL(self._build_url())
+        return self._next_url
+
+    @property
+    def search_params(self) -> URLSearchParams:
+        """Shortcut for `next_url.search_params`."""
+        return self.next_url.search_params
+
+    @property
+    def url(self) -> str:
+        """The full URL as a string."""
+        return self.next_url.href
+
+    @property
+    def ip(self) -> str | None:
+        """The client's address: from the connection, or from the first X-Forwarded-For
+        entry when `trust_proxy` is set."""
+        if self.trust_proxy:
+            forwarded = self.headers.get("x-forwarded-for")
+            if forwarded:
+                return forwarded.split(",")[0].strip()
+        client = self._scope.get("client")
+        return client[0] if client else None
+
+    async def bytes(self) -> bytes:
+        """Return the whole body.
+
+        Raises:
+            PayloadTooLarge: the body is over the limit; reading stopped there.
+        """
+        if self._body is None:
+            if self.method in _BODYLESS_METHODS:
+                # COMPAT(next): a GET or HEAD body is dropped (conformance: get-body-dropped).
+                self._body = b""
+            else:
+                self._body = await self._body_source.read_all(self.limits.body)
+        return self._body
+
+    async def array_buffer(self) -> bytes:
+        """Return the whole body (the Web name for `bytes()`)."""
+        return await self.bytes()
+
+    async def text(self) -> str:
+        """Return the body decoded as UTF-8 (invalid bytes become U+FFFD, as in Next)."""
+        return (await self.bytes()).decode("utf-8", "replace")
+
+    async def json(self) -> Any:
+        """Return the body parsed as JSON, whatever the Content-Type.
+
+        Raises:
+            BadRequest: malformed or empty JSON (answered 400 "Invalid JSON body").
+        """
+        return loads_body(await self.bytes())
+
+    async def form_data(self) -> FormData:
+        """Return the fields of a multipart or urlencoded body.
+
+        Raises:
+            BadRequest: another content type, or a malformed body.
+            PayloadTooLarge: over `upload_size_limit` (multipart) or `body_size_limit`.
+        """
+        if self._form is not None:
+            return self._form
+        content_type = self.headers.get("content-type") or ""
+        kind = content_type.split(";", 1)[0].strip().lower()
+        if kind == "multipart/form-data":
+            if self._body is not None:
+                raise BadRequest("The body was already read")
+            self._form = await parse_multipart(
+                content_type, self._body_source.chunks(self.limits.upload)
+            )
+        elif kind == "application/x-www-form-urlencoded":
+            self._form = parse_urlencoded(await self.bytes())
+        else:
+            raise BadRequest(
+                "form_data() needs a multipart/form-data or application/x-www-form-urlencoded "
+                f"body, got {kind or 'no Content-Type'!r}"
+            )
+        return self._form
+
+    def stream(self) -> AsyncIterator[bytes]:
+        """Yield the raw body in chunks as they arrive (up to `upload_size_limit`)."""
+        return self._body_source.chunks(self.limits.upload)
+
+    def close(self) -> None:
+        """Release what reading the body held (temporary files of uploads)."""
+        if self._form is not None:
+            self._form.close()
+
+    def _build_url(self) -> str:
+        scope = self._scope
+        scheme = scope.get("scheme", "http")
+        forwarded = self.headers.get("x-forwarded-proto")
+        if forwarded:
+            scheme = forwarded.split(",")[0].strip()
+        server = scope.get("server")
+        host = f"localhost:{server[1]}" if server and server[1] else "localhost"
+        query = scope.get("query_string", b"")
+        suffix = f"?{query.decode('latin-1')}" if query else ""
+        return f"{scheme}://{host}{self.path}{suffix}"
+
+    def __repr__(self) -> str:
+        return f"NextRequest({self.method} {self.path})"

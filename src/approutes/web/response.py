@@ -1,0 +1,203 @@
+"""Response and NextResponse: status, headers, cookies and a body (bytes or a stream)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from urllib.parse import urlsplit
+
+from approutes.web.cookies import ResponseCookies
+from approutes.web.headers import Headers
+from approutes.web.json_codec import dumps
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from approutes.web.headers import HeadersInit
+    from approutes.web.url import NextURL
+
+__all__ = [
+    "BodyInit",
+    "MiddlewareAction",
+    "NextResponse",
+    "Response",
+    "StreamBody",
+    "body_chunk",
+]
+
+Chunk: TypeAlias = str | bytes
+StreamBody: TypeAlias = AsyncIterable[Chunk] | Iterable[Chunk]
+BodyInit: TypeAlias = str | bytes | bytearray | memoryview | StreamBody | None
+
+_TEXT_TYPE = "text/plain; charset=utf-8"
+_JSON_TYPE = "application/json"
+_NO_BODY_STATUSES = frozenset({204, 205, 304})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class MiddlewareAction:
+    """What `NextResponse.next()` / `rewrite()` ask of the framework (middleware only)."""
+
+    kind: Literal["next", "rewrite"]
+    rewrite_url: str = ""
+    request_headers: tuple[tuple[str, str], ...] = ()
+
+
+class Response:
+    """An HTTP response, as the Web `Response`, snake_case.
+
+    Args:
+        body: `str` (sent as UTF-8, `text/plain; charset=utf-8` unless a type is given),
+            `bytes` (no Content-Type unless given), an iterable or async iterable of
+            `str`/`bytes` chunks (streamed, each chunk flushed as it comes), or None.
+        status: 200-599.
+        headers: Initial headers.
+
+    Raises:
+        ValueError: a status outside 200-599, or a body with status 204, 205 or 304.
+
+    Example:
+        return Response("pong", headers={"Cache-Control": "no-store"})
+
+    Next.js: the same constructor rules as the Web `Response`.
+    """
+
+    __slots__ = ("_cookies", "body", "headers", "middleware_action", "resolve_location", "status",
+                 "stream")
+
+    def __init__(
+        self,
+        body: BodyInit = None,
+        *,
+        status: int = 200,
+        headers: HeadersInit | None = None,
+    ) -> None:
+        """Check the status, classify the body and copy the headers."""
+        if not 200 <= status <= 599:  # noqa: PLR2004 - the Web constructor's range
+            raise ValueError(f"Response status must be within 200-599, got {status}")
+        self.status = status
+        self.headers = Headers(headers)
+        self.stream: StreamBody | None = None
+        self.body: bytes | None = None
+        self._cookies: ResponseCookies | None = None
+        self.middleware_action: MiddlewareAction | None = None
+        self.resolve_location = False
+        if body is None:
+            return
+        if status in _NO_BODY_STATUSES:
+            raise ValueError(f"Response with status {status} cannot have a body")
+        if isinstance(body, str):
+            self.body = body.encode()
+            if not self.headers.has("content-type"):
+                self.headers.append("content-type", _TEXT_TYPE)
+        elif isinstance(body, bytes | bytearray | memoryview):
+            self.body = bytes(body)
+        elif isinstance(body, AsyncIterable | Iterable):
+            self.stream = body
+        else:
+            raise TypeError(f"Response body cannot be a {type(body).__name__}")
+
+    @property
+    def cookies(self) -> ResponseCookies:
+        """The cookies this response sets (`set`, `get`, `get_all`, `delete`)."""
+        if self._cookies is None:
+            self._cookies = ResponseCookies(self.headers)
+        return self._cookies
+
+    @property
+    def ok(self) -> bool:
+        """True for a 2xx status."""
+        return 200 <= self.status <= 299  # noqa: PLR2004
+
+    @classmethod
+    def json(
+        cls, data: Any, *, status: int = 200, headers: HeadersInit | None = None
+    ) -> Self:
+        """Return a JSON response (`Content-Type: application/json`).
+
+        Serialises dicts, lists, dataclasses, pydantic models, datetimes, dates, UUIDs,
+        Decimals, enums and sets.
+
+        Example:
+            return NextResponse.json({"error": "User not found"}, status=404)
+        """
+        response = cls(dumps(data), status=status, headers=headers)
+        if not response.headers.has("content-type"):
+            response.headers.append("content-type", _JSON_TYPE)
+        return response
+
+    @classmethod
+    def redirect(cls, url: str | NextURL, status: int = 307) -> Self:
+        """Return a redirect to `url` with an empty body.
+
+        Args:
+            url: Absolute URL, or a path resolved against the current request's URL.
+            status: One of 301, 302, 303, 307, 308.
+
+        Raises:
+            ValueError: `status` is not a redirect status, or the URL holds a line break.
+
+        Example:
+            return NextResponse.redirect("/login")
+
+        Next.js: relative URLs are accepted here, where Next requires absolute ones.
+        """
+        if status not in _REDIRECT_STATUSES:
+            raise ValueError(f"redirect status must be one of 301, 302, 303, 307, 308; got {status}")
+        target = str(url)
+        response = cls(None, status=status, headers={"location": target})
+        response.resolve_location = not urlsplit(target).scheme
+        return response
+
+    def __repr__(self) -> str:
+        kind = "stream" if self.stream is not None else f"{len(self.body or b'')} bytes"
+        return f"{type(self).__name__}(status={self.status}, {kind})"
+
+
+class NextResponse(Response):
+    """A Response with Next's extra class methods (`json`, `redirect`, `next`, `rewrite`).
+
+    Example:
+        return NextResponse.json(user, status=201)
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def next(
+        cls,
+        *,
+        request_headers: HeadersInit | None = None,
+        headers: HeadersInit | None = None,
+    ) -> Self:
+        """In middleware: go on to the route.
+
+        Args:
+            request_headers: Headers set over the incoming ones for the route to see.
+            headers: Headers added to the final response.
+
+        Next.js: `NextResponse.next({request: {headers}})`.
+        """
+        response = cls(None, headers=headers)
+        response.middleware_action = MiddlewareAction(
+            "next", request_headers=tuple(Headers(request_headers).raw())
+        )
+        return response
+
+    @classmethod
+    def rewrite(cls, url: str | NextURL, *, headers: HeadersInit | None = None) -> Self:
+        """In middleware: serve the route at `url` instead, keeping the client's URL."""
+        response = cls(None, headers=headers)
+        response.middleware_action = MiddlewareAction("rewrite", rewrite_url=str(url))
+        return response
+
+
+def body_chunk(chunk: object) -> bytes:
+    """Turn one streamed chunk into bytes."""
+    if isinstance(chunk, bytes):
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode()
+    raise TypeError(f"a streamed chunk must be str or bytes, not {type(chunk).__name__}")

@@ -1,0 +1,183 @@
+"""NextURL and URLSearchParams: the URL of a request, WHATWG-style."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from urllib.parse import parse_qsl, quote_plus, urlsplit
+
+__all__ = ["NextURL", "URLSearchParams"]
+
+_DEFAULT_PORTS = {"http:": "80", "https:": "443"}
+
+
+class URLSearchParams:
+    """Query parameters in order, repeats kept (WHATWG `URLSearchParams`).
+
+    Example:
+        >>> params = URLSearchParams("?q=a&q=b&flag&name=Ada+Lovelace")
+        >>> params.get("q"), params.get_all("q"), params.get("flag"), params.get("x")
+        ('a', ['a', 'b'], '', None)
+        >>> params.get("name")
+        'Ada Lovelace'
+        >>> str(params)
+        'q=a&q=b&flag=&name=Ada+Lovelace'
+        >>> list(params.items())
+        [('q', 'a'), ('q', 'b'), ('flag', ''), ('name', 'Ada Lovelace')]
+
+    `keys()`, `items()` and iteration yield every entry, repeats included; `len` counts
+    entries. `+` reads as a space, "%ZZ" is kept literally, ";" is not a separator.
+    """
+
+    __slots__ = ("_pairs",)
+
+    def __init__(
+        self, init: str | Mapping[str, str] | Iterable[tuple[str, str]] | None = None
+    ) -> None:
+        """Parse a query string (a leading "?" is ignored) or take pairs."""
+        if init is None:
+            self._pairs: list[tuple[str, str]] = []
+        elif isinstance(init, str):
+            self._pairs = parse_qsl(init.removeprefix("?"), keep_blank_values=True)
+        elif isinstance(init, Mapping):
+            self._pairs = [(str(k), str(v)) for k, v in init.items()]
+        else:
+            self._pairs = [(str(k), str(v)) for k, v in init]
+
+    def get(self, name: str) -> str | None:
+        """Return the first value of `name`, or None."""
+        for key, value in self._pairs:
+            if key == name:
+                return value
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        """Return every value of `name`, in order."""
+        return [v for k, v in self._pairs if k == name]
+
+    def has(self, name: str) -> bool:
+        """Return True when `name` appears at least once."""
+        return any(k == name for k, _ in self._pairs)
+
+    def append(self, name: str, value: str) -> None:
+        """Add an entry at the end."""
+        self._pairs.append((name, value))
+
+    def set(self, name: str, value: str) -> None:
+        """Replace every entry of `name` by one, where the first one was."""
+        out: list[tuple[str, str]] = []
+        placed = False
+        for key, old in self._pairs:
+            if key != name:
+                out.append((key, old))
+            elif not placed:
+                out.append((name, value))
+                placed = True
+        if not placed:
+            out.append((name, value))
+        self._pairs = out
+
+    def delete(self, name: str) -> None:
+        """Remove every entry of `name`."""
+        self._pairs = [(k, v) for k, v in self._pairs if k != name]
+
+    def keys(self) -> Iterator[str]:
+        """Yield the name of every entry, repeats included."""
+        return (k for k, _ in self._pairs)
+
+    def values(self) -> Iterator[str]:
+        """Yield the value of every entry."""
+        return (v for _, v in self._pairs)
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        """Yield every (name, value) entry in order."""
+        return iter(list(self._pairs))
+
+    def __iter__(self) -> Iterator[str]:
+        return self.keys()
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __str__(self) -> str:
+        return "&".join(f"{_encode(k)}={_encode(v)}" for k, v in self._pairs)
+
+    def __repr__(self) -> str:
+        return f"URLSearchParams({self._pairs!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, URLSearchParams) and self._pairs == other._pairs
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+
+class NextURL:
+    """A request URL with Next's extras, as `request.next_url`.
+
+    Example:
+        >>> url = NextURL("http://localhost:3000/api/search?flag&q=a%20b")
+        >>> url.pathname, url.search, url.port, url.protocol
+        ('/api/search', '?flag=&q=a+b', '3000', 'http:')
+        >>> url.origin
+        'http://localhost:3000'
+        >>> url.pathname = "/api/other"
+        >>> url.href
+        'http://localhost:3000/api/other?flag=&q=a+b'
+
+    `pathname` keeps the request's percent-escapes; `search` is re-serialised from
+    `search_params`, as in Next (`?flag` becomes `?flag=`). `protocol` keeps its colon and
+    `port` is "" for the scheme's default port.
+    """
+
+    __slots__ = ("base_path", "hash", "hostname", "pathname", "port", "protocol", "search_params")
+
+    def __init__(self, url: str, *, base_path: str = "") -> None:
+        """Parse an absolute URL."""
+        parts = urlsplit(url)
+        self.protocol = f"{parts.scheme}:"
+        self.hostname = parts.hostname or ""
+        port = str(parts.port) if parts.port is not None else ""
+        self.port = "" if _DEFAULT_PORTS.get(self.protocol) == port else port
+        self.pathname = parts.path or "/"
+        self.search_params = URLSearchParams(parts.query)
+        self.hash = f"#{parts.fragment}" if parts.fragment else ""
+        self.base_path = base_path
+
+    @property
+    def host(self) -> str:
+        """`hostname:port`, or just the hostname on the default port."""
+        return f"{self.hostname}:{self.port}" if self.port else self.hostname
+
+    @property
+    def origin(self) -> str:
+        """`protocol//host`."""
+        return f"{self.protocol}//{self.host}"
+
+    @property
+    def search(self) -> str:
+        """"?" and the serialised search params, or "" when there are none."""
+        query = str(self.search_params)
+        return f"?{query}" if query else ""
+
+    @search.setter
+    def search(self, value: str) -> None:
+        self.search_params = URLSearchParams(value)
+
+    @property
+    def href(self) -> str:
+        """The whole URL."""
+        return f"{self.origin}{self.base_path}{self.pathname}{self.search}{self.hash}"
+
+    def clone(self) -> NextURL:
+        """Return an independent copy, to change and pass to a redirect or rewrite."""
+        return NextURL(self.href, base_path=self.base_path)
+
+    def __str__(self) -> str:
+        return self.href
+
+    def __repr__(self) -> str:
+        return f"NextURL({self.href!r})"
+
+
+def _encode(text: str) -> str:
+    # WHATWG's urlencoded serializer keeps only alphanumerics and "*-._" unescaped.
+    return quote_plus(text, safe="*").replace("~", "%7E")
