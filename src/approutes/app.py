@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from approutes.asgi.entrypoint import AsgiEntrypoint
 from approutes.build.manifest import manifest_path
@@ -11,6 +11,9 @@ from approutes.errors import ConfigurationError
 from approutes.pipeline import Pipeline
 from approutes.project.routes import load_routes
 from approutes.settings.model import load_settings
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = ["create_app"]
 

@@ -8,15 +8,17 @@ from typing import Any
 
 from approutes.errors import HTTPError
 from approutes.log import error_log
-from approutes.web.response import Response
 from approutes.web.json_codec import dumps
+from approutes.web.response import Response
 
 __all__ = ["error_response", "json_error"]
 
 _NO_STORE = "no-store"
 
 
-def json_error(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+def json_error(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response:
     """Build a framework error response: JSON, `Cache-Control: no-store`."""
     response = Response(dumps(body), status=status, headers=headers)
     response.headers.set("content-type", "application/json")

@@ -23,8 +23,11 @@ ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not err
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
 
 __all__ = [
     "ApproutesError",
@@ -173,7 +176,7 @@ class OutsideRequestError(ApproutesError, RuntimeError):
     """A request helper was called while no request is being handled."""
 
 
-class ControlFlowSignal(BaseException):  # noqa: N818 - a signal, not an error
+class ControlFlowSignal(BaseException):
     """Ends a handler early with a response.
 
     NOTE: derives from BaseException so that a user's `except Exception:` around

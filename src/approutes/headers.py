@@ -5,8 +5,12 @@ Not to be confused with the `Headers` class (`from approutes import Headers`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from approutes.request_context import CookieStore, current_scope
-from approutes.web.headers import Headers
+
+if TYPE_CHECKING:
+    from approutes.web.headers import Headers
 
 __all__ = ["CookieStore", "cookies", "headers"]
 

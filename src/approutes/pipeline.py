@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from approutes.errors import MethodNotAllowed, RouteNotFound
 from approutes.handlers.invoke import RouteContext, invoke
 from approutes.handlers.return_value import to_response
-from approutes.request_context import RequestScope
-from approutes.route_modules.registry import RouteModules
-from approutes.routing.route_table import RouteTable
 from approutes.web.request import RequestLimits
-from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from approutes.request_context import RequestScope
+    from approutes.route_modules.registry import RouteModules
+    from approutes.routing.route_table import RouteTable
+    from approutes.web.response import Response
 
 __all__ = ["Pipeline"]
 

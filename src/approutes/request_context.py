@@ -6,15 +6,18 @@ Set by the ASGI entrypoint for each request; read by `approutes.headers`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approutes.errors import OutsideRequestError
 from approutes.web.cookies import Cookie, ResponseCookies, SameSite
 from approutes.web.headers import Headers
-from approutes.web.request import NextRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from datetime import datetime
+
+    from approutes.web.request import NextRequest
 
 __all__ = ["CookieStore", "RequestScope", "current_scope", "enter_request", "leave_request"]
 
@@ -96,7 +99,7 @@ class CookieStore:
         """Return True when the cookie `name` is present."""
         return self.get(name) is not None
 
-    def set(  # noqa: PLR0913 - mirrors ResponseCookies.set
+    def set(
         self,
         name: str,
         value: str,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approutes.request_context import current_scope
 from approutes.web.request import NextRequest
 from approutes.web.response import NextResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
 
 __all__ = ["NextRequest", "NextResponse", "after"]
 

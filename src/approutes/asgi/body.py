@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from approutes.asgi.interface import Receive, Scope
 from approutes.errors import BadRequest, PayloadTooLarge
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from approutes.asgi.interface import Receive, Scope
 
 __all__ = ["AsgiBody", "ClientDisconnected"]
 
 
-class ClientDisconnected(Exception):  # noqa: N818 - an event, not a bug
+class ClientDisconnected(Exception):
     """The client went away before the body was read."""
 
 

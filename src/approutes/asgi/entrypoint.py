@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from approutes.asgi.body import AsgiBody, ClientDisconnected
-from approutes.asgi.interface import Receive, Scope, Send
 from approutes.asgi.send import send_response
 from approutes.error_responses import error_response, json_error
 from approutes.log import error_log, log_access
 from approutes.request_context import RequestScope, enter_request, leave_request
 from approutes.routing.request_path import redirect_target, resolve_dots
-from approutes.settings.model import Settings
 from approutes.web.request import NextRequest, RequestLimits
 from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from approutes.asgi.interface import Receive, Scope, Send
+    from approutes.settings.model import Settings
 
 __all__ = ["AsgiEntrypoint", "Handle"]
 
@@ -121,7 +124,9 @@ def _canonical_redirect(target: str, scope: Scope) -> Response:
     query = scope.get("query_string", b"")
     location = f"{target}?{query.decode('latin-1')}" if query else target
     # COMPAT(next): 308, the target as a text body, and a Refresh header.
-    return Response(location, status=308, headers={"location": location, "refresh": f"0;url={location}"})
+    return Response(
+        location, status=308, headers={"location": location, "refresh": f"0;url={location}"}
+    )
 
 
 async def _run_after(scope: RequestScope) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
-from approutes.asgi.interface import Send
 from approutes.log import error_log
 from approutes.web.response import Response, StreamBody, body_chunk
+
+if TYPE_CHECKING:
+    from approutes.asgi.interface import Send
 
 __all__ = ["send_response"]
 
@@ -58,8 +61,12 @@ async def _iterate(stream: StreamBody) -> AsyncIterator[bytes]:
         return
     # NOTE: a sync generator may block (file reads, a slow query): pull each chunk in a thread.
     iterator = iter(stream)
-    while (chunk := await asyncio.to_thread(next, iterator, _DONE)) is not _DONE:
+    while (chunk := await asyncio.to_thread(_next_or_done, iterator)) is not _DONE:  # type: ignore[arg-type]
         yield body_chunk(chunk)
+
+
+def _next_or_done(iterator: Iterator[object]) -> object:
+    return next(iterator, _DONE)
 
 
 async def _close(stream: StreamBody) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from approutes.build.manifest import write_manifest
 from approutes.build.route_rows import route_rows
 from approutes.project.routes import load_routes
 from approutes.settings.model import load_settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["BuildResult", "build_project"]
 

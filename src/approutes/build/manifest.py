@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approutes.errors import ManifestError
-from approutes.route_modules.registry import RouteModules
 from approutes.routing.scanner import RouteFile, route_file_from_path
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from approutes.route_modules.registry import RouteModules
 
 __all__ = ["MANIFEST_SCHEMA", "manifest_path", "read_manifest", "write_manifest"]
 
@@ -57,12 +60,15 @@ def read_manifest(root: Path) -> list[RouteFile]:
         schema = document["schema"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ManifestError(
-            code="bad-manifest", files=(shown,), problem=f"it cannot be read ({exc})",
+            code="bad-manifest",
+            files=(shown,),
+            problem=f"it cannot be read ({exc})",
             fix="run `approutes build` again",
         ) from exc
     if schema != MANIFEST_SCHEMA:
         raise ManifestError(
-            code="bad-manifest", files=(shown,),
+            code="bad-manifest",
+            files=(shown,),
             problem=f"it has schema {schema}, this approutes reads {MANIFEST_SCHEMA}",
             fix="run `approutes build` again",
         )
@@ -70,7 +76,8 @@ def read_manifest(root: Path) -> list[RouteFile]:
     missing = [r.file for r in routes if not (root / r.file).is_file()]
     if missing:
         raise ManifestError(
-            code="stale-manifest", files=(shown, *missing),
+            code="stale-manifest",
+            files=(shown, *missing),
             problem="route files listed in the manifest no longer exist",
             fix="run `approutes build` again",
         )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from approutes.route_modules.registry import RouteModules
-from approutes.routing.route_table import RouteTable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from approutes.route_modules.registry import RouteModules
+    from approutes.routing.route_table import RouteTable
 
 __all__ = ["ROUTE_HEADERS", "route_rows"]
 

@@ -40,7 +40,8 @@ def dev(root: Path, host: str, port: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     started = time.perf_counter()
     say(f"  approutes {__version__} (dev)")
-    say(f"  - Local: http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}")  # noqa: S104
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104 - display only
+    say(f"  - Local: http://{shown}:{port}")
     _serve_or_exit(root, host=host, port=port, dev=True, started=started)
 
 
@@ -89,7 +90,7 @@ def main() -> None:
     cli()
 
 
-def _serve_or_exit(  # noqa: PLR0913 - forwards the command's flags
+def _serve_or_exit(
     root: Path,
     *,
     host: str,

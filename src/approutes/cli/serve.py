@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from approutes.app import create_app
-from approutes.asgi.entrypoint import AsgiEntrypoint
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from pathlib import Path
+
+    from approutes.asgi.entrypoint import AsgiEntrypoint
 
 __all__ = ["ServerName", "app_from_environment", "serve"]
 
@@ -25,7 +28,7 @@ def app_from_environment() -> AsgiEntrypoint:
     return create_app(os.environ[_ROOT_VARIABLE], dev=os.environ.get(_DEV_VARIABLE) == "1")
 
 
-def serve(  # noqa: PLR0913 - one parameter per command-line flag
+def serve(
     root: Path,
     *,
     host: str,
@@ -62,26 +65,23 @@ def _ready_printer(started: float) -> Callable[[], Awaitable[None]]:
 def _serve_uvicorn(app: AsgiEntrypoint, host: str, port: int, workers: int, dev: bool) -> None:
     import uvicorn  # noqa: PLC0415 - only when serving
 
-    options: dict[str, object] = {
-        "host": host,
-        "port": port,
-        "loop": "uvloop",
-        "http": "httptools",
-        "access_log": False,
-        "log_level": "info" if dev else "warning",
-        "lifespan": "on",
-        "server_header": False,
-    }
-    if workers > 1:
-        uvicorn.run(
-            "approutes.cli.serve:app_from_environment", factory=True, workers=workers, **options
-        )  # type: ignore[arg-type]
-    else:
-        uvicorn.run(app, **options)  # type: ignore[arg-type]
+    uvicorn.run(
+        "approutes.cli.serve:app_from_environment" if workers > 1 else app,
+        factory=workers > 1,
+        workers=workers,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="info" if dev else "warning",
+        lifespan="on",
+        server_header=False,
+    )
 
 
 def _serve_granian(host: str, port: int, workers: int) -> None:
-    from granian import Granian  # noqa: PLC0415 - only when serving
+    from granian import Granian  # noqa: PLC0415 - heavy, only when serving
     from granian.constants import Interfaces, Loops  # noqa: PLC0415
 
     Granian(

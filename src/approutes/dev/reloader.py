@@ -10,17 +10,20 @@ import asyncio
 import contextlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from approutes.asgi.entrypoint import AsgiEntrypoint
 from approutes.errors import ConfigurationError
 from approutes.log import reload_log
 from approutes.pipeline import Pipeline
 from approutes.project.importer import forget_project_modules
 from approutes.project.routes import load_routes
-from approutes.request_context import RequestScope
 from approutes.settings.model import load_settings
 from approutes.web.request import RequestLimits
-from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from approutes.asgi.entrypoint import AsgiEntrypoint
+    from approutes.request_context import RequestScope
+    from approutes.web.response import Response
 
 __all__ = ["BrokenProject", "attach_reloader", "reload_project"]
 

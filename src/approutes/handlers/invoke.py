@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approutes.errors import GatewayTimeout, NotFoundSignal, RedirectSignal, RouteNotFound
-from approutes.route_modules.handler_plan import HandlerPlan
-from approutes.web.request import NextRequest
 from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from approutes.route_modules.handler_plan import HandlerPlan
+    from approutes.web.request import NextRequest
 
 __all__ = ["RouteContext", "invoke"]
 

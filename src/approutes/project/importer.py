@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from approutes.errors import RouteModuleError
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["MODULE_PREFIX", "forget_project_modules", "import_user_file", "module_name_for"]
 

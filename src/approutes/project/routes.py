@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from approutes.build.manifest import read_manifest
 from approutes.route_modules.registry import RouteModules
 from approutes.routing.route_table import RouteTable
 from approutes.routing.scanner import scan_app_dir
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["load_routes"]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["HandlerPlan", "plan_handler"]
 
@@ -45,14 +47,16 @@ def plan_handler(fn: object, method: str, file: str) -> HandlerPlan:
     required = [p for p in positional if p.default is p.empty]
     takes_rest = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
     required_kw = [
-        p for p in signature.parameters.values() if p.kind == p.KEYWORD_ONLY and p.default is p.empty
+        p
+        for p in signature.parameters.values()
+        if p.kind == p.KEYWORD_ONLY and p.default is p.empty
     ]
-    if len(required) > 2 or required_kw:  # noqa: PLR2004 - (request, context) at most
+    if len(required) > 2 or required_kw:
         raise RouteModuleError(
             code="handler-signature",
             files=(file,),
             problem=f"{method}{signature} needs arguments approutes cannot give",
-            fix=f"take (request, context), (request) or nothing: `async def {method}(request, context)`",
+            fix=f"take (request, context), (request) or nothing: `def {method}(request, context)`",
         )
     arity = 2 if takes_rest else min(len(positional), 2)
     return HandlerPlan(

@@ -5,11 +5,14 @@ Built once when a route module is loaded. Knows nothing of requests, caching or 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from approutes.route_modules.handler_plan import HandlerPlan
 from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["HTTP_METHODS", "MethodTable", "build_method_table"]
 

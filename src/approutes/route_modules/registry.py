@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from approutes.route_modules.route_module import RouteModule, load_route_module
-from approutes.routing.scanner import RouteFile
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from approutes.routing.scanner import RouteFile
 
 __all__ = ["RouteModules"]
 

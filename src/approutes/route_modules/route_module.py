@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from approutes.errors import RouteModuleError
 from approutes.project.importer import import_user_file
 from approutes.route_modules.handler_plan import plan_handler
 from approutes.route_modules.method_table import HTTP_METHODS, MethodTable, build_method_table
 from approutes.route_modules.segment_config import SegmentConfig, read_segment_config
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["RouteModule", "load_route_module"]
 

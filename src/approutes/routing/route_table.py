@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from approutes.routing.request_path import decode_param, split_path
-from approutes.routing.scanner import RouteFile
 from approutes.routing.trie import SegmentTrie
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from approutes.routing.scanner import RouteFile
 
 __all__ = ["Params", "RouteMatch", "RouteTable"]
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from approutes.errors import RouteTreeError
 from approutes.routing.segment import Segment, parse_segment, segment_label
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["ROUTE_FILE_NAME", "RouteFile", "route_file_from_path", "scan_app_dir"]
 

@@ -9,9 +9,7 @@ from urllib.parse import quote
 
 __all__ = ["Segment", "SegmentKind", "parse_segment", "segment_label"]
 
-SegmentKind = Literal[
-    "static", "dynamic", "catch_all", "optional_catch_all", "group", "private"
-]
+SegmentKind = Literal["static", "dynamic", "catch_all", "optional_catch_all", "group", "private"]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _OPTIONAL_CATCH_ALL = re.compile(rf"\[\[\.\.\.({_NAME})\]\]")

@@ -8,9 +8,13 @@ trees Next refuses, naming both files.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from approutes.errors import RouteTreeError
-from approutes.routing.scanner import RouteFile
 from approutes.routing.segment import Segment, segment_label
+
+if TYPE_CHECKING:
+    from approutes.routing.scanner import RouteFile
 
 __all__ = ["MatchValue", "SegmentTrie"]
 

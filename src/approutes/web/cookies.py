@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, unquote
 
-from approutes.web.headers import Headers
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from approutes.web.headers import Headers
 
 __all__ = ["Cookie", "RequestCookies", "ResponseCookies", "SameSite", "serialize_cookie"]
 
@@ -93,7 +95,7 @@ class ResponseCookies:
         """Work on the Set-Cookie lines of `headers`."""
         self._headers = headers
 
-    def set(  # noqa: PLR0913 - mirrors the Set-Cookie attributes one to one
+    def set(
         self,
         name: str,
         value: str,
@@ -163,7 +165,7 @@ class ResponseCookies:
         return f"ResponseCookies({self.get_all()!r})"
 
 
-def serialize_cookie(  # noqa: PLR0913 - one parameter per attribute
+def serialize_cookie(
     name: str,
     value: str,
     *,

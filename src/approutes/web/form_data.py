@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartCallbacks, MultipartParser, parse_options_header
 
 from approutes.errors import BadRequest
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterable, AsyncIterator, Iterator
 
 __all__ = ["File", "FormData", "FormValue", "parse_multipart", "parse_urlencoded"]
 
@@ -35,7 +38,7 @@ class File:
 
     __slots__ = ("_file", "name", "size", "type")
 
-    def __init__(self, name: str, type: str, file: IO[bytes], size: int) -> None:  # noqa: A002
+    def __init__(self, name: str, type: str, file: IO[bytes], size: int) -> None:
         """Wrap a spooled file holding the part's bytes."""
         self.name = name
         self.type = type
@@ -162,17 +165,17 @@ async def parse_multipart(content_type: str, chunks: AsyncIterable[bytes]) -> Fo
     builder = _FormBuilder()
     parser = MultipartParser(boundary, builder.callbacks())
     try:
-        async for chunk in chunks:
-            parser.write(chunk)
-        parser.finalize()
+        try:
+            async for chunk in chunks:
+                parser.write(chunk)
+            parser.finalize()
+        except MultipartParseError as exc:
+            raise BadRequest(f"Malformed multipart/form-data body: {exc}") from None
         if not builder.finished:
             raise BadRequest("The multipart/form-data body ends before its closing boundary")
-    except BadRequest:
+    except BaseException:
         builder.form.close()
         raise
-    except Exception as exc:  # noqa: BLE001 - python-multipart raises several types for bad framing
-        builder.form.close()
-        raise BadRequest(f"Malformed multipart/form-data body: {exc}") from None
     return builder.form
 
 
@@ -189,7 +192,7 @@ class _FormBuilder:
         self._file: IO[bytes] | None = None
         self._size = 0
 
-    def callbacks(self) -> dict[str, object]:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._part_begin,
             "on_header_field": self._header_field,
@@ -221,7 +224,7 @@ class _FormBuilder:
     def _headers_finished(self) -> None:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
         if b"filename" in options:
-            self._file = SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115 - closed with the form
+            self._file = SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]

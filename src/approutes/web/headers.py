@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 __all__ = ["Headers", "HeadersInit"]
 
+
 class Headers:
     """HTTP headers, as the Web `Headers` class, snake_case.
 

@@ -17,8 +17,10 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
 def dumps(data: Any) -> bytes:
-    """Serialise `data` compactly; beyond JSON types: dataclasses, pydantic models, datetimes,
-    dates, UUIDs, Decimals, enums and sets.
+    """Serialise `data` compactly.
+
+    Beyond JSON types: dataclasses, pydantic models, datetimes, dates, UUIDs, Decimals, enums
+    and sets.
 
     >>> from decimal import Decimal
     >>> dumps({"price": Decimal("9.50"), "tags": {"a"}})

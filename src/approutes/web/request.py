@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from approutes.errors import BadRequest
 from approutes.web.cookies import RequestCookies
@@ -11,6 +10,10 @@ from approutes.web.form_data import FormData, parse_multipart, parse_urlencoded
 from approutes.web.headers import Headers
 from approutes.web.json_codec import loads_body
 from approutes.web.url import NextURL, URLSearchParams
+
+if TYPE_CHECKING:
+    import builtins
+    from collections.abc import AsyncIterator, Mapping
 
 __all__ = ["BodySource", "NextRequest", "RequestLimits"]
 
@@ -30,8 +33,10 @@ class BodySource(Protocol):
 
 
 class RequestLimits:
-    """Byte limits for reading bodies: `body` for json/text/bytes/urlencoded, `upload` for
-    multipart."""
+    """Byte limits for reading bodies.
+
+    `body` applies to json/text/bytes/urlencoded, `upload` to multipart and `stream()`.
+    """
 
     __slots__ = ("body", "upload")
 
@@ -88,7 +93,7 @@ class NextRequest:
         self._headers: Headers | None = None
         self._cookies: RequestCookies | None = None
         self._next_url: NextURL | None = None
-        self._body: bytes | None = None
+        self._body: builtins.bytes | None = None
         self._form: FormData | None = None
 
     @property
@@ -124,8 +129,10 @@ class NextRequest:
 
     @property
     def ip(self) -> str | None:
-        """The client's address: from the connection, or from the first X-Forwarded-For
-        entry when `trust_proxy` is set."""
+        """The client's address.
+
+        From the connection, or from the first X-Forwarded-For entry when `trust_proxy` is set.
+        """
         if self.trust_proxy:
             forwarded = self.headers.get("x-forwarded-for")
             if forwarded:
@@ -133,7 +140,7 @@ class NextRequest:
         client = self._scope.get("client")
         return client[0] if client else None
 
-    async def bytes(self) -> bytes:
+    async def bytes(self) -> builtins.bytes:
         """Return the whole body.
 
         Raises:
@@ -147,7 +154,7 @@ class NextRequest:
                 self._body = await self._body_source.read_all(self.limits.body)
         return self._body
 
-    async def array_buffer(self) -> bytes:
+    async def array_buffer(self) -> builtins.bytes:
         """Return the whole body (the Web name for `bytes()`)."""
         return await self.bytes()
 
@@ -189,7 +196,7 @@ class NextRequest:
             )
         return self._form
 
-    def stream(self) -> AsyncIterator[bytes]:
+    def stream(self) -> AsyncIterator[builtins.bytes]:
         """Yield the raw body in chunks as they arrive (up to `upload_size_limit`)."""
         return self._body_source.chunks(self.limits.upload)
 

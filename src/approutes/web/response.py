@@ -64,8 +64,15 @@ class Response:
     Next.js: the same constructor rules as the Web `Response`.
     """
 
-    __slots__ = ("_cookies", "body", "headers", "middleware_action", "resolve_location", "status",
-                 "stream")
+    __slots__ = (
+        "_cookies",
+        "body",
+        "headers",
+        "middleware_action",
+        "resolve_location",
+        "status",
+        "stream",
+    )
 
     def __init__(
         self,
@@ -75,7 +82,7 @@ class Response:
         headers: HeadersInit | None = None,
     ) -> None:
         """Check the status, classify the body and copy the headers."""
-        if not 200 <= status <= 599:  # noqa: PLR2004 - the Web constructor's range
+        if not 200 <= status <= 599:
             raise ValueError(f"Response status must be within 200-599, got {status}")
         self.status = status
         self.headers = Headers(headers)
@@ -95,7 +102,7 @@ class Response:
         elif isinstance(body, bytes | bytearray | memoryview):
             self.body = bytes(body)
         elif isinstance(body, AsyncIterable | Iterable):
-            self.stream = body
+            self.stream = body  # type: ignore[assignment]  # chunks are checked as they are sent
         else:
             raise TypeError(f"Response body cannot be a {type(body).__name__}")
 
@@ -109,12 +116,10 @@ class Response:
     @property
     def ok(self) -> bool:
         """True for a 2xx status."""
-        return 200 <= self.status <= 299  # noqa: PLR2004
+        return 200 <= self.status <= 299
 
     @classmethod
-    def json(
-        cls, data: Any, *, status: int = 200, headers: HeadersInit | None = None
-    ) -> Self:
+    def json(cls, data: Any, *, status: int = 200, headers: HeadersInit | None = None) -> Self:
         """Return a JSON response (`Content-Type: application/json`).
 
         Serialises dicts, lists, dataclasses, pydantic models, datetimes, dates, UUIDs,
@@ -145,7 +150,9 @@ class Response:
         Next.js: relative URLs are accepted here, where Next requires absolute ones.
         """
         if status not in _REDIRECT_STATUSES:
-            raise ValueError(f"redirect status must be one of 301, 302, 303, 307, 308; got {status}")
+            raise ValueError(
+                f"redirect status must be one of 301, 302, 303, 307, 308; got {status}"
+            )
         target = str(url)
         response = cls(None, status=status, headers={"location": target})
         response.resolve_location = not urlsplit(target).scheme

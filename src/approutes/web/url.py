@@ -154,7 +154,7 @@ class NextURL:
 
     @property
     def search(self) -> str:
-        """"?" and the serialised search params, or "" when there are none."""
+        """The serialised search params after a "?", or "" when there are none."""
         query = str(self.search_params)
         return f"?{query}" if query else ""
 

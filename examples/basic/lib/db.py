@@ -1,0 +1,90 @@
+"""The users table on SQLite (stdlib sqlite3), one connection per operation.
+
+The database file is `$DATABASE_PATH`, or `data.sqlite3` in the project folder. It is
+created, with two seed users, the first time it is opened. These functions block, so the
+route handlers that call them are plain `def` (approutes runs those in a worker thread).
+"""
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+from lib.models import User, UserIn
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL
+)
+"""
+_SEED = [("Ada Lovelace", "ada@example.com"), ("Linus Torvalds", "linus@example.com")]
+
+
+def database_path() -> Path:
+    """Where the database lives; read at each call so tests can point it elsewhere."""
+    return Path(os.environ.get("DATABASE_PATH") or PROJECT_DIR / "data.sqlite3")
+
+
+@contextmanager
+def connect() -> Iterator[sqlite3.Connection]:
+    """Open the database (creating and seeding it if needed) for one transaction."""
+    with closing(sqlite3.connect(database_path())) as conn:
+        conn.row_factory = sqlite3.Row
+        with conn:  # commits on success, rolls back on error
+            exists = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+            ).fetchone()
+            if not exists:
+                conn.execute(_SCHEMA)
+                conn.executemany("INSERT INTO users (name, email) VALUES (?, ?)", _SEED)
+            yield conn
+
+
+def list_users() -> list[User]:
+    with connect() as conn:
+        rows = conn.execute("SELECT id, name, email FROM users ORDER BY id").fetchall()
+    return [User(**row) for row in rows]
+
+
+def get_user(user_id: str) -> User | None:
+    with connect() as conn:
+        row = conn.execute("SELECT id, name, email FROM users WHERE id = ?", (user_id,)).fetchone()
+    return User(**row) if row else None
+
+
+def create_user(data: UserIn) -> User:
+    with connect() as conn:
+        cursor = conn.execute(
+            "INSERT INTO users (name, email) VALUES (?, ?)", (data.name, data.email)
+        )
+    return User(id=cursor.lastrowid, **data.model_dump())
+
+
+def update_user(user_id: str, data: UserIn) -> User | None:
+    with connect() as conn:
+        row = conn.execute(
+            "UPDATE users SET name = ?, email = ? WHERE id = ? RETURNING id, name, email",
+            (data.name, data.email, user_id),
+        ).fetchone()
+    return User(**row) if row else None
+
+
+def delete_user(user_id: str) -> bool:
+    with connect() as conn:
+        cursor = conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+    return cursor.rowcount > 0
+
+
+def search_users(query: str, limit: int) -> list[User]:
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT id, name, email FROM users WHERE instr(lower(name), lower(?)) > 0"
+            " ORDER BY id LIMIT ?",
+            (query, limit),
+        ).fetchall()
+    return [User(**row) for row in rows]
