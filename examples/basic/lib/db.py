@@ -1,8 +1,9 @@
 """The users table on SQLite (stdlib sqlite3), one connection per operation.
 
 The database file is `$DATABASE_PATH`, or `data.sqlite3` in the project folder. It is
-created, with two seed users, the first time it is opened. These functions block, so the
-route handlers that call them are plain `def` (approutes runs those in a worker thread).
+created, with two seed users, the first time it is opened. These functions block: call
+them from plain `def` handlers (approutes runs those in a worker thread), or from an
+`async def` handler through `asyncio.to_thread`.
 """
 
 import os
@@ -16,7 +17,7 @@ from lib.models import User, UserIn
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
+CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     email TEXT NOT NULL
@@ -32,17 +33,27 @@ def database_path() -> Path:
 
 @contextmanager
 def connect() -> Iterator[sqlite3.Connection]:
-    """Open the database (creating and seeding it if needed) for one transaction."""
+    """Open the database for one transaction: commit on success, roll back on error."""
     with closing(sqlite3.connect(database_path())) as conn:
         conn.row_factory = sqlite3.Row
-        with conn:  # commits on success, rolls back on error
-            exists = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
-            ).fetchone()
-            if not exists:
-                conn.execute(_SCHEMA)
-                conn.executemany("INSERT INTO users (name, email) VALUES (?, ?)", _SEED)
+        _create_if_missing(conn)
+        with conn:
             yield conn
+
+
+def _create_if_missing(conn: sqlite3.Connection) -> None:
+    if _has_users_table(conn):
+        return
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")  # one writer: concurrent first requests seed once
+        if not _has_users_table(conn):
+            conn.execute(_SCHEMA)
+            conn.executemany("INSERT INTO users (name, email) VALUES (?, ?)", _SEED)
+
+
+def _has_users_table(conn: sqlite3.Connection) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+    return conn.execute(query).fetchone() is not None
 
 
 def list_users() -> list[User]:

@@ -10,10 +10,12 @@ class UserIn(BaseModel):
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
 
 
-class User(UserIn):
-    """A stored user."""
+class User(BaseModel):
+    """A stored user, as the API answers it."""
 
     id: int
+    name: str
+    email: str
 
 
 class SearchQuery(BaseModel):

@@ -35,8 +35,20 @@ class AsgiBody:
         Raises:
             PayloadTooLarge: Content-Length or the bytes received pass `limit`; nothing past
                 the limit is buffered.
+            ClientDisconnected: the client went away mid-body.
         """
-        return b"".join([chunk async for chunk in self.chunks(limit)])
+        self._begin(limit)
+        body, more = await self._next_message(0, limit)
+        if not more:
+            # PERF: most bodies arrive in one message (bench S4).
+            return body
+        parts = [body]
+        received = len(body)
+        while more:
+            chunk, more = await self._next_message(received, limit)
+            received += len(chunk)
+            parts.append(chunk)
+        return b"".join(parts)
 
     async def chunks(self, limit: int) -> AsyncIterator[bytes]:
         """Yield the body as it arrives.
@@ -45,25 +57,31 @@ class AsgiBody:
             PayloadTooLarge: past `limit` bytes.
             ClientDisconnected: the client went away mid-body.
         """
+        self._begin(limit)
+        received = 0
+        more = True
+        while more:
+            chunk, more = await self._next_message(received, limit)
+            received += len(chunk)
+            if chunk:
+                yield chunk
+
+    def _begin(self, limit: int) -> None:
         if self._consumed:
             raise BadRequest("The request body was already read")
         self._consumed = True
         declared = self._content_length()
         if declared is not None and declared > limit:
             raise PayloadTooLarge
-        received = 0
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnected
-            chunk: bytes = message.get("body", b"")
-            received += len(chunk)
-            if received > limit:
-                raise PayloadTooLarge
-            if chunk:
-                yield chunk
-            if not message.get("more_body", False):
-                return
+
+    async def _next_message(self, received: int, limit: int) -> tuple[bytes, bool]:
+        message = await self._receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk: bytes = message.get("body", b"")
+        if received + len(chunk) > limit:
+            raise PayloadTooLarge
+        return chunk, message.get("more_body", False)
 
     def _content_length(self) -> int | None:
         for name, value in self._scope["headers"]:

@@ -71,11 +71,13 @@ class AsgiEntrypoint:
         if not path.startswith("/") or not path.isascii():
             await send_response(json_error(400, {"error": "Bad Request"}), send)
             return
-        path = resolve_dots(path)
-        target = redirect_target(path, trailing_slash=self.settings.trailing_slash)
-        if target is not None:
-            await send_response(_canonical_redirect(target, scope), send, head_only=head_only)
-            return
+        # PERF: most paths are canonical; test for the rare shapes before calling anything.
+        if "/." in path or "//" in path or path.endswith("/") != self.settings.trailing_slash:
+            path = resolve_dots(path)
+            target = redirect_target(path, trailing_slash=self.settings.trailing_slash)
+            if target is not None:
+                await send_response(_canonical_redirect(target, scope), send, head_only=head_only)
+                return
         request = NextRequest(
             scope,
             AsgiBody(scope, receive),

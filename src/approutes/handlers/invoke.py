@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import GatewayTimeout, NotFoundSignal, RedirectSignal, RouteNotFound
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
 __all__ = ["RouteContext", "invoke"]
 
 
-@dataclass(frozen=True, slots=True)
 class RouteContext:
     """The second argument of a handler.
 
@@ -28,7 +26,14 @@ class RouteContext:
     Next.js: `params` is a plain dict here, not a promise.
     """
 
-    params: dict[str, str | list[str]]
+    __slots__ = ("params",)
+
+    def __init__(self, params: dict[str, str | list[str]]) -> None:
+        """Carry the route's params."""
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"RouteContext(params={self.params!r})"
 
 
 async def invoke(
@@ -55,9 +60,13 @@ async def invoke(
 
 
 async def _call(plan: HandlerPlan, request: NextRequest, context: RouteContext) -> Any:
-    args = (request, context)[: plan.arity]
     if plan.is_async:
-        return await plan.fn(*args)
+        if plan.arity == 0:
+            return await plan.fn()
+        if plan.arity == 1:
+            return await plan.fn(request)
+        return await plan.fn(request, context)
+    args = (request, context)[: plan.arity]
     # NOTE: to_thread copies the context, so headers() and cookies() work in sync handlers.
     result = await asyncio.to_thread(plan.fn, *args)
     if inspect.isawaitable(result):

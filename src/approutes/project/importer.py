@@ -17,13 +17,15 @@ __all__ = ["MODULE_PREFIX", "forget_project_modules", "import_user_file", "modul
 MODULE_PREFIX = "approutes_project:"
 
 
-def module_name_for(relative_file: str) -> str:
-    """The name a project file is imported under: stable, and never clashing with a package.
+def module_name_for(root: Path, relative_file: str) -> str:
+    """Return the name a project file is imported under.
 
-    >>> module_name_for("app/api/users/[id]/route.py")
-    'approutes_project:app/api/users/[id]/route.py'
+    Stable, unique per project, and never clashing with a package.
+
+    >>> module_name_for(Path("/srv/app"), "app/api/users/[id]/route.py")
+    'approutes_project:/srv/app:app/api/users/[id]/route.py'
     """
-    return MODULE_PREFIX + relative_file
+    return f"{MODULE_PREFIX}{root.as_posix()}:{relative_file}"
 
 
 def import_user_file(root: Path, relative_file: str) -> ModuleType:
@@ -37,7 +39,7 @@ def import_user_file(root: Path, relative_file: str) -> ModuleType:
     root_text = str(root)
     if root_text not in sys.path:
         sys.path.insert(0, root_text)
-    name = module_name_for(relative_file)
+    name = module_name_for(root, relative_file)
     loaded = sys.modules.get(name)
     if loaded is not None:
         return loaded
@@ -66,7 +68,9 @@ def forget_project_modules(root: Path) -> None:
     root = root.resolve()
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if name.startswith(MODULE_PREFIX) or (file and _is_under(Path(file), root)):
+        if name.startswith(f"{MODULE_PREFIX}{root.as_posix()}:") or (
+            file and _is_under(Path(file), root)
+        ):
             del sys.modules[name]
 
 

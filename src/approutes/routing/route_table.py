@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from approutes.routing.request_path import decode_param, split_path
@@ -18,12 +17,19 @@ __all__ = ["Params", "RouteMatch", "RouteTable"]
 Params = dict[str, str | list[str]]
 
 
-@dataclass(frozen=True, slots=True)
 class RouteMatch:
     """The route a path resolved to and its decoded params."""
 
-    route: RouteFile
-    params: Params = field(default_factory=dict)
+    __slots__ = ("params", "route")
+
+    def __init__(self, route: RouteFile, params: Params) -> None:
+        """Pair `route` with its decoded `params`."""
+        self.route = route
+        self.params = params
+
+    def __repr__(self) -> str:
+        route, file = self.route.pattern, self.route.file
+        return f"RouteMatch(route={route!r}, file={file!r}, params={self.params!r})"
 
 
 class RouteTable:

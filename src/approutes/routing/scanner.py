@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,16 +27,17 @@ class RouteFile:
 
     file: str
     segments: tuple[Segment, ...]
+    param_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # PERF: read on every dynamic match; computed once here.
+        names = tuple(s.name for s in self.segments if s.kind != "static")
+        object.__setattr__(self, "param_names", names)
 
     @property
     def pattern(self) -> str:
         """The URL pattern, e.g. "/api/users/[id]"."""
         return "/" + "/".join(segment_label(s) for s in self.segments)
-
-    @property
-    def param_names(self) -> tuple[str, ...]:
-        """Names of the dynamic and catch-all segments, in path order."""
-        return tuple(s.name for s in self.segments if s.kind != "static")
 
     @property
     def is_static(self) -> bool:

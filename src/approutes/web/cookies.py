@@ -80,6 +80,7 @@ class ResponseCookies:
     """Set-Cookie lines of a response, read and written through its Headers.
 
     Example:
+        >>> from approutes import Headers
         >>> headers = Headers()
         >>> cookies = ResponseCookies(headers)
         >>> cookies.set("session", "t 1", http_only=True)

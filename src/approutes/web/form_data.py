@@ -14,12 +14,14 @@ from typing import IO, TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartCallbacks, MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from approutes.errors import BadRequest
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, AsyncIterator, Iterator
+
+    from python_multipart.multipart import MultipartCallbacks
 
 __all__ = ["File", "FormData", "FormValue", "parse_multipart", "parse_urlencoded"]
 

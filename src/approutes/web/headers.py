@@ -48,6 +48,14 @@ class Headers:
             self._items = [(str(k).lower(), _value(v)) for k, v in init]
 
     @classmethod
+    def of(cls, items: list[tuple[str, str]]) -> Headers:
+        """Wrap `items` (lower-case names, checked values) without copying or checking them."""
+        headers = cls.__new__(cls)
+        headers._items = items
+        headers._read_only = False
+        return headers
+
+    @classmethod
     def from_asgi(cls, raw: Iterable[tuple[bytes, bytes]]) -> Headers:
         """Wrap the header list of an ASGI scope, read-only."""
         headers = cls.__new__(cls)
@@ -71,7 +79,10 @@ class Headers:
     def has(self, name: str) -> bool:
         """Return True when `name` is present."""
         key = name.lower()
-        return any(k == key for k, _ in self._items)
+        for k, _ in self._items:  # noqa: SIM110 - PERF: a loop beats any() with a generator
+            if k == key:
+                return True
+        return False
 
     def set(self, name: str, value: str) -> None:
         """Replace every value of `name` with `value`."""

@@ -114,7 +114,7 @@ class NextRequest:
     def next_url(self) -> NextURL:
         """The URL as a NextURL (`pathname`, `search_params`, ...)."""
         if self._next_url is None:
-            self._next_url = NextURL(self._build_url())
+            self._next_url = self._build_url()
         return self._next_url
 
     @property
@@ -205,17 +205,19 @@ class NextRequest:
         if self._form is not None:
             self._form.close()
 
-    def _build_url(self) -> str:
+    def _build_url(self) -> NextURL:
         scope = self._scope
         scheme = scope.get("scheme", "http")
-        forwarded = self.headers.get("x-forwarded-proto")
-        if forwarded:
-            scheme = forwarded.split(",")[0].strip()
+        for name, value in scope["headers"]:
+            if name == b"x-forwarded-proto":
+                scheme = value.decode("latin-1").split(",")[0].strip()
+                break
         server = scope.get("server")
-        host = f"localhost:{server[1]}" if server and server[1] else "localhost"
+        port = str(server[1]) if server and server[1] else ""
         query = scope.get("query_string", b"")
-        suffix = f"?{query.decode('latin-1')}" if query else ""
-        return f"{scheme}://{host}{self.path}{suffix}"
+        return NextURL.from_parts(
+            f"{scheme}:", "localhost", port, self.path, query.decode("latin-1") if query else ""
+        )
 
     def __repr__(self) -> str:
         return f"NextRequest({self.method} {self.path})"
