@@ -84,8 +84,9 @@ class AsgiBody:
         return chunk, message.get("more_body", False)
 
     def _content_length(self) -> int | None:
+        # NOTE: ASGI servers give header names lower-cased.
         for name, value in self._scope["headers"]:
-            if name.lower() == b"content-length":
+            if name == b"content-length":
                 try:
                     return int(value)
                 except ValueError:

@@ -46,22 +46,28 @@ class AsgiEntrypoint:
     def __init__(self, pipeline: Handle, settings: Settings, *, dev: bool = False) -> None:
         """Serve through `pipeline` with `settings`."""
         self.pipeline = pipeline
-        self.settings = settings
         self.dev = dev
-        self.limits = RequestLimits(settings.body_size_limit, settings.upload_size_limit)
+        self.apply_settings(settings)
         self.on_startup: list[Callable[[], Awaitable[None]]] = []
         self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use `settings` from the next request on (dev reload)."""
+        self.settings = settings
+        self.limits = RequestLimits(settings.body_size_limit, settings.upload_size_limit)
+        # PERF: plain attributes, read on every request.
+        self.trust_proxy = settings.trust_proxy
+        self.trailing_slash = settings.trailing_slash
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope."""
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(receive, send)
-        else:
-            # Websockets are not part of route handlers: refuse the handshake.
-            await send({"type": "websocket.close", "code": 1000})
+            return await self._http(scope, receive, send)
+        if kind == "lifespan":
+            return await self._lifespan(receive, send)
+        # Websockets are not part of route handlers: refuse the handshake.
+        return await send({"type": "websocket.close", "code": 1000})
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter() if self.dev else 0.0
@@ -72,19 +78,13 @@ class AsgiEntrypoint:
             await send_response(json_error(400, {"error": "Bad Request"}), send)
             return
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
-        if "/." in path or "//" in path or path.endswith("/") != self.settings.trailing_slash:
+        if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = resolve_dots(path)
-            target = redirect_target(path, trailing_slash=self.settings.trailing_slash)
+            target = redirect_target(path, trailing_slash=self.trailing_slash)
             if target is not None:
                 await send_response(_canonical_redirect(target, scope), send, head_only=head_only)
                 return
-        request = NextRequest(
-            scope,
-            AsgiBody(scope, receive),
-            path=path,
-            limits=self.limits,
-            trust_proxy=self.settings.trust_proxy,
-        )
+        request = NextRequest(scope, AsgiBody(scope, receive), path, self.limits, self.trust_proxy)
         request_scope, token = enter_request(request)
         try:
             try:

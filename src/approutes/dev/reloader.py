@@ -18,7 +18,6 @@ from approutes.pipeline import Pipeline
 from approutes.project.importer import forget_project_modules
 from approutes.project.routes import load_routes
 from approutes.settings.model import load_settings
-from approutes.web.request import RequestLimits
 
 if TYPE_CHECKING:
     from approutes.asgi.entrypoint import AsgiEntrypoint
@@ -53,8 +52,7 @@ def reload_project(app: AsgiEntrypoint, root: Path) -> None:
         app.pipeline = BrokenProject(exc)
         reload_log.error("error: %s", exc.render())
         return
-    app.settings = settings
-    app.limits = RequestLimits(settings.body_size_limit, settings.upload_size_limit)
+    app.apply_settings(settings)
     app.pipeline = Pipeline(table, modules)
     reload_log.info("reloaded in %dms", round((time.perf_counter() - started) * 1e3))
 

@@ -66,9 +66,10 @@ class RouteTable:
             return None
         route, values = found
         params: Params = {}
-        for name, value in zip(route.param_names, values, strict=True):
-            if isinstance(value, str):
-                params[name] = decode_param(value)
+        # NOTE: the trie yields exactly one value per param name, in order.
+        for name, value in zip(route.param_names, values):  # noqa: B905 - PERF: see NOTE
+            if type(value) is str:
+                params[name] = decode_param(value) if "%" in value else value
             elif value is not None:
                 params[name] = [decode_param(v) for v in value]
         return RouteMatch(route, params)

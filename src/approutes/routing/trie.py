@@ -86,7 +86,15 @@ class SegmentTrie:
 
 
 def _match(node: _Node, parts: list[str], index: int, values: list[MatchValue]) -> RouteFile | None:
-    if index == len(parts):
+    end = len(parts)
+    # PERF: walk static-only levels in a loop; recurse only where there is a choice.
+    while index < end and node.dynamic is None and node.catch_all is None and node.optional is None:
+        child = node.static.get(parts[index])
+        if child is None:
+            return None
+        node = child
+        index += 1
+    if index == end:
         if node.route is not None:
             return node.route
         if node.optional is not None:

@@ -78,7 +78,6 @@ class NextRequest:
         self,
         scope: Mapping[str, Any],
         body: BodySource,
-        *,
         path: str,
         limits: RequestLimits,
         trust_proxy: bool = False,

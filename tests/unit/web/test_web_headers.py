@@ -1,0 +1,143 @@
+"""Headers: case-insensitive, multi-valued, read-only on a request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from approutes.web.headers import Headers
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def test_names_are_case_insensitive() -> None:
+    headers = Headers({"Content-Type": "text/plain"})
+    assert headers.get("content-type") == "text/plain"
+    assert headers.get("CONTENT-TYPE") == "text/plain"
+    assert headers.has("Content-type")
+    assert "CONTENT-TYPE" in headers
+    assert headers.keys() == ["content-type"]
+
+
+def test_absent_header_reads_as_none() -> None:
+    headers = Headers()
+    assert headers.get("x-missing") is None
+    assert headers.get_all("x-missing") == []
+    assert not headers.has("x-missing")
+    assert "x-missing" not in headers
+    assert 42 not in headers
+
+
+def test_get_joins_repeated_values_and_get_all_keeps_them_apart() -> None:
+    headers = Headers([("Accept", "text/html"), ("X-Other", "1"), ("accept", "application/json")])
+    assert headers.get("accept") == "text/html, application/json"
+    assert headers.get_all("ACCEPT") == ["text/html", "application/json"]
+
+
+def test_set_replaces_every_value() -> None:
+    headers = Headers([("vary", "a"), ("vary", "b")])
+    headers.set("Vary", "c")
+    assert headers.get_all("vary") == ["c"]
+
+
+def test_append_keeps_existing_values() -> None:
+    headers = Headers({"vary": "a"})
+    headers.append("VARY", "b")
+    assert headers.get("vary") == "a, b"
+
+
+def test_delete_removes_every_value() -> None:
+    headers = Headers([("vary", "a"), ("Vary", "b"), ("x", "1")])
+    headers.delete("VARY")
+    assert not headers.has("vary")
+    assert headers.keys() == ["x"]
+
+
+def test_items_join_repeats_but_keep_set_cookie_lines_apart() -> None:
+    headers = Headers()
+    headers.append("Vary", "a")
+    headers.append("Set-Cookie", "a=1")
+    headers.append("vary", "b")
+    headers.append("set-cookie", "b=2")
+    assert headers.items() == [
+        ("vary", "a, b"),
+        ("set-cookie", "a=1"),
+        ("set-cookie", "b=2"),
+    ]
+    assert headers.get_all("set-cookie") == ["a=1", "b=2"]
+
+
+def test_iteration_and_len_give_each_name_once_in_first_seen_order() -> None:
+    headers = Headers([("B", "1"), ("a", "2"), ("b", "3")])
+    assert list(headers) == ["b", "a"]
+    assert len(headers) == 2
+    assert headers.values() == ["1, 3", "2"]
+
+
+def test_raw_keeps_every_line_with_lower_case_names() -> None:
+    headers = Headers([("X-A", "1"), ("x-a", "2")])
+    assert headers.raw() == [("x-a", "1"), ("x-a", "2")]
+
+
+def test_copy_of_headers_is_independent() -> None:
+    original = Headers({"x": "1"})
+    copy = Headers(original)
+    copy.set("x", "2")
+    assert original.get("x") == "1"
+    assert copy.get("x") == "2"
+
+
+def test_values_are_converted_to_str() -> None:
+    headers = Headers({"content-length": 12})  # type: ignore[arg-type]
+    assert headers.get("content-length") == "12"
+
+
+def test_request_headers_from_asgi_are_lower_case_and_latin1() -> None:
+    headers = Headers.from_asgi([(b"Host", b"localhost"), (b"X-Name", "café".encode("latin-1"))])
+    assert headers.get("host") == "localhost"
+    assert headers.get("x-name") == "café"
+    assert headers.keys() == ["host", "x-name"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda h: h.set("x", "2"), id="set"),
+        pytest.param(lambda h: h.append("x", "2"), id="append"),
+        pytest.param(lambda h: h.delete("x"), id="delete"),
+    ],
+)
+def test_request_headers_are_read_only(change: Callable[[Headers], None]) -> None:
+    headers = Headers.from_asgi([(b"x", b"1")])
+    with pytest.raises(TypeError, match="read-only"):
+        change(headers)
+    assert headers.get_all("x") == ["1"]
+
+
+def test_a_copy_of_request_headers_is_writable() -> None:
+    copy = Headers(Headers.from_asgi([(b"x", b"1")]))
+    copy.set("x", "2")
+    assert copy.get("x") == "2"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("a\r\nSet-Cookie: evil=1", id="crlf"),
+        pytest.param("a\nb", id="lf"),
+        pytest.param("a\rb", id="cr"),
+    ],
+)
+def test_header_values_with_line_breaks_are_refused(value: str) -> None:
+    headers = Headers()
+    with pytest.raises(ValueError, match="line break"):
+        headers.set("x", value)
+    with pytest.raises(ValueError, match="line break"):
+        headers.append("x", value)
+    with pytest.raises(ValueError, match="line break"):
+        Headers({"x": value})
+    with pytest.raises(ValueError, match="line break"):
+        Headers([("x", value)])
+    assert not headers.has("x")
