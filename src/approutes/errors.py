@@ -220,8 +220,6 @@ def _default_message(status: int) -> str:
 
 
 def _sentence(text: str) -> str:
+    # NOTE: no capitalising: problems often start with a name the user wrote (revalidate = ...).
     text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+    return text if not text or text.endswith((".", "!", "?")) else text + "."

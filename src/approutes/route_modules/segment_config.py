@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -94,7 +96,7 @@ def _dynamic(raw: object) -> DynamicMode:
 def _revalidate(raw: object) -> float | Literal[False]:
     if raw is False:
         return False
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw < math.inf:
         raise ValueError("use False, 0 or a number of seconds")
     return raw
 
@@ -106,7 +108,7 @@ def _tags(raw: object) -> tuple[str, ...]:
 
 
 def _max_duration(raw: object) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < math.inf:
         raise ValueError("use a positive number of seconds")
     return float(raw)
 

@@ -133,7 +133,7 @@ def _dynamic_child(node: _Node, segment: Segment, route: RouteFile) -> _Node:
 def _add_catch_all(node: _Node, segment: Segment, route: RouteFile) -> None:
     existing = node.catch_all or node.optional
     if existing is not None:
-        if (node.catch_all is None) != (segment.kind == "catch_all"):
+        if (node.catch_all is not None) != (segment.kind == "catch_all"):
             raise RouteTreeError(
                 code="catch-all-conflict",
                 files=(existing.file, route.file),

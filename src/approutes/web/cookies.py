@@ -20,6 +20,7 @@ __all__ = ["Cookie", "RequestCookies", "ResponseCookies", "SameSite", "serialize
 SameSite = Literal["lax", "strict", "none"]
 
 _PAIR_SEPARATOR = re.compile(r"; *")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # encodeURIComponent leaves these unescaped.
 _URI_COMPONENT_SAFE = "-_.!~*'()"
@@ -229,10 +230,12 @@ def _parse_cookie_header(header: str) -> dict[str, str]:
             out[pair] = "true"
             continue
         if "%" in value:
+            # COMPAT(next): a value decodeURIComponent rejects is skipped.
+            if _BAD_ESCAPE.search(value):
+                continue
             try:
                 value = unquote(value, errors="strict")
             except UnicodeDecodeError:
-                # COMPAT(next): a value decodeURIComponent rejects is skipped.
                 continue
         out[name] = value
     return out

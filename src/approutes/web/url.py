@@ -160,7 +160,9 @@ class NextURL:
     @property
     def host(self) -> str:
         """`hostname:port`, or just the hostname on the default port."""
-        return f"{self.hostname}:{self.port}" if self.port else self.hostname
+        # An IPv6 address keeps its brackets, as a browser's URL parser writes it.
+        hostname = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
+        return f"{hostname}:{self.port}" if self.port else hostname
 
     @property
     def origin(self) -> str:
@@ -184,7 +186,11 @@ class NextURL:
 
     def clone(self) -> NextURL:
         """Return an independent copy, to change and pass to a redirect or rewrite."""
-        return NextURL(self.href, base_path=self.base_path)
+        url = NextURL.from_parts(self.protocol, self.hostname, self.port, self.pathname, "")
+        url.search_params = URLSearchParams(list(self.search_params.items()))
+        url.hash = self.hash
+        url.base_path = self.base_path
+        return url
 
     def __str__(self) -> str:
         return self.href

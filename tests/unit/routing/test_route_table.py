@@ -22,17 +22,6 @@ def table(*folders: str) -> RouteTable:
     return RouteTable(route(f) for f in folders)
 
 
-# The same check swaps its two codes: see the xfail reason.
-CATCH_ALL_CODES_SWAPPED = pytest.mark.xfail(
-    reason=(
-        "bug: trie._add_catch_all tests `node.catch_all is None` where it means `is not None`, "
-        "so a required beside an optional catch-all is reported as duplicate-route and two "
-        "identical catch-alls as catch-all-conflict"
-    ),
-    strict=True,
-)
-
-
 def matched_file(routes: RouteTable, path: str) -> str | None:
     found = routes.match(path)
     return None if found is None else found.route.file
@@ -376,7 +365,6 @@ def test_a_thousand_routes_each_match_their_own_path() -> None:
             ("(a)/files/[...path]", "(b)/files/[...path]"),
             "duplicate-route",
             id="duplicate-catch-all-through-groups",
-            marks=CATCH_ALL_CODES_SWAPPED,
         ),
         pytest.param(
             ("api/docs", "api/docs/[[...slug]]"),
@@ -395,13 +383,11 @@ def test_a_thousand_routes_each_match_their_own_path() -> None:
             ("api/files/[...path]", "api/files/[[...path]]"),
             "catch-all-conflict",
             id="required-then-optional-catch-all",
-            marks=CATCH_ALL_CODES_SWAPPED,
         ),
         pytest.param(
             ("api/files/[[...path]]", "api/files/[...path]"),
             "catch-all-conflict",
             id="optional-then-required-catch-all",
-            marks=CATCH_ALL_CODES_SWAPPED,
         ),
     ],
 )

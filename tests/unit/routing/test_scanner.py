@@ -183,13 +183,6 @@ def test_conflicting_route_files_refuse_to_load_naming_both(
     assert sorted(caught.value.files) == sorted(files)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "bug: trie._add_catch_all inverts its required/optional test, so [...path] beside "
-        "[[...path]] is reported as duplicate-route instead of catch-all-conflict"
-    ),
-    strict=True,
-)
 def test_required_beside_optional_catch_all_is_a_catch_all_conflict(tmp_path: Path) -> None:
     files = ("app/api/files/[...path]/route.py", "app/api/files/[[...path]]/route.py")
     write_routes(tmp_path, *files)

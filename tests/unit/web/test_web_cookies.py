@@ -47,14 +47,6 @@ def test_request_cookies_parse_like_next(header: str, expected: dict[str, str]) 
     assert len(cookies) == len(expected)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "bug: RequestCookies keeps 'a=%ZZ' as the literal value '%ZZ'; Next's parser "
-        "(decodeURIComponent inside try/catch) skips a value it cannot decode, as the module's "
-        "own COMPAT comment says, but urllib's unquote never raises on a malformed escape"
-    ),
-    strict=True,
-)
 def test_request_cookie_with_malformed_escape_is_skipped() -> None:
     cookies = RequestCookies("bad=%ZZ; ok=1")
     assert not cookies.has("bad")

@@ -76,11 +76,11 @@ def test_append_and_delete() -> None:
     assert list(params.items()) == [("b", "3")]
 
 
-def test_items_is_a_snapshot_safe_to_mutate_during_iteration() -> None:
+def test_items_is_a_snapshot_safe_to_append_to_during_iteration() -> None:
     params = URLSearchParams("a=1&b=2")
-    for key, _ in params.items():
-        params.delete(key)
-    assert len(params) == 0
+    for key, value in params.items():
+        params.append(key, value)
+    assert list(params.items()) == [("a", "1"), ("b", "2"), ("a", "1"), ("b", "2")]
 
 
 def test_search_params_compare_by_entries() -> None:
@@ -212,26 +212,12 @@ def test_clone_is_an_equal_but_independent_copy() -> None:
     assert copy.href == "https://example.com/api/y?a=2"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "bug: NextURL.clone() parses href (which already contains base_path) and passes "
-        "base_path again, so the clone's href has the base path twice"
-    ),
-    strict=True,
-)
 def test_clone_keeps_the_base_path_once() -> None:
     url = NextURL("http://localhost:3000/api/x", base_path="/docs")
     assert url.href == "http://localhost:3000/docs/api/x"
     assert url.clone().href == url.href
 
 
-@pytest.mark.xfail(
-    reason=(
-        "bug: NextURL drops the brackets of an IPv6 hostname, so host is '::1:3000', href "
-        "'http://::1:3000/p' (not a URL) and clone() raises ValueError"
-    ),
-    strict=True,
-)
 def test_ipv6_host_keeps_its_brackets() -> None:
     url = NextURL("http://[::1]:3000/p")
     assert url.host == "[::1]:3000"

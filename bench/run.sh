@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make bench`: the shared harness (../shared/bench) against approutes and the raw ASGI floor.
+#
+# The harness is copied to a scratch folder (shared/ is read-only and prepare.sh writes the
+# 1,000-route project there), its setup installs wrk and the peers' virtualenv, and the run
+# interleaves the targets (--rounds) so their ratios come from the same moments.
+#
+# Env: BENCH_PEERS=all adds every peer (Next.js needs ~6 min of npm install + builds);
+#      BENCH_ARGS overrides the run options (default: --rounds 3 --runs 1);
+#      BENCH_OUT is where the JSON and report go (default: bench/results/latest).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${APPROUTES_SHARED:-$repo/../shared}/bench"
+work="${TMPDIR:-/tmp}/approutes-bench"
+out="${BENCH_OUT:-$repo/bench/results/latest}"
+export APPROUTES_BIN="$repo/.venv/bin/approutes"
+export BENCH_VENV="${BENCH_VENV:-${TMPDIR:-/tmp}/bench-venv}"
+
+[ -d "$shared" ] || { echo "no harness at $shared" >&2; exit 1; }
+rm -rf "$work"
+cp -r "$shared" "$work"
+chmod -R u+w "$work"
+
+targets=(approutes approutes-granian raw-asgi-uvicorn raw-asgi-granian)
+if [ "${BENCH_PEERS:-}" = all ]; then
+  targets+=(starlette fastapi litestar fastapi-filebased-routing nextjs)
+  "$work/setup.sh"
+else
+  "$work/setup.sh" approutes raw-asgi-uvicorn raw-asgi-granian
+fi
+
+mkdir -p "$out"
+# shellcheck disable=SC2086 # BENCH_ARGS is a list of options
+"$work/run.sh" "${targets[@]}" ${BENCH_ARGS:---rounds 3 --runs 1} --out "$out"
+python3 "$work/harness/report.py" "$out"/*.json --baseline raw-asgi-uvicorn > "$out/report.md"
+echo "report: $out/report.md"

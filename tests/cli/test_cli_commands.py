@@ -1,0 +1,214 @@
+"""The `approutes` command: build, routes, start (uvicorn and granian), dev reload, bad trees."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import APPROUTES_BIN, make_project, running_server
+
+HELLO = """
+from approutes import NextResponse
+
+async def GET():
+    return NextResponse.json({"message": "Hello World"})
+"""
+USER = """
+from approutes import NextResponse
+
+async def GET(request, context):
+    return NextResponse.json({"id": context.params["id"]})
+
+def DELETE():
+    return NextResponse(None, status=204)
+"""
+ECHO = """
+from approutes import NextResponse
+
+dynamic = "force-dynamic"
+
+async def POST(request):
+    return NextResponse.json(await request.json())
+"""
+STREAM = """
+from approutes import Response
+
+async def chunks():
+    for i in range(3):
+        yield f"chunk {i}\\n"
+
+async def GET():
+    return Response(chunks(), headers={"Content-Type": "text/plain"})
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(
+        tmp_path / "site",
+        {
+            "app/api/hello/route.py": HELLO,
+            "app/api/users/[id]/route.py": USER,
+            "app/api/echo/route.py": ECHO,
+            "app/api/stream/route.py": STREAM,
+        },
+    )
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(APPROUTES_BIN), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def fetch(
+    url: str, method: str = "GET", body: bytes | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - loopback
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return response.status, headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def fetch_json(url: str, method: str = "GET", body: bytes | None = None) -> tuple[int, Any]:
+    status, _, data = fetch(url, method, body)
+    return status, json.loads(data)
+
+
+def test_routes_prints_every_route_with_methods_and_file(project: Path) -> None:
+    result = run_cli("routes", str(project))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["Route", "Methods", "File", "Config"]
+    row = next(line for line in lines if line.startswith("/api/users/[id]"))
+    assert "GET DELETE" in row
+    assert "app/api/users/[id]/route.py" in row
+    echo = next(line for line in lines if line.startswith("/api/echo"))
+    assert "dynamic='force-dynamic'" in echo
+
+
+def test_build_writes_a_manifest_that_start_serves(project: Path) -> None:
+    result = run_cli("build", str(project))
+    assert result.returncode == 0, result.stderr
+    assert "Built 4 routes" in result.stdout
+    manifest = json.loads((project / ".approutes" / "manifest.json").read_text())
+    assert manifest["schema"] == 1
+    assert {r["pattern"] for r in manifest["routes"]} == {
+        "/api/hello",
+        "/api/users/[id]",
+        "/api/echo",
+        "/api/stream",
+    }
+    with running_server(project) as base:
+        assert fetch_json(base + "/api/users/42") == (200, {"id": "42"})
+
+
+def test_start_refuses_a_manifest_naming_a_deleted_route(project: Path) -> None:
+    assert run_cli("build", str(project)).returncode == 0
+    (project / "app/api/hello/route.py").unlink()
+    result = run_cli("start", str(project), "--port", "1")
+    assert result.returncode == 1
+    assert "stale-manifest" in result.stderr
+    assert "app/api/hello/route.py" in result.stderr
+    assert "approutes build" in result.stderr
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_start_serves_the_project_on_each_server(project: Path, server: str) -> None:
+    with running_server(project, "--server", server) as base:
+        assert fetch_json(base + "/api/hello") == (200, {"message": "Hello World"})
+        assert fetch_json(base + "/api/users/a%20b") == (200, {"id": "a b"})
+        assert fetch_json(base + "/api/echo", "POST", b'{"a":[1,2]}') == (200, {"a": [1, 2]})
+        assert fetch_json(base + "/api/echo", "POST", b'{"a":') == (
+            400,
+            {"error": "Invalid JSON body"},
+        )
+        status, headers, body = fetch(base + "/api/hello", "PUT", b"{}")
+        assert (status, headers["allow"]) == (405, "GET, HEAD, OPTIONS")
+        assert json.loads(body) == {"error": "Method Not Allowed"}
+        assert fetch_json(base + "/api/nope") == (404, {"error": "Not Found"})
+        assert fetch(base + "/api/users/7", "DELETE")[0] == 204
+        status, headers, body = fetch(base + "/api/stream")
+        assert (status, body) == (200, b"chunk 0\nchunk 1\nchunk 2\n")
+        assert headers.get("transfer-encoding") == "chunked"
+
+
+def test_start_serves_with_several_workers(project: Path) -> None:
+    with running_server(project, "--workers", "2") as base:
+        for _ in range(10):
+            assert fetch_json(base + "/api/hello") == (200, {"message": "Hello World"})
+
+
+def test_trailing_slash_redirect_over_a_real_socket(project: Path) -> None:
+    with running_server(project) as base:
+        connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+        connection.request("POST", "/api/echo/?x=1", body=b"{}")
+        response = connection.getresponse()
+        assert response.status == 308
+        assert response.getheader("location") == "/api/echo?x=1"
+        connection.close()
+
+
+def test_start_stops_with_a_message_naming_both_files_of_a_bad_tree(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        {"app/api/users/[id]/route.py": USER, "app/api/users/[userId]/x/route.py": HELLO},
+    )
+    result = run_cli("start", str(root), "--port", "1")
+    assert result.returncode == 1
+    assert "slug-name-conflict" in result.stderr
+    assert "app/api/users/[id]/route.py" in result.stderr
+    assert "app/api/users/[userId]/x/route.py" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_build_stops_on_a_bad_segment_config_value(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"app/api/x/route.py": HELLO + '\nrevalidate = "soon"\n'})
+    result = run_cli("build", str(root))
+    assert result.returncode == 1
+    assert "app/api/x/route.py" in result.stderr
+    assert "revalidate" in result.stderr
+
+
+def test_dev_reloads_a_route_when_its_file_is_saved(project: Path) -> None:
+    with running_server(project, command="dev") as base:
+        assert fetch_json(base + "/api/hello") == (200, {"message": "Hello World"})
+        route = project / "app/api/hello/route.py"
+        route.write_text(HELLO.replace("Hello World", "Hello again"))
+        deadline = time.monotonic() + 15
+        while fetch_json(base + "/api/hello")[1] != {"message": "Hello again"}:
+            assert time.monotonic() < deadline, "dev server did not reload the route"
+            time.sleep(0.05)
+
+
+def test_dev_keeps_serving_the_error_until_the_file_is_fixed(project: Path) -> None:
+    with running_server(project, command="dev") as base:
+        route = project / "app/api/hello/route.py"
+        route.write_text("async def get():\n    return {}\n")
+        deadline = time.monotonic() + 15
+        while (answer := fetch_json(base + "/api/users/1"))[0] != 500:
+            assert time.monotonic() < deadline, "dev server did not pick up the broken file"
+            time.sleep(0.05)
+        assert "route-without-handler" in answer[1]["detail"]
+        route.write_text(HELLO)
+        while fetch_json(base + "/api/hello")[0] != 200:
+            assert time.monotonic() < deadline + 15, "dev server did not recover"
+            time.sleep(0.05)

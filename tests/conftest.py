@@ -1,0 +1,97 @@
+"""Shared test helpers: projects in tmp_path, in-process clients, real servers on loopback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from approutes import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+APPROUTES_BIN = Path(sys.executable).parent / "approutes"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def make_project(root: Path, files: Mapping[str, str]) -> Path:
+    """Write `files` (relative path -> source, dedented) under `root` and return `root`."""
+    for relative, source in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source).lstrip(), encoding="utf-8")
+    return root
+
+
+@asynccontextmanager
+async def client_for(root: Path, *, dev: bool = False) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to create_app(root) in-process."""
+    app = create_app(root, dev=dev)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000") as client:
+        yield client
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], deadline: float = 20.0) -> None:
+    """Poll `url` until the server answers anything, or fail with its output."""
+    stop = time.monotonic() + deadline
+    while time.monotonic() < stop:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise AssertionError(f"server exited with {process.returncode}:\n{output}")
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"server did not answer {url} within {deadline} s")
+
+
+@contextmanager
+def running_server(root: Path, *args: str, command: str = "start") -> Iterator[str]:
+    """Run `approutes <command> root --port <free> *args` and yield its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(APPROUTES_BIN), command, str(root), "--host", "127.0.0.1", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base + "/", process)
+        yield base
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
