@@ -1,0 +1,45 @@
+"""The public modules export exactly the documented names, each with a docstring."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "approutes": [
+        "BadRequest",
+        "Cookie",
+        "File",
+        "FormData",
+        "HTTPError",
+        "Headers",
+        "NextRequest",
+        "NextResponse",
+        "NextURL",
+        "Response",
+        "RouteContext",
+        "URLSearchParams",
+        "__version__",
+        "create_app",
+    ],
+    "approutes.server": ["NextRequest", "NextResponse", "after"],
+    "approutes.headers": ["CookieStore", "cookies", "headers"],
+    "approutes.navigation": ["not_found", "permanent_redirect", "redirect"],
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC))
+def test_public_module_exports_exactly_the_documented_names(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert sorted(module.__all__) == PUBLIC[module_name]
+    assert module.__doc__
+
+
+@pytest.mark.parametrize(
+    ("module_name", "name"),
+    [(m, n) for m, names in sorted(PUBLIC.items()) for n in names if n != "__version__"],
+)
+def test_every_public_name_has_a_docstring(module_name: str, name: str) -> None:
+    value = getattr(importlib.import_module(module_name), name)
+    assert (value.__doc__ or "").strip(), f"{module_name}.{name} has no docstring"
