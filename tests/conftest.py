@@ -10,14 +10,17 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from approutes import create_app
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator, Mapping
 
 REPO = Path(__file__).resolve().parent.parent
 APPROUTES_BIN = Path(sys.executable).parent / "approutes"
@@ -62,7 +65,7 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], deadline: flo
             output = process.stdout.read().decode() if process.stdout else ""
             raise AssertionError(f"server exited with {process.returncode}:\n{output}")
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+            urllib.request.urlopen(url, timeout=1)
             return
         except urllib.error.HTTPError:
             return

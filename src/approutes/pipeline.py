@@ -32,7 +32,10 @@ class Pipeline:
     async def handle(self, scope: RequestScope) -> Response:
         """Answer the request of `scope`; errors propagate to the entrypoint."""
         request = scope.request
-        found = self.routes.match(request.path)
+        path = request.path
+        if path[-1] == "/" and len(path) > 1:  # only with the trailing_slash setting
+            path = path[:-1]
+        found = self.routes.match(path)
         if found is None:
             raise RouteNotFound
         scope.route_file = found.route.file

@@ -8,12 +8,13 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-
 from tests.conftest import APPROUTES_BIN, make_project, running_server
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HELLO = """
 from approutes import NextResponse
@@ -77,11 +78,11 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 def fetch(
     url: str, method: str = "GET", body: bytes | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, data=body, method=method)  # noqa: S310 - loopback
+    request = urllib.request.Request(url, data=body, method=method)
     if body is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             headers = {k.lower(): v for k, v in response.headers.items()}
             return response.status, headers, response.read()
     except urllib.error.HTTPError as error:

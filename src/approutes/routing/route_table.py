@@ -16,6 +16,10 @@ __all__ = ["Params", "RouteMatch", "RouteTable"]
 
 Params = dict[str, str | list[str]]
 
+# COMPAT(next): "%2E%2E" is not resolved like "..", and no route matches it
+# (conformance: catch-all-encoded-dots-not-resolved). SECURITY: so a param is never "..".
+_DOT_SEGMENTS = frozenset({".", ".."})
+
 
 class RouteMatch:
     """The route a path resolved to and its decoded params."""
@@ -69,7 +73,14 @@ class RouteTable:
         # NOTE: the trie yields exactly one value per param name, in order.
         for name, value in zip(route.param_names, values):  # noqa: B905 - PERF: see NOTE
             if type(value) is str:
-                params[name] = decode_param(value) if "%" in value else value
+                if "%" in value:
+                    value = decode_param(value)
+                    if value in _DOT_SEGMENTS:
+                        return None
+                params[name] = value
             elif value is not None:
-                params[name] = [decode_param(v) for v in value]
+                decoded = [decode_param(v) for v in value]
+                if not _DOT_SEGMENTS.isdisjoint(decoded):
+                    return None
+                params[name] = decoded
         return RouteMatch(route, params)

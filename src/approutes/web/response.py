@@ -101,6 +101,10 @@ class Response:
                 self.headers.append("content-type", _TEXT_TYPE)
         elif isinstance(body, bytes | bytearray | memoryview):
             self.body = bytes(body)
+        elif isinstance(body, dict | set):
+            raise TypeError(
+                f"Response body cannot be a {type(body).__name__}; use Response.json(...)"
+            )
         elif isinstance(body, AsyncIterable | Iterable):
             self.stream = body  # type: ignore[assignment]  # chunks are checked as they are sent
         else:

@@ -1,0 +1,496 @@
+"""Responses as the client receives them: JSON, text, bytes, streams, redirects, cookies."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pytest
+from tests.conftest import client_for, make_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ROUTE = "app/api/x/route.py"
+
+
+@pytest.fixture(autouse=True)
+def _keep_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # create_app puts each project root first on sys.path; undo that after every test.
+    monkeypatch.setattr(sys, "path", [*sys.path])
+
+
+def handler_returning(expression: str, *, imports: str = "") -> str:
+    return (
+        "from approutes import NextResponse, Response\n"
+        f"{imports}\n\n"
+        "async def GET(request):\n"
+        f"    return {expression}\n"
+    )
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_next_response_json_sends_status_headers_and_json(tmp_path: Path) -> None:
+    source = handler_returning(
+        'NextResponse.json({"error": "User not found"}, status=404, '
+        'headers={"x-request-id": "abc", "Cache-Control": "no-store"})'
+    )
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "User not found"}
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-request-id"] == "abc"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-length"] == str(len(response.content))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [201, 299, 418, 599])
+async def test_any_status_from_200_to_599_passes_through(tmp_path: Path, status: int) -> None:
+    source = handler_returning(f'Response.json({{"status": {status}}}, status={status})')
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == status
+    assert response.json() == {"status": status}
+
+
+@pytest.mark.anyio
+async def test_json_keeps_a_content_type_given_by_the_handler(tmp_path: Path) -> None:
+    source = handler_returning(
+        'NextResponse.json({"a": 1}, headers={"content-type": "application/problem+json"})'
+    )
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.headers.get_list("content-type") == ["application/problem+json"]
+
+
+@pytest.mark.anyio
+async def test_json_serialises_python_values_beyond_plain_json(tmp_path: Path) -> None:
+    source = """
+    import dataclasses
+    import enum
+    from datetime import date, datetime, timezone
+    from decimal import Decimal
+    from uuid import UUID
+
+    from pydantic import BaseModel
+
+    from approutes import NextResponse
+
+    class Color(enum.Enum):
+        RED = "red"
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        y: int
+
+    class User(BaseModel):
+        name: str
+        joined: date
+
+    async def GET():
+        return NextResponse.json(
+            {
+                "point": Point(1, 2),
+                "at": datetime(2024, 5, 17, 12, 30, tzinfo=timezone.utc),
+                "day": date(2024, 5, 17),
+                "id": UUID("12345678-1234-5678-1234-567812345678"),
+                "price": Decimal("9.50"),
+                "count": Decimal("3"),
+                "color": Color.RED,
+                "level": Level.HIGH,
+                "tags": {"only"},
+                "frozen": frozenset({"one"}),
+                "user": User(name="Ada", joined=date(1843, 1, 1)),
+                "nested": [Point(3, 4)],
+            }
+        )
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "point": {"x": 1, "y": 2},
+        "at": "2024-05-17T12:30:00+00:00",
+        "day": "2024-05-17",
+        "id": "12345678-1234-5678-1234-567812345678",
+        "price": 9.5,
+        "count": 3,
+        "color": "red",
+        "level": 3,
+        "tags": ["only"],
+        "frozen": ["one"],
+        "user": {"name": "Ada", "joined": "1843-01-01"},
+        "nested": [{"x": 3, "y": 4}],
+    }
+
+
+@pytest.mark.anyio
+async def test_a_value_json_cannot_serialise_is_a_500(tmp_path: Path) -> None:
+    source = handler_returning('NextResponse.json({"obj": object()})')
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 500
+    assert response.json() == {"error": "Internal Server Error"}
+
+
+# --- text, bytes, empty ---------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_str_body_is_utf8_text_plain(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {ROUTE: handler_returning('Response("héllo")')})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.content == "héllo".encode()
+    assert response.headers["content-length"] == str(len("héllo".encode()))
+
+
+@pytest.mark.anyio
+async def test_a_str_body_keeps_a_content_type_given_by_the_handler(tmp_path: Path) -> None:
+    source = handler_returning('Response("<p>hi</p>", headers={"Content-Type": "text/html"})')
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.headers.get_list("content-type") == ["text/html"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "expression",
+    ['Response(b"\\x00\\x01binary")', 'NextResponse(bytearray(b"\\x00\\x01binary"))'],
+    ids=["bytes", "bytearray"],
+)
+async def test_a_bytes_body_gets_no_content_type(tmp_path: Path, expression: str) -> None:
+    root = make_project(tmp_path, {ROUTE: handler_returning(expression)})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 200
+    assert response.content == b"\x00\x01binary"
+    assert "content-type" not in response.headers
+
+
+@pytest.mark.anyio
+async def test_a_none_body_is_empty_with_no_content_type(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {ROUTE: handler_returning("Response(None, status=202)")})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 202
+    assert response.content == b""
+    assert "content-type" not in response.headers
+
+
+@pytest.mark.anyio
+async def test_a_204_without_a_body_is_fine(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {ROUTE: handler_returning("Response(status=204)")})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 204
+    assert response.content == b""
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'Response("body", status=204)',
+        'Response("body", status=205)',
+        'Response(b"body", status=304)',
+        "Response(status=99)",
+        "Response(status=100)",
+        "Response(status=199)",
+        "Response(status=600)",
+        'NextResponse.json({"a": 1}, status=204)',
+    ],
+    ids=["204-body", "205-body", "304-body", "99", "100", "199", "600", "json-204"],
+)
+async def test_a_response_the_web_constructor_refuses_is_a_500(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, expression: str
+) -> None:
+    root = make_project(tmp_path, {ROUTE: handler_returning(expression)})
+    with caplog.at_level(logging.ERROR, logger="approutes.error"):
+        async with client_for(root) as client:
+            response = await client.get("/api/x")
+
+    assert response.status_code == 500
+    assert response.json() == {"error": "Internal Server Error"}
+    assert ROUTE in caplog.text
+    assert "ValueError" in caplog.text
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_set_cookie_lines_are_never_joined_and_other_repeats_are(tmp_path: Path) -> None:
+    source = """
+    from approutes import Response
+
+    async def GET():
+        response = Response("ok")
+        response.headers.append("set-cookie", "a=1; Path=/")
+        response.headers.append("set-cookie", "b=2; Path=/")
+        response.headers.append("x-multi", "one")
+        response.headers.append("x-multi", "two")
+        return response
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    assert response.headers["x-multi"] == "one, two"
+
+
+# --- streams --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_an_async_generator_body_is_streamed_whole(tmp_path: Path) -> None:
+    source = """
+    import asyncio
+
+    from approutes import Response
+
+    async def chunks():
+        for i in range(5):
+            await asyncio.sleep(0)
+            yield f"line {i}\\n" if i % 2 else f"line {i}\\n".encode()
+
+    async def GET():
+        return Response(chunks(), headers={"content-type": "text/plain"})
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 200
+    assert response.text == "".join(f"line {i}\n" for i in range(5))
+    assert response.headers["content-type"] == "text/plain"
+    assert "content-length" not in response.headers
+
+
+@pytest.mark.anyio
+async def test_a_sync_generator_body_is_streamed_whole(tmp_path: Path) -> None:
+    source = """
+    import threading
+
+    from approutes import Response
+
+    def chunks():
+        for i in range(3):
+            yield f"{i}:{threading.current_thread() is threading.main_thread()};"
+
+    async def GET():
+        return Response(chunks())
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 200
+    assert response.text == "0:False;1:False;2:False;"
+    assert "content-type" not in response.headers
+
+
+@pytest.mark.anyio
+async def test_a_list_of_chunks_is_sent_whole(tmp_path: Path) -> None:
+    source = handler_returning('Response(["a", b"b", "c"])')
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.content == b"abc"
+
+
+@pytest.mark.anyio
+async def test_a_stream_that_raises_midway_ends_the_response_and_is_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = """
+    from approutes import Response
+
+    async def chunks():
+        yield "first;"
+        raise RuntimeError("stream broke")
+
+    async def GET():
+        return Response(chunks())
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    with caplog.at_level(logging.ERROR, logger="approutes.error"):
+        async with client_for(root) as client:
+            broken = await client.get("/api/x")
+            again = await client.get("/api/x")
+
+    assert broken.status_code == 200
+    assert broken.content == b"first;"
+    assert again.status_code == 200
+    assert ROUTE in caplog.text
+    assert "stream broke" in caplog.text
+
+
+# --- redirects ------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_next_response_redirect_resolves_a_path_against_the_request_url(
+    tmp_path: Path,
+) -> None:
+    source = handler_returning('NextResponse.redirect("/api/hello")')
+    root = make_project(tmp_path, {"app/api/old/route.py": source})
+    async with client_for(root) as client:
+        response = await client.get("/api/old?x=1")
+
+    assert response.status_code == 307
+    location = response.headers["location"]
+    assert urlsplit(location).scheme == "http"
+    assert urlsplit(location).netloc
+    assert location.endswith("/api/hello")
+    assert location == "http://localhost:3000/api/hello"
+    assert response.content == b""
+
+
+@pytest.mark.anyio
+async def test_next_response_redirect_resolves_a_relative_path_like_a_browser(
+    tmp_path: Path,
+) -> None:
+    source = handler_returning('NextResponse.redirect("../new/place", 308)')
+    root = make_project(tmp_path, {"app/api/old/here/route.py": source})
+    async with client_for(root) as client:
+        response = await client.get("/api/old/here")
+
+    assert response.status_code == 308
+    assert response.headers["location"] == "http://localhost:3000/api/new/place"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("expression", "status", "location"),
+    [
+        ('NextResponse.redirect("https://example.com/a?b=1")', 307, "https://example.com/a?b=1"),
+        ('Response.redirect("https://example.com/a?b=1", 302)', 302, "https://example.com/a?b=1"),
+        (
+            'NextResponse.redirect(request.next_url.origin + "/a?b=1", 301)',
+            301,
+            "http://localhost:3000/a?b=1",
+        ),
+    ],
+    ids=["next-response", "response-302", "built-from-next-url"],
+)
+async def test_a_redirect_to_an_absolute_url_sends_it_as_given(
+    tmp_path: Path, expression: str, status: int, location: str
+) -> None:
+    root = make_project(tmp_path, {ROUTE: handler_returning(expression)})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == status
+    assert response.headers["location"] == location
+    assert response.content == b""
+
+
+@pytest.mark.anyio
+async def test_a_redirect_with_a_non_redirect_status_is_a_500(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {ROUTE: handler_returning('NextResponse.redirect("/a", 200)')})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.status_code == 500
+
+
+# --- response cookies -----------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_response_cookies_set_with_max_age_gives_expires_and_max_age(
+    tmp_path: Path,
+) -> None:
+    source = """
+    from approutes import NextResponse
+
+    async def GET():
+        response = NextResponse.json({"ok": True})
+        response.cookies.set("session", "abc", max_age=3600, http_only=True, same_site="Strict")
+        return response
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    (line,) = response.headers.get_list("set-cookie")
+    parts = line.split("; ")
+    assert parts[0] == "session=abc"
+    assert parts[1] == "Path=/"
+    assert parts[2].startswith("Expires=")
+    assert parts[3:] == ["Max-Age=3600", "HttpOnly", "SameSite=strict"]
+    expires = parsedate_to_datetime(parts[2].removeprefix("Expires="))
+    assert 3500 < (expires - datetime.now(UTC)).total_seconds() <= 3600
+
+
+@pytest.mark.anyio
+async def test_setting_a_cookie_twice_keeps_the_last_and_delete_expires_it(tmp_path: Path) -> None:
+    source = """
+    from approutes import Response
+
+    async def GET():
+        response = Response("ok")
+        response.cookies.set("token", "t 1;x")
+        response.cookies.delete("old")
+        response.cookies.set("token", "final")
+        return response
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.headers.get_list("set-cookie") == [
+        "old=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        "token=final; Path=/",
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_cookie_value_is_percent_encoded(tmp_path: Path) -> None:
+    source = """
+    from approutes import Response
+
+    async def GET():
+        response = Response("ok")
+        response.cookies.set("token", "t 1;x", secure=True)
+        return response
+    """
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        response = await client.get("/api/x")
+
+    assert response.headers.get_list("set-cookie") == ["token=t%201%3Bx; Path=/; Secure"]
