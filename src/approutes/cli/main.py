@@ -51,7 +51,7 @@ def dev(root: Path, host: str, port: int) -> None:
 @click.option("--port", "-p", default=3000, show_default=True, type=int)
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option(
-    "--server", type=click.Choice(["uvicorn", "granian"]), default="uvicorn", show_default=True
+    "--server", type=click.Choice(["uvicorn", "granian"]), default="granian", show_default=True
 )
 def start(root: Path, host: str, port: int, workers: int, server: ServerName) -> None:
     """Serve ROOT in production, from its build manifest when there is one."""
