@@ -13,6 +13,8 @@ ApproutesError
 │   ├── MethodNotAllowed      405, carries the Allow header
 │   ├── PayloadTooLarge       413
 │   └── GatewayTimeout        504 (max_duration)
+├── HandlerReturnError        a handler returned something that is not a response (-> 500)
+├── ClientDisconnected        the client went away mid-body (the request is dropped)
 └── OutsideRequestError       headers() / cookies() / after() called with no request
 
 ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not errors
@@ -32,10 +34,12 @@ if TYPE_CHECKING:
 __all__ = [
     "ApproutesError",
     "BadRequest",
+    "ClientDisconnected",
     "ConfigurationError",
     "ControlFlowSignal",
     "GatewayTimeout",
     "HTTPError",
+    "HandlerReturnError",
     "ManifestError",
     "MethodNotAllowed",
     "NotFoundSignal",
@@ -170,6 +174,19 @@ class GatewayTimeout(HTTPError):
     def __init__(self) -> None:
         """Answer 504 Gateway Timeout."""
         super().__init__(504, "Gateway Timeout")
+
+
+class HandlerReturnError(ApproutesError):
+    """A handler returned something that is not a response; logged, answered 500."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        """Name the route file and say what was returned."""
+        self.file = file
+        super().__init__(f"{file}: {problem}")
+
+
+class ClientDisconnected(ApproutesError):
+    """The client went away before the body was read; nothing is sent."""
 
 
 class OutsideRequestError(ApproutesError, RuntimeError):

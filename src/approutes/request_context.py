@@ -7,15 +7,14 @@ Set by the ASGI entrypoint for each request; read by `approutes.headers`,
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from approutes.errors import OutsideRequestError
-from approutes.web.cookies import Cookie, ResponseCookies, SameSite
+from approutes.web.cookies import Cookie, CookieAttributes, ResponseCookies
 from approutes.web.headers import Headers
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from datetime import datetime
 
     from approutes.web.request import NextRequest
 
@@ -99,33 +98,9 @@ class CookieStore:
         """Return True when the cookie `name` is present."""
         return self.get(name) is not None
 
-    def set(
-        self,
-        name: str,
-        value: str,
-        *,
-        max_age: int | None = None,
-        expires: datetime | float | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        http_only: bool = False,
-        same_site: SameSite | None = None,
-        partitioned: bool = False,
-    ) -> None:
+    def set(self, name: str, value: str, **attributes: Unpack[CookieAttributes]) -> None:
         """Set a cookie on the response this handler returns (see ResponseCookies.set)."""
-        self._changes().set(
-            name,
-            value,
-            max_age=max_age,
-            expires=expires,
-            path=path,
-            domain=domain,
-            secure=secure,
-            http_only=http_only,
-            same_site=same_site,
-            partitioned=partitioned,
-        )
+        self._changes().set(name, value, **attributes)
 
     def delete(self, name: str) -> None:
         """Tell the client to drop the cookie `name`."""

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.errors import BadRequest, PayloadTooLarge
+from approutes.errors import BadRequest, ClientDisconnected, PayloadTooLarge
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from approutes.asgi.interface import Receive, Scope
 
-__all__ = ["AsgiBody", "ClientDisconnected"]
-
-
-class ClientDisconnected(Exception):
-    """The client went away before the body was read."""
+__all__ = ["AsgiBody"]
 
 
 class AsgiBody:

@@ -8,9 +8,10 @@ import time
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-from approutes.asgi.body import AsgiBody, ClientDisconnected
+from approutes.asgi.body import AsgiBody
 from approutes.asgi.send import send_response
 from approutes.error_responses import error_response, json_error
+from approutes.errors import ClientDisconnected
 from approutes.log import error_log, log_access
 from approutes.request_context import RequestScope, enter_request, leave_request
 from approutes.routing.request_path import redirect_target, resolve_dots
@@ -53,7 +54,6 @@ class AsgiEntrypoint:
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from the next request on (dev reload)."""
-        self.settings = settings
         self.limits = RequestLimits(settings.body_size_limit, settings.upload_size_limit)
         # PERF: plain attributes, read on every request.
         self.trust_proxy = settings.trust_proxy

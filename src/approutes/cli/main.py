@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from approutes.cli.console import print_error, print_table, say
 from approutes.cli.serve import ServerName, serve
 from approutes.errors import ConfigurationError
 from approutes.project.routes import load_routes
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["cli", "main"]
 
@@ -42,7 +46,8 @@ def dev(root: Path, host: str, port: int) -> None:
     say(f"  approutes {__version__} (dev)")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104 - display only
     say(f"  - Local: http://{shown}:{port}")
-    _serve_or_exit(root, host=host, port=port, dev=True, started=started)
+    with _stop_on_configuration_error():
+        serve(root.resolve(), host=host, port=port, server="uvicorn", dev=True, started=started)
 
 
 @cli.command()
@@ -55,7 +60,8 @@ def dev(root: Path, host: str, port: int) -> None:
 )
 def start(root: Path, host: str, port: int, workers: int, server: ServerName) -> None:
     """Serve ROOT in production, from its build manifest when there is one."""
-    _serve_or_exit(root, host=host, port=port, workers=workers, server=server)
+    with _stop_on_configuration_error():
+        serve(root.resolve(), host=host, port=port, workers=workers, server=server)
 
 
 @cli.command()
@@ -63,10 +69,8 @@ def start(root: Path, host: str, port: int, workers: int, server: ServerName) ->
 def build(root: Path) -> None:
     """Check every route of ROOT and write .approutes/manifest.json."""
     started = time.perf_counter()
-    try:
+    with _stop_on_configuration_error():
         result = build_project(root.resolve())
-    except ConfigurationError as exc:
-        _exit_with(exc)
     print_table(ROUTE_HEADERS, result.rows)
     say()
     elapsed = (time.perf_counter() - started) * 1e3
@@ -78,10 +82,8 @@ def build(root: Path) -> None:
 @_root_argument
 def routes(root: Path) -> None:
     """Print the route table of ROOT: URL pattern, methods, file, config."""
-    try:
+    with _stop_on_configuration_error():
         table, modules = load_routes(root.resolve())
-    except ConfigurationError as exc:
-        _exit_with(exc)
     print_table(ROUTE_HEADERS, route_rows(table, modules))
 
 
@@ -90,30 +92,11 @@ def main() -> None:
     cli()
 
 
-def _serve_or_exit(
-    root: Path,
-    *,
-    host: str,
-    port: int,
-    workers: int = 1,
-    server: ServerName = "uvicorn",
-    dev: bool = False,
-    started: float | None = None,
-) -> None:
+@contextmanager
+def _stop_on_configuration_error() -> Iterator[None]:
+    """Print a ConfigurationError as its message (no traceback) and exit 1."""
     try:
-        serve(
-            root.resolve(),
-            host=host,
-            port=port,
-            workers=workers,
-            server=server,
-            dev=dev,
-            started=started,
-        )
+        yield
     except ConfigurationError as exc:
-        _exit_with(exc)
-
-
-def _exit_with(exc: ConfigurationError) -> NoReturn:
-    print_error(exc.render())
-    sys.exit(1)
+        print_error(exc.render())
+        sys.exit(1)

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
+from approutes.errors import HandlerReturnError
 from approutes.web.response import NextResponse, Response
 
-__all__ = ["HandlerReturnError", "to_response"]
-
-
-class HandlerReturnError(Exception):
-    """A handler returned something that is not a response; logged, answered 500."""
-
-    def __init__(self, file: str, problem: str) -> None:
-        """Name the route file and say what was returned."""
-        self.file = file
-        super().__init__(f"{file}: {problem}")
+__all__ = ["to_response"]
 
 
 def to_response(value: object, file: str, method: str) -> Response:

@@ -47,7 +47,9 @@ class SegmentConfig:
         out: dict[str, object] = {}
         for name, default in _DEFAULTS.items():
             value = getattr(self, name)
-            if value != default and name != "generate_static_params":
+            # NOTE: compare types too: revalidate = 0 differs from the default False.
+            changed = type(value) is not type(default) or value != default
+            if changed and name != "generate_static_params":
                 out[name] = list(value) if isinstance(value, tuple) else value
         if self.generate_static_params is not None:
             out["generate_static_params"] = True

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
@@ -15,7 +15,14 @@ if TYPE_CHECKING:
 
     from approutes.web.headers import Headers
 
-__all__ = ["Cookie", "RequestCookies", "ResponseCookies", "SameSite", "serialize_cookie"]
+__all__ = [
+    "Cookie",
+    "CookieAttributes",
+    "RequestCookies",
+    "ResponseCookies",
+    "SameSite",
+    "serialize_cookie",
+]
 
 SameSite = Literal["lax", "strict", "none"]
 
@@ -24,6 +31,19 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # encodeURIComponent leaves these unescaped.
 _URI_COMPONENT_SAFE = "-_.!~*'()"
+
+
+class CookieAttributes(TypedDict, total=False):
+    """The attributes of a Set-Cookie line, as keyword arguments of `cookies.set(...)`."""
+
+    max_age: int | None
+    expires: datetime | float | None
+    path: str | None
+    domain: str | None
+    secure: bool
+    http_only: bool
+    same_site: SameSite | None
+    partitioned: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,38 +117,20 @@ class ResponseCookies:
         """Work on the Set-Cookie lines of `headers`."""
         self._headers = headers
 
-    def set(
-        self,
-        name: str,
-        value: str,
-        *,
-        max_age: int | None = None,
-        expires: datetime | float | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        http_only: bool = False,
-        same_site: SameSite | None = None,
-        partitioned: bool = False,
-    ) -> None:
+    def set(self, name: str, value: str, **attributes: Unpack[CookieAttributes]) -> None:
         """Set a cookie, replacing an earlier one of the same name on this response.
+
+        Args:
+            name: The cookie's name (an HTTP token).
+            value: Its value; percent-encoded as `encodeURIComponent` does.
+            **attributes: `max_age`, `expires`, `path` (default "/"), `domain`, `secure`,
+                `http_only`, `same_site`, `partitioned`.
 
         Raises:
             ValueError: a name that is not an HTTP token, or an attribute with a line break
                 or ";" in it.
         """
-        line = serialize_cookie(
-            name,
-            value,
-            max_age=max_age,
-            expires=expires,
-            path=path,
-            domain=domain,
-            secure=secure,
-            http_only=http_only,
-            same_site=same_site,
-            partitioned=partitioned,
-        )
+        line = serialize_cookie(name, value, **attributes)
         self._remove(name)
         self._headers.append("set-cookie", line)
 
@@ -167,19 +169,7 @@ class ResponseCookies:
         return f"ResponseCookies({self.get_all()!r})"
 
 
-def serialize_cookie(
-    name: str,
-    value: str,
-    *,
-    max_age: int | None = None,
-    expires: datetime | float | None = None,
-    path: str | None = "/",
-    domain: str | None = None,
-    secure: bool = False,
-    http_only: bool = False,
-    same_site: SameSite | None = None,
-    partitioned: bool = False,
-) -> str:
+def serialize_cookie(name: str, value: str, **attributes: Unpack[CookieAttributes]) -> str:
     """Write one Set-Cookie value, attributes in Next's order.
 
     >>> serialize_cookie("theme", "dark")
@@ -191,6 +181,14 @@ def serialize_cookie(
     """
     if not _TOKEN.fullmatch(name):
         raise ValueError(f"cookie name {name!r} is not a valid HTTP token")
+    unknown = attributes.keys() - CookieAttributes.__annotations__.keys()
+    if unknown:
+        raise TypeError(f"unknown cookie attribute(s): {', '.join(sorted(unknown))}")
+    path = attributes.get("path", "/")
+    max_age = attributes.get("max_age")
+    expires = attributes.get("expires")
+    domain = attributes.get("domain")
+    same_site = attributes.get("same_site")
     parts = [f"{name}={quote(value, safe=_URI_COMPONENT_SAFE)}"]
     if path:
         parts.append(f"Path={_attribute(path)}")
@@ -203,13 +201,13 @@ def serialize_cookie(
         parts.append(f"Max-Age={int(max_age)}")
     if domain:
         parts.append(f"Domain={_attribute(domain)}")
-    if secure:
+    if attributes.get("secure"):
         parts.append("Secure")
-    if http_only:
+    if attributes.get("http_only"):
         parts.append("HttpOnly")
     if same_site:
         parts.append(f"SameSite={same_site.lower()}")
-    if partitioned:
+    if attributes.get("partitioned"):
         parts.append("Partitioned")
     return "; ".join(parts)
 

@@ -17,9 +17,10 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from approutes.errors import BadRequest
+from approutes.web.entries import Entries
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterable, AsyncIterator, Iterator
+    from collections.abc import AsyncIterable, AsyncIterator
 
     from python_multipart.multipart import MultipartCallbacks
 
@@ -89,57 +90,17 @@ class File:
 FormValue = str | File
 
 
-class FormData:
+class FormData(Entries[FormValue]):
     """Fields of a form body, in order, repeats kept (Web `FormData`).
 
     `get` returns the first value or None; `keys()` and `items()` yield every entry.
     """
 
-    __slots__ = ("_entries",)
-
-    def __init__(self, entries: list[tuple[str, FormValue]] | None = None) -> None:
-        """Hold `entries` as (name, value) pairs."""
-        self._entries = entries or []
-
-    def get(self, name: str) -> FormValue | None:
-        """Return the first value of `name`, or None."""
-        for key, value in self._entries:
-            if key == name:
-                return value
-        return None
-
-    def get_all(self, name: str) -> list[FormValue]:
-        """Return every value of `name`, in order."""
-        return [v for k, v in self._entries if k == name]
-
-    def has(self, name: str) -> bool:
-        """Return True when `name` appears."""
-        return any(k == name for k, _ in self._entries)
-
-    def keys(self) -> Iterator[str]:
-        """Yield the name of every entry, repeats included."""
-        return (k for k, _ in self._entries)
-
-    def values(self) -> Iterator[FormValue]:
-        """Yield the value of every entry."""
-        return (v for _, v in self._entries)
-
-    def items(self) -> Iterator[tuple[str, FormValue]]:
-        """Yield every (name, value) entry in order."""
-        return iter(list(self._entries))
-
-    def __iter__(self) -> Iterator[str]:
-        return self.keys()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __repr__(self) -> str:
-        return f"FormData({self._entries!r})"
+    __slots__ = ()
 
     def close(self) -> None:
         """Release every file part."""
-        for _, value in self._entries:
+        for _, value in self._pairs:
             if isinstance(value, File):
                 value.close()
 
@@ -151,7 +112,7 @@ def parse_urlencoded(body: bytes) -> FormData:
     ['red', 'blue']
     """
     text = body.decode("utf-8", "replace")
-    return FormData([(k, v) for k, v in parse_qsl(text, keep_blank_values=True)])
+    return FormData(list(parse_qsl(text, keep_blank_values=True)))
 
 
 async def parse_multipart(content_type: str, chunks: AsyncIterable[bytes]) -> FormData:
@@ -242,13 +203,13 @@ class _FormBuilder:
         if self._file is not None:
             filename = options.get(b"filename", b"").decode("utf-8", "replace")
             ctype = self._headers.get(b"content-type", b"").decode("latin-1")
-            self.form._entries.append((name, File(filename, ctype, self._file, self._size)))
+            self.form.append(name, File(filename, ctype, self._file, self._size))
             return
         try:
             value = b"".join(self._data).decode()
         except UnicodeDecodeError:
             raise BadRequest(f"The form field {name!r} is not UTF-8 text") from None
-        self.form._entries.append((name, value))
+        self.form.append(name, value)
 
     def _end(self) -> None:
         self.finished = True

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import quote_plus, unquote, urlsplit
+
+from approutes.web.entries import Entries
 
 __all__ = ["NextURL", "URLSearchParams"]
 
 _DEFAULT_PORTS = {"http:": "80", "https:": "443"}
 
 
-class URLSearchParams:
+class URLSearchParams(Entries[str]):
     """Query parameters in order, repeats kept (WHATWG `URLSearchParams`).
 
     Example:
@@ -28,39 +30,20 @@ class URLSearchParams:
     entries. `+` reads as a space, "%ZZ" is kept literally, ";" is not a separator.
     """
 
-    __slots__ = ("_pairs",)
+    __slots__ = ()
 
     def __init__(
         self, init: str | Mapping[str, str] | Iterable[tuple[str, str]] | None = None
     ) -> None:
         """Parse a query string (a leading "?" is ignored) or take pairs."""
         if init is None:
-            self._pairs: list[tuple[str, str]] = []
+            super().__init__()
         elif isinstance(init, str):
-            self._pairs = _parse_query(init.removeprefix("?"))
+            super().__init__(_parse_query(init.removeprefix("?")))
         elif isinstance(init, Mapping):
-            self._pairs = [(str(k), str(v)) for k, v in init.items()]
+            super().__init__([(str(k), str(v)) for k, v in init.items()])
         else:
-            self._pairs = [(str(k), str(v)) for k, v in init]
-
-    def get(self, name: str) -> str | None:
-        """Return the first value of `name`, or None."""
-        for key, value in self._pairs:
-            if key == name:
-                return value
-        return None
-
-    def get_all(self, name: str) -> list[str]:
-        """Return every value of `name`, in order."""
-        return [v for k, v in self._pairs if k == name]
-
-    def has(self, name: str) -> bool:
-        """Return True when `name` appears at least once."""
-        return any(k == name for k, _ in self._pairs)
-
-    def append(self, name: str, value: str) -> None:
-        """Add an entry at the end."""
-        self._pairs.append((name, value))
+            super().__init__([(str(k), str(v)) for k, v in init])
 
     def set(self, name: str, value: str) -> None:
         """Replace every entry of `name` by one, where the first one was."""
@@ -80,29 +63,8 @@ class URLSearchParams:
         """Remove every entry of `name`."""
         self._pairs = [(k, v) for k, v in self._pairs if k != name]
 
-    def keys(self) -> Iterator[str]:
-        """Yield the name of every entry, repeats included."""
-        return (k for k, _ in self._pairs)
-
-    def values(self) -> Iterator[str]:
-        """Yield the value of every entry."""
-        return (v for _, v in self._pairs)
-
-    def items(self) -> Iterator[tuple[str, str]]:
-        """Yield every (name, value) entry in order."""
-        return iter(list(self._pairs))
-
-    def __iter__(self) -> Iterator[str]:
-        return self.keys()
-
-    def __len__(self) -> int:
-        return len(self._pairs)
-
     def __str__(self) -> str:
         return "&".join(f"{_encode(k)}={_encode(v)}" for k, v in self._pairs)
-
-    def __repr__(self) -> str:
-        return f"URLSearchParams({self._pairs!r})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, URLSearchParams) and self._pairs == other._pairs

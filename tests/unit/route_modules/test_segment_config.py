@@ -160,3 +160,9 @@ def test_describe_lists_only_values_that_differ_from_the_defaults() -> None:
 
 def test_describe_of_one_changed_value() -> None:
     assert SegmentConfig(tags=("a", "b")).describe() == {"tags": ["a", "b"]}
+
+
+def test_describe_lists_revalidate_zero_although_it_equals_false() -> None:
+    config = read_segment_config(module(revalidate=0), "app/x/route.py")
+    assert config.describe() == {"revalidate": 0}
+    assert SegmentConfig().describe() == {}

@@ -251,3 +251,8 @@ def test_response_cookie_set_refuses_an_invalid_name() -> None:
     with pytest.raises(ValueError, match="not a valid HTTP token"):
         ResponseCookies(headers).set("bad name", "v")
     assert not headers.has("set-cookie")
+
+
+def test_misspelt_cookie_attribute_is_refused_not_ignored() -> None:
+    with pytest.raises(TypeError, match="httponly"):
+        serialize_cookie("s", "1", httponly=True)  # type: ignore[call-arg]
