@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from approutes.errors import MethodNotAllowed, RouteNotFound
-from approutes.handlers.invoke import RouteContext, invoke
+from approutes.handlers.invoke import invoke
 from approutes.handlers.return_value import to_response
 from approutes.web.request import RequestLimits
+from approutes.web.response import Response
 
 if TYPE_CHECKING:
     from approutes.request_context import RequestScope
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable
-    from approutes.web.response import Response
 
 __all__ = ["Pipeline"]
 
@@ -38,16 +38,21 @@ class Pipeline:
         found = self.routes.match(path)
         if found is None:
             raise RouteNotFound
-        scope.route_file = found.route.file
-        module = self.modules.get(found.route)
-        plan = module.methods.resolve(request.method)
+        route, params = found
+        scope.route_file = route.file
+        # PERF: dict lookups in place of the registry's and method table's methods (callgrind).
+        module = self.modules.by_file.get(route.file) or self.modules.get(route)
+        plan = module.methods.handlers.get(request.method)
         if plan is None:
             raise MethodNotAllowed(module.methods.allow_header)
         config = module.config
         if config.body_size_limit is not None:
             request.limits = RequestLimits(config.body_size_limit, request.limits.upload)
-        result = await invoke(plan, request, RouteContext(found.params), config.max_duration)
-        response = to_response(result, plan.file, plan.method)
+        result = await invoke(plan, request, params, config.max_duration)
+        if isinstance(result, Response) and result.middleware_action is None:
+            response = result
+        else:
+            response = to_response(result, plan.file, plan.method)
         if scope.cookie_changes is not None:
             # COMPAT(next): cookies().set() lines come after the handler's own Set-Cookie.
             for line in scope.cookie_changes.get_all("set-cookie"):

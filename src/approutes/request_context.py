@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from approutes.web.request import NextRequest
 
-__all__ = ["CookieStore", "RequestScope", "current_scope", "enter_request", "leave_request"]
+__all__ = ["CURRENT_SCOPE", "CookieStore", "RequestScope", "current_scope"]
 
 
 class RequestScope:
@@ -34,18 +34,9 @@ class RequestScope:
         self.after: list[Callable[[], Any]] | None = None
 
 
-_CURRENT: ContextVar[RequestScope | None] = ContextVar("approutes_request", default=None)
-
-
-def enter_request(request: NextRequest) -> tuple[RequestScope, object]:
-    """Make `request` the current one; returns its scope and a token for `leave_request`."""
-    scope = RequestScope(request)
-    return scope, _CURRENT.set(scope)
-
-
-def leave_request(token: object) -> None:
-    """Undo `enter_request`."""
-    _CURRENT.reset(token)  # type: ignore[arg-type]  # the token enter_request returned
+# The scope of the request being handled. The entrypoint sets and resets it around each
+# request (PERF: directly, no wrapper functions); the helpers read it through current_scope().
+CURRENT_SCOPE: ContextVar[RequestScope | None] = ContextVar("approutes_request", default=None)
 
 
 def current_scope(helper: str) -> RequestScope:
@@ -54,7 +45,7 @@ def current_scope(helper: str) -> RequestScope:
     Raises:
         OutsideRequestError: no request is being handled (`helper` names the caller).
     """
-    scope = _CURRENT.get()
+    scope = CURRENT_SCOPE.get()
     if scope is None:
         raise OutsideRequestError(
             f"{helper} was called outside a request: call it inside a route handler "

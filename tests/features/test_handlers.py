@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -16,7 +17,10 @@ from approutes.headers import cookies, headers
 from approutes.server import after
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
+
+    import httpx
 
 ROUTE = "app/api/x/route.py"
 ERROR_LOGGER = "approutes.error"
@@ -26,6 +30,15 @@ ERROR_LOGGER = "approutes.error"
 def _keep_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
     # create_app puts each project root first on sys.path; undo that after every test.
     monkeypatch.setattr(sys, "path", [*sys.path])
+
+
+async def respond(
+    tmp_path: Path, source: str, method: str = "GET", *, route: str = ROUTE, path: str = "/api/x"
+) -> httpx.Response:
+    """Build a project with `source` as `route` and answer one `method` request for `path`."""
+    root = make_project(tmp_path, {route: source})
+    async with client_for(root) as client:
+        return await client.request(method, path)
 
 
 def error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -60,9 +73,9 @@ async def test_a_handler_may_take_request_and_context_or_fewer(
     tmp_path: Path, kind: str, signature: str, body: str, expected: dict[str, object]
 ) -> None:
     source = f"{kind} GET{signature}:\n    return {body}\n"
-    root = make_project(tmp_path, {"app/api/users/[id]/route.py": source})
-    async with client_for(root) as client:
-        response = await client.get("/api/users/42")
+    response = await respond(
+        tmp_path, source, route="app/api/users/[id]/route.py", path="/api/users/42"
+    )
 
     assert response.status_code == 200
     assert response.json() == expected
@@ -102,9 +115,7 @@ async def test_an_async_handler_runs_on_the_event_loop_thread(tmp_path: Path) ->
     async def GET():
         return {"main_thread": threading.current_thread() is threading.main_thread()}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await respond(tmp_path, source)
 
     assert response.json() == {"main_thread": True}
 
@@ -126,9 +137,7 @@ async def test_an_async_handler_runs_on_the_event_loop_thread(tmp_path: Path) ->
 async def test_returning_a_dict_or_list_answers_json_200(
     tmp_path: Path, returned: str, expected: object
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: f"async def GET():\n    return {returned}\n"})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await respond(tmp_path, f"async def GET():\n    return {returned}\n")
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -150,10 +159,8 @@ async def test_returning_a_dict_or_list_answers_json_200(
 async def test_returning_anything_else_is_500_logged_with_the_route_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, body: str, what: str
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: f"async def GET():\n    {body}\n"})
     with caplog.at_level(logging.ERROR, logger=ERROR_LOGGER):
-        async with client_for(root) as client:
-            response = await client.get("/api/x")
+        response = await respond(tmp_path, f"async def GET():\n    {body}\n")
 
     assert response.status_code == 500
     assert response.json() == {"error": "Internal Server Error"}
@@ -171,10 +178,8 @@ async def test_returning_a_middleware_only_response_is_500_naming_the_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, helper: str
 ) -> None:
     source = f"from approutes import NextResponse\n\nasync def GET():\n    return {helper}\n"
-    root = make_project(tmp_path, {ROUTE: source})
     with caplog.at_level(logging.ERROR, logger=ERROR_LOGGER):
-        async with client_for(root) as client:
-            response = await client.get("/api/x")
+        response = await respond(tmp_path, source)
 
     assert response.status_code == 500
     assert response.json() == {"error": "Internal Server Error"}
@@ -199,10 +204,8 @@ async def GET():
 async def test_an_uncaught_exception_is_a_500_that_never_leaks_the_message(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: FAILING_ROUTE})
     with caplog.at_level(logging.ERROR, logger=ERROR_LOGGER):
-        async with client_for(root) as client:
-            response = await client.get("/api/x")
+        response = await respond(tmp_path, FAILING_ROUTE)
 
     assert response.status_code == 500
     assert response.json() == {"error": "Internal Server Error"}
@@ -231,9 +234,7 @@ async def test_in_dev_the_500_body_adds_detail_and_traceback(tmp_path: Path) -> 
 
 @pytest.mark.anyio
 async def test_a_head_request_to_a_throwing_get_is_a_bodiless_500(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: FAILING_ROUTE})
-    async with client_for(root) as client:
-        response = await client.head("/api/x")
+    response = await respond(tmp_path, FAILING_ROUTE, "HEAD")
 
     assert response.status_code == 500
     assert response.content == b""
@@ -263,9 +264,7 @@ async def test_raising_http_error_answers_its_status_and_message(
     extra_headers: dict[str, str],
 ) -> None:
     source = f"from approutes import BadRequest, HTTPError\n\nasync def POST():\n    {raise_line}\n"
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.post("/api/x")
+    response = await respond(tmp_path, source, "POST")
 
     assert response.status_code == status
     assert response.json() == body
@@ -354,9 +353,7 @@ async def test_a_handler_within_max_duration_answers_normally(tmp_path: Path) ->
         await asyncio.sleep(0.01)
         return {"finished": True}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await respond(tmp_path, source)
 
     assert response.status_code == 200
     assert response.json() == {"finished": True}
@@ -412,9 +409,7 @@ async def {method}():
     {call}
     return {{"unreachable": True}}
 """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.request(method, "/api/x")
+    response = await respond(tmp_path, source, method)
 
     assert response.status_code == status
     assert response.headers["location"] == location
@@ -436,9 +431,7 @@ from approutes.navigation import redirect
         return {{"swallowed": True}}
     return {{"unreachable": True}}
 """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await respond(tmp_path, source)
 
     assert response.status_code == 307
     assert response.headers["location"] == "/login"
@@ -482,9 +475,7 @@ async def test_cookies_set_comes_after_the_handlers_own_set_cookie(tmp_path: Pat
         response.headers.append("set-cookie", "session=abc; Path=/; HttpOnly")
         return response
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await respond(tmp_path, source)
 
     assert response.status_code == 200
     assert response.headers.get_list("set-cookie") == [
@@ -503,9 +494,7 @@ async def test_cookies_set_is_kept_on_a_redirect_response(tmp_path: Path) -> Non
         cookies().set("theme", "dark")
         redirect("/x")
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.post("/api/x")
+    response = await respond(tmp_path, source, "POST")
 
     assert response.status_code == 307
     assert response.headers["location"] == "/x"
@@ -522,9 +511,7 @@ async def test_cookies_set_is_dropped_by_not_found(tmp_path: Path) -> None:
         cookies().set("theme", "dark")
         not_found()
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await respond(tmp_path, source)
 
     assert response.status_code == 404
     assert "set-cookie" not in response.headers
@@ -659,19 +646,19 @@ async def test_an_after_callback_that_raises_is_logged_and_the_response_is_unhar
 # --- helpers outside a request --------------------------------------------------------------
 
 
-def test_headers_outside_a_request_raises_outside_request_error() -> None:
-    with pytest.raises(OutsideRequestError, match=r"headers\(\)"):
-        headers()
-
-
-def test_cookies_outside_a_request_raises_outside_request_error() -> None:
-    with pytest.raises(OutsideRequestError, match=r"cookies\(\)"):
-        cookies()
-
-
-def test_after_outside_a_request_raises_outside_request_error() -> None:
-    with pytest.raises(OutsideRequestError, match=r"after\(\)"):
-        after(lambda: None)
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        pytest.param("headers()", headers, id="headers"),
+        pytest.param("cookies()", cookies, id="cookies"),
+        pytest.param("after()", lambda: after(lambda: None), id="after"),
+    ],
+)
+def test_a_request_helper_outside_a_request_raises_outside_request_error_naming_it(
+    name: str, call: Callable[[], object]
+) -> None:
+    with pytest.raises(OutsideRequestError, match=re.escape(name)):
+        call()
 
 
 def test_outside_request_error_is_a_runtime_error() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 from tests.conftest import make_project
@@ -17,15 +17,33 @@ from approutes.errors import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
 OK = "async def GET():\n    return {}\n"
+ROUTE = "app/api/x/route.py"
+
+RefusalT = TypeVar("RefusalT", bound=ConfigurationError)
 
 
 @pytest.fixture(autouse=True)
 def _keep_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
     # create_app puts each project root first on sys.path; undo that after every test.
     monkeypatch.setattr(sys, "path", [*sys.path])
+
+
+def refusal(
+    tmp_path: Path,
+    files: Mapping[str, str],
+    error: type[RefusalT],
+    *,
+    dev: bool = False,
+) -> RefusalT:
+    """Build the project from `files` and return the `error` create_app refuses it with."""
+    root = make_project(tmp_path, files)
+    with pytest.raises(error) as caught:
+        create_app(root, dev=dev)
+    return caught.value
 
 
 # --- the route tree -------------------------------------------------------------------------
@@ -35,15 +53,9 @@ def _keep_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_two_slug_names_at_one_level_are_refused_naming_both_files(
     tmp_path: Path, dev: bool
 ) -> None:
-    root = make_project(
-        tmp_path,
-        {"app/api/users/[id]/route.py": OK, "app/api/users/[userId]/posts/route.py": OK},
-    )
+    files = {"app/api/users/[id]/route.py": OK, "app/api/users/[userId]/posts/route.py": OK}
+    message = str(refusal(tmp_path, files, RouteTreeError, dev=dev))
 
-    with pytest.raises(RouteTreeError) as caught:
-        create_app(root, dev=dev)
-
-    message = str(caught.value)
     assert "app/api/users/[id]/route.py" in message
     assert "app/api/users/[userId]/posts/route.py" in message
     assert "[id]" in message
@@ -80,13 +92,10 @@ def test_two_slug_names_at_one_level_are_refused_naming_both_files(
 def test_two_routes_for_one_url_are_refused_naming_both_files(
     tmp_path: Path, files: list[str], named: list[str]
 ) -> None:
-    root = make_project(tmp_path, dict.fromkeys(files, OK))
-
-    with pytest.raises(RouteTreeError) as caught:
-        create_app(root)
+    message = str(refusal(tmp_path, dict.fromkeys(files, OK), RouteTreeError))
 
     for file in named:
-        assert file in str(caught.value)
+        assert file in message
 
 
 @pytest.mark.parametrize(
@@ -111,22 +120,15 @@ def test_two_routes_for_one_url_are_refused_naming_both_files(
 def test_a_malformed_route_path_is_refused_naming_the_file(
     tmp_path: Path, file: str, words: list[str]
 ) -> None:
-    root = make_project(tmp_path, {file: OK})
+    message = str(refusal(tmp_path, {file: OK}, RouteTreeError))
 
-    with pytest.raises(RouteTreeError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
     assert file in message
     for word in words:
         assert word in message
 
 
 def test_a_route_tree_error_is_a_configuration_error(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/a/[x]/route.py": OK, "app/a/[y]/route.py": OK})
-
-    with pytest.raises(ConfigurationError):
-        create_app(root)
+    refusal(tmp_path, {"app/a/[x]/route.py": OK, "app/a/[y]/route.py": OK}, ConfigurationError)
 
 
 def test_a_missing_project_folder_is_refused(tmp_path: Path) -> None:
@@ -137,103 +139,73 @@ def test_a_missing_project_folder_is_refused(tmp_path: Path) -> None:
 # --- route modules --------------------------------------------------------------------------
 
 
-def test_a_module_with_lower_case_handlers_is_refused_pointing_at_upper_case_names(
-    tmp_path: Path,
-) -> None:
-    root = make_project(tmp_path, {"app/api/x/route.py": "def get():\n    ...\n"})
-
-    with pytest.raises(RouteModuleError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "app/api/x/route.py" in message
-    assert "upper-case" in message
-    assert "get" in message
-    assert "GET" in message
-
-
-@pytest.mark.parametrize(
-    "source",
-    ["", "import os\n\nVALUE = 1\n", "class GETTER:\n    pass\n"],
-    ids=["empty", "no-functions", "near-miss-name"],
-)
-def test_a_module_without_any_handler_is_refused(tmp_path: Path, source: str) -> None:
-    root = make_project(tmp_path, {"app/api/x/route.py": source})
-
-    with pytest.raises(RouteModuleError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "app/api/x/route.py" in message
-    assert "GET" in message
-
-
 @pytest.mark.parametrize(
     ("source", "words"),
     [
-        ('GET = "hello"\n', ["GET", "not a function"]),
-        ("async def GET(a, b, c):\n    return {}\n", ["GET"]),
-        ("async def GET(request, *, user):\n    return {}\n", ["GET"]),
+        pytest.param(
+            "def get():\n    ...\n",
+            ["upper-case", "get", "GET"],
+            id="lower-case-handlers-point-at-upper-case-names",
+        ),
+        pytest.param("", ["GET"], id="no-handler-empty"),
+        pytest.param("import os\n\nVALUE = 1\n", ["GET"], id="no-handler-no-functions"),
+        pytest.param("class GETTER:\n    pass\n", ["GET"], id="no-handler-near-miss-name"),
+        pytest.param('GET = "hello"\n', ["GET", "not a function"], id="handler-not-callable"),
+        pytest.param(
+            "async def GET(a, b, c):\n    return {}\n", ["GET"], id="handler-three-arguments"
+        ),
+        pytest.param(
+            "async def GET(request, *, user):\n    return {}\n",
+            ["GET"],
+            id="handler-required-keyword",
+        ),
     ],
-    ids=["not-callable", "three-arguments", "required-keyword"],
 )
-def test_a_handler_approutes_cannot_call_is_refused(
+def test_a_module_without_a_handler_approutes_can_call_is_refused_naming_the_file(
     tmp_path: Path, source: str, words: list[str]
 ) -> None:
-    root = make_project(tmp_path, {"app/api/x/route.py": source})
+    message = str(refusal(tmp_path, {ROUTE: source}, RouteModuleError))
 
-    with pytest.raises(RouteModuleError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "app/api/x/route.py" in message
+    assert ROUTE in message
     for word in words:
         assert word in message
 
 
 @pytest.mark.parametrize(
-    ("config", "name"),
+    ("config", "words"),
     [
-        ('dynamic = "sometimes"', "dynamic"),
-        ("revalidate = -1", "revalidate"),
-        ('revalidate = "60"', "revalidate"),
-        ("revalidate = True", "revalidate"),
-        ("max_duration = 0", "max_duration"),
-        ("max_duration = -5", "max_duration"),
-        ('max_duration = "30"', "max_duration"),
-        ('body_size_limit = "lots"', "body_size_limit"),
-        ("body_size_limit = -1", "body_size_limit"),
-        ('runtime = "edge"', "runtime"),
-        ('tags = "users"', "tags"),
-        ('tags = ["users", ""]', "tags"),
-        ('dynamic_params = "no"', "dynamic_params"),
-        ("generate_static_params = [1]", "generate_static_params"),
+        pytest.param(
+            'dynamic = "sometimes"',
+            ["dynamic", "'sometimes'", "auto", "force-dynamic", "force-static", "error"],
+            id="dynamic-sometimes-lists-the-allowed-modes",
+        ),
+        pytest.param("revalidate = -1", ["revalidate"], id="revalidate-negative"),
+        pytest.param('revalidate = "60"', ["revalidate"], id="revalidate-str"),
+        pytest.param("revalidate = True", ["revalidate"], id="revalidate-bool"),
+        pytest.param("max_duration = 0", ["max_duration"], id="max_duration-zero"),
+        pytest.param("max_duration = -5", ["max_duration"], id="max_duration-negative"),
+        pytest.param('max_duration = "30"', ["max_duration"], id="max_duration-str"),
+        pytest.param('body_size_limit = "lots"', ["body_size_limit"], id="body_size_limit-word"),
+        pytest.param("body_size_limit = -1", ["body_size_limit"], id="body_size_limit-negative"),
+        pytest.param('runtime = "edge"', ["runtime"], id="runtime-edge"),
+        pytest.param('tags = "users"', ["tags"], id="tags-str"),
+        pytest.param('tags = ["users", ""]', ["tags"], id="tags-with-an-empty-tag"),
+        pytest.param('dynamic_params = "no"', ["dynamic_params"], id="dynamic_params-str"),
+        pytest.param(
+            "generate_static_params = [1]",
+            ["generate_static_params"],
+            id="generate_static_params-not-a-function",
+        ),
     ],
-    ids=lambda value: str(value),
 )
 def test_a_segment_config_value_out_of_range_is_refused_naming_file_and_name(
-    tmp_path: Path, config: str, name: str
+    tmp_path: Path, config: str, words: list[str]
 ) -> None:
-    root = make_project(tmp_path, {"app/api/x/route.py": f"{config}\n\n{OK}"})
+    message = str(refusal(tmp_path, {ROUTE: f"{config}\n\n{OK}"}, RouteModuleError))
 
-    with pytest.raises(RouteModuleError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "app/api/x/route.py" in message
-    assert name in message
-
-
-def test_dynamic_sometimes_lists_the_allowed_modes(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/x/route.py": f'dynamic = "sometimes"\n\n{OK}'})
-
-    with pytest.raises(RouteModuleError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "'sometimes'" in message
-    for mode in ("auto", "force-dynamic", "force-static", "error"):
-        assert mode in message
+    assert ROUTE in message
+    for word in words:
+        assert word in message
 
 
 @pytest.mark.parametrize(
@@ -253,15 +225,12 @@ def test_dynamic_sometimes_lists_the_allowed_modes(tmp_path: Path) -> None:
 def test_next_camel_case_config_names_are_refused_with_the_python_spelling(
     tmp_path: Path, source: str, next_name: str, python_name: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/x/route.py": f"{source}\n\n{OK}"})
+    error = refusal(tmp_path, {ROUTE: f"{source}\n\n{OK}"}, RouteModuleError)
 
-    with pytest.raises(RouteModuleError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "app/api/x/route.py" in message
+    message = str(error)
+    assert ROUTE in message
     assert next_name in message
-    assert python_name in caught.value.fix
+    assert python_name in error.fix
     assert python_name in message
 
 
@@ -278,22 +247,20 @@ def test_next_camel_case_config_names_are_refused_with_the_python_spelling(
 def test_a_module_that_fails_to_import_is_refused_naming_the_file(
     tmp_path: Path, source: str, error: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": OK, "app/api/x/route.py": source})
+    files = {"app/api/hello/route.py": OK, ROUTE: source}
+    refused = refusal(tmp_path, files, RouteModuleError)
 
-    with pytest.raises(RouteModuleError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "app/api/x/route.py" in message
+    message = str(refused)
+    assert ROUTE in message
     assert error in message
-    assert caught.value.__cause__ is not None
+    assert refused.__cause__ is not None
 
 
 def test_a_module_that_failed_to_import_is_imported_again_next_time(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/x/route.py": 'raise RuntimeError("first")\n'})
+    root = make_project(tmp_path, {ROUTE: 'raise RuntimeError("first")\n'})
     with pytest.raises(RouteModuleError):
         create_app(root)
-    make_project(tmp_path, {"app/api/x/route.py": OK})
+    make_project(tmp_path, {ROUTE: OK})
 
     create_app(root)
 
@@ -303,7 +270,7 @@ def test_private_folders_are_never_imported(tmp_path: Path) -> None:
         tmp_path,
         {
             "app/api/_lib/route.py": 'raise RuntimeError("imported a private folder")\n',
-            "app/api/x/route.py": OK,
+            ROUTE: OK,
         },
     )
 
@@ -313,79 +280,51 @@ def test_private_folders_are_never_imported(tmp_path: Path) -> None:
 # --- settings -------------------------------------------------------------------------------
 
 
-def test_an_unknown_key_in_approutes_toml_is_refused_naming_file_and_key(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path, {"approutes.toml": 'body_limit = "2mb"\n', "app/api/x/route.py": OK}
-    )
-
-    with pytest.raises(SettingsError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "approutes.toml" in message
-    assert "body_limit" in message
-    assert "body_size_limit" in message
-
-
 @pytest.mark.parametrize(
-    ("toml", "key"),
+    ("file", "text", "words"),
     [
-        ('body_size_limit = "lots"', "body_size_limit"),
-        ("body_size_limit = -1", "body_size_limit"),
-        ("upload_size_limit = true", "upload_size_limit"),
-        ('trailing_slash = "sometimes"', "trailing_slash"),
-        ("trust_proxy = 3", "trust_proxy"),
+        pytest.param(
+            "approutes.toml",
+            'body_limit = "2mb"',
+            ["body_limit", "body_size_limit"],
+            id="an-unknown-key-in-approutes-toml-names-key-and-known-key",
+        ),
+        *(
+            pytest.param("approutes.toml", text, [key], id=f"a-bad-value-in-approutes-toml-{text}")
+            for text, key in [
+                ('body_size_limit = "lots"', "body_size_limit"),
+                ("body_size_limit = -1", "body_size_limit"),
+                ("upload_size_limit = true", "upload_size_limit"),
+                ('trailing_slash = "sometimes"', "trailing_slash"),
+                ("trust_proxy = 3", "trust_proxy"),
+            ]
+        ),
+        pytest.param(
+            "approutes.toml", "body_size_limit = ", [], id="approutes-toml-that-is-not-toml"
+        ),
+        pytest.param(
+            "pyproject.toml",
+            '[tool.approutes]\nbody_limit = "2mb"',
+            ["body_limit"],
+            id="a-bad-key-in-pyproject-tool-approutes-names-pyproject",
+        ),
     ],
-    ids=lambda value: str(value),
 )
-def test_a_bad_value_in_approutes_toml_is_refused_naming_file_and_key(
-    tmp_path: Path, toml: str, key: str
+def test_a_bad_setting_in_a_config_file_is_refused_naming_file_and_key(
+    tmp_path: Path, file: str, text: str, words: list[str]
 ) -> None:
-    root = make_project(tmp_path, {"approutes.toml": toml + "\n", "app/api/x/route.py": OK})
+    message = str(refusal(tmp_path, {file: text + "\n", ROUTE: OK}, SettingsError))
 
-    with pytest.raises(SettingsError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "approutes.toml" in message
-    assert key in message
-
-
-def test_approutes_toml_that_is_not_toml_is_refused(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path, {"approutes.toml": "body_size_limit = \n", "app/api/x/route.py": OK}
-    )
-
-    with pytest.raises(SettingsError, match=r"approutes\.toml"):
-        create_app(root)
-
-
-def test_a_bad_key_in_pyproject_tool_approutes_is_refused_naming_pyproject(
-    tmp_path: Path,
-) -> None:
-    root = make_project(
-        tmp_path,
-        {
-            "pyproject.toml": '[tool.approutes]\nbody_limit = "2mb"\n',
-            "app/api/x/route.py": OK,
-        },
-    )
-
-    with pytest.raises(SettingsError) as caught:
-        create_app(root)
-
-    message = str(caught.value)
-    assert "pyproject.toml" in message
-    assert "body_limit" in message
+    assert file in message
+    for word in words:
+        assert word in message
 
 
 def test_a_bad_environment_value_is_refused_naming_the_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("APPROUTES_BODY_SIZE_LIMIT", "huge")
-    root = make_project(tmp_path, {"app/api/x/route.py": OK})
 
-    with pytest.raises(SettingsError) as caught:
-        create_app(root)
+    refused = refusal(tmp_path, {ROUTE: OK}, SettingsError)
 
-    assert "APPROUTES_BODY_SIZE_LIMIT" in str(caught.value)
+    assert "APPROUTES_BODY_SIZE_LIMIT" in str(refused)

@@ -11,6 +11,10 @@ from tests.conftest import client_for, make_project
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import httpx
+
+ROUTE = "app/api/items/route.py"
+
 ALL_METHODS = """
 from approutes import NextResponse
 
@@ -47,14 +51,25 @@ def _keep_sys_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "path", [*sys.path])
 
 
+async def responses(tmp_path: Path, source: str, *methods: str) -> list[httpx.Response]:
+    """Build a project with `source` as ROUTE and answer a request for it by each method."""
+    root = make_project(tmp_path, {ROUTE: source})
+    async with client_for(root) as client:
+        return [await client.request(method, "/api/items") for method in methods]
+
+
+async def respond(tmp_path: Path, source: str, method: str) -> httpx.Response:
+    """Build a project with `source` as ROUTE and answer one `method` request for it."""
+    (response,) = await responses(tmp_path, source, method)
+    return response
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
 async def test_each_exported_method_is_called_for_its_own_method(
     tmp_path: Path, method: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/items/route.py": ALL_METHODS})
-    async with client_for(root) as client:
-        response = await client.request(method, "/api/items")
+    response = await respond(tmp_path, ALL_METHODS, method)
 
     assert response.status_code == 200
     assert response.json() == {"method": method, "seen": method}
@@ -63,18 +78,47 @@ async def test_each_exported_method_is_called_for_its_own_method(
 # --- 405 ------------------------------------------------------------------------------------
 
 
+GET_AND_PROPFIND = """
+async def GET():
+    return {"ok": True}
+
+async def PROPFIND():
+    return {"leaked": True}
+"""
+
+
 @pytest.mark.anyio
-@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
-async def test_a_method_the_module_does_not_export_is_405_with_a_sorted_allow_header(
-    tmp_path: Path, method: str
+@pytest.mark.parametrize(
+    ("source", "method", "allow"),
+    [
+        *(
+            pytest.param(
+                GET_AND_POST, method, "GET, HEAD, OPTIONS, POST", id=f"not-exported-{method}"
+            )
+            for method in ("PUT", "PATCH", "DELETE")
+        ),
+        *(
+            pytest.param(
+                GET_AND_POST, method, "GET, HEAD, OPTIONS, POST", id=f"unknown-method-{method}"
+            )
+            for method in ("PROPFIND", "TRACE", "CONNECTX", "BREW")
+        ),
+        pytest.param(
+            GET_AND_PROPFIND,
+            "PROPFIND",
+            "GET, HEAD, OPTIONS",
+            id="an-upper-case-module-attribute-that-is-not-a-method-is-never-called",
+        ),
+    ],
+)
+async def test_a_method_the_module_does_not_serve_is_405_json_with_a_sorted_allow_header(
+    tmp_path: Path, source: str, method: str, allow: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/items/route.py": GET_AND_POST})
-    async with client_for(root) as client:
-        response = await client.request(method, "/api/items")
+    response = await respond(tmp_path, source, method)
 
     assert response.status_code == 405
     assert response.json() == {"error": "Method Not Allowed"}
-    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    assert response.headers["allow"] == allow
     assert response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "no-store"
 
@@ -85,46 +129,12 @@ async def test_a_post_only_route_allows_options_and_post_but_not_head(tmp_path: 
     async def POST():
         return {"ok": True}
     """
-    root = make_project(tmp_path, {"app/api/items/route.py": source})
-    async with client_for(root) as client:
-        get = await client.get("/api/items")
-        head = await client.head("/api/items")
+    get, head = await responses(tmp_path, source, "GET", "HEAD")
 
     assert get.status_code == 405
     assert get.headers["allow"] == "OPTIONS, POST"
     assert head.status_code == 405
     assert head.content == b""
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("method", ["PROPFIND", "TRACE", "CONNECTX", "BREW"])
-async def test_an_unknown_method_is_405_with_allow(tmp_path: Path, method: str) -> None:
-    root = make_project(tmp_path, {"app/api/items/route.py": GET_AND_POST})
-    async with client_for(root) as client:
-        response = await client.request(method, "/api/items")
-
-    assert response.status_code == 405
-    assert response.json() == {"error": "Method Not Allowed"}
-    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
-
-
-@pytest.mark.anyio
-async def test_an_upper_case_module_attribute_that_is_not_a_method_is_never_called(
-    tmp_path: Path,
-) -> None:
-    source = """
-    async def GET():
-        return {"ok": True}
-
-    async def PROPFIND():
-        return {"leaked": True}
-    """
-    root = make_project(tmp_path, {"app/api/items/route.py": source})
-    async with client_for(root) as client:
-        response = await client.request("PROPFIND", "/api/items")
-
-    assert response.status_code == 405
-    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
 # --- HEAD -----------------------------------------------------------------------------------
@@ -134,10 +144,7 @@ async def test_an_upper_case_module_attribute_that_is_not_a_method_is_never_call
 async def test_head_is_served_from_get_with_its_status_and_headers_and_no_body(
     tmp_path: Path,
 ) -> None:
-    root = make_project(tmp_path, {"app/api/items/route.py": GET_AND_POST})
-    async with client_for(root) as client:
-        get = await client.get("/api/items")
-        head = await client.head("/api/items")
+    get, head = await responses(tmp_path, GET_AND_POST, "GET", "HEAD")
 
     assert head.status_code == get.status_code == 203
     assert head.content == b""
@@ -159,9 +166,7 @@ async def test_head_from_a_streaming_get_sends_headers_and_no_body(tmp_path: Pat
     async def GET():
         return Response(chunks(), headers={"content-type": "text/plain"})
     """
-    root = make_project(tmp_path, {"app/api/stream/route.py": source})
-    async with client_for(root) as client:
-        response = await client.head("/api/stream")
+    response = await respond(tmp_path, source, "HEAD")
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain"
@@ -179,9 +184,7 @@ async def test_an_exported_head_handler_wins_over_get(tmp_path: Path) -> None:
     async def HEAD():
         return Response(None, status=204, headers={"x-from": "head"})
     """
-    root = make_project(tmp_path, {"app/api/items/route.py": source})
-    async with client_for(root) as client:
-        response = await client.head("/api/items")
+    response = await respond(tmp_path, source, "HEAD")
 
     assert response.status_code == 204
     assert response.headers["x-from"] == "head"
@@ -207,9 +210,7 @@ async def test_an_exported_head_handler_wins_over_get(tmp_path: Path) -> None:
 async def test_options_answers_204_with_allow_unless_exported(
     tmp_path: Path, source: str, allow: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/items/route.py": source})
-    async with client_for(root) as client:
-        response = await client.options("/api/items")
+    response = await respond(tmp_path, source, "OPTIONS")
 
     assert response.status_code == 204
     assert response.headers["allow"] == allow
@@ -231,10 +232,7 @@ async def test_an_exported_options_handler_replaces_the_automatic_answer(tmp_pat
             headers={"access-control-allow-origin": "*", "access-control-allow-methods": "GET"},
         )
     """
-    root = make_project(tmp_path, {"app/api/items/route.py": source})
-    async with client_for(root) as client:
-        options = await client.options("/api/items")
-        delete = await client.delete("/api/items")
+    options, delete = await responses(tmp_path, source, "OPTIONS", "DELETE")
 
     assert options.status_code == 200
     assert options.headers["access-control-allow-origin"] == "*"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ from tests.conftest import client_for, make_project
 from approutes import create_app
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Mapping
     from pathlib import Path
 
 ROUTE = "app/api/x/route.py"
@@ -77,6 +77,20 @@ async def chunked(total: int, chunk: int = 64 * 1024) -> AsyncIterator[bytes]:
         yield b"x" * piece
 
 
+async def send(
+    tmp_path: Path,
+    project: Mapping[str, str] | str,
+    method: str = "GET",
+    path: str = "/api/x",
+    /,
+    **request: Any,
+) -> httpx.Response:
+    """Build `project` (its files, or the one module at ROUTE) and answer one request."""
+    root = make_project(tmp_path, {ROUTE: project} if isinstance(project, str) else project)
+    async with client_for(root) as client:
+        return await client.request(method, path, **request)
+
+
 def assert_payload_too_large(response: httpx.Response) -> None:
     assert response.status_code == 413
     assert response.json() == {"error": "Payload Too Large"}
@@ -102,11 +116,9 @@ def assert_payload_too_large(response: httpx.Response) -> None:
     ],
 )
 async def test_request_json_on_invalid_json_is_400(tmp_path: Path, body: bytes) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_JSON})
-    async with client_for(root) as client:
-        response = await client.post(
-            "/api/x", content=body, headers={"content-type": "application/json"}
-        )
+    response = await send(
+        tmp_path, ECHO_JSON, "POST", content=body, headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 400
     assert response.json() == {"error": "Invalid JSON body"}
@@ -130,9 +142,9 @@ async def test_request_json_on_invalid_json_is_400(tmp_path: Path, body: bytes) 
 async def test_request_json_parses_the_body_whatever_the_content_type(
     tmp_path: Path, body: bytes, content_type: str, expected: object
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_JSON})
-    async with client_for(root) as client:
-        response = await client.post("/api/x", content=body, headers={"content-type": content_type})
+    response = await send(
+        tmp_path, ECHO_JSON, "POST", content=body, headers={"content-type": content_type}
+    )
 
     assert response.status_code == 200
     assert response.json() == {"data": expected}
@@ -145,9 +157,7 @@ async def test_the_body_can_be_read_as_json_then_as_text(tmp_path: Path) -> None
         data = await request.json()
         return {"data": data, "text": await request.text(), "size": len(await request.bytes())}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.post("/api/x", content=b'{"a":1}')
+    response = await send(tmp_path, source, "POST", content=b'{"a":1}')
 
     assert response.json() == {"data": {"a": 1}, "text": '{"a":1}', "size": 7}
 
@@ -156,18 +166,23 @@ async def test_the_body_can_be_read_as_json_then_as_text(tmp_path: Path) -> None
 
 
 @pytest.mark.anyio
-async def test_request_text_decodes_utf8_and_replaces_invalid_bytes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        pytest.param("héllo wörld".encode(), "héllo wörld", id="utf8"),
+        pytest.param(b"ok\xffok", "ok\ufffdok", id="invalid-bytes-replaced"),
+    ],
+)
+async def test_request_text_decodes_utf8_and_replaces_invalid_bytes(
+    tmp_path: Path, body: bytes, text: str
+) -> None:
     source = """
     async def POST(request):
         return {"text": await request.text()}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        good = await client.post("/api/x", content="héllo wörld".encode())
-        bad = await client.post("/api/x", content=b"ok\xffok")
+    response = await send(tmp_path, source, "POST", content=body)
 
-    assert good.json() == {"text": "héllo wörld"}
-    assert bad.json() == {"text": "ok\ufffdok"}
+    assert response.json() == {"text": text}
 
 
 @pytest.mark.anyio
@@ -181,9 +196,7 @@ async def test_request_bytes_returns_the_raw_body(tmp_path: Path) -> None:
         return Response(body, headers={"x-same": str(same), "x-type": type(body).__name__})
     """
     payload = bytes(range(256)) * 4
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.put("/api/x", content=payload)
+    response = await send(tmp_path, source, "PUT", content=payload)
 
     assert response.status_code == 200
     assert response.content == payload
@@ -198,9 +211,7 @@ async def test_request_stream_yields_the_whole_body_in_chunks(tmp_path: Path) ->
         sizes = [len(chunk) async for chunk in request.stream()]
         return {"total": sum(sizes), "chunks": len(sizes)}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.post("/api/x", content=chunked(5000, chunk=1000))
+    response = await send(tmp_path, source, "POST", content=chunked(5000, chunk=1000))
 
     assert response.json() == {"total": 5000, "chunks": 5}
 
@@ -211,9 +222,7 @@ async def test_a_get_body_is_dropped(tmp_path: Path) -> None:
     async def GET(request):
         return {"body": await request.text()}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.request("GET", "/api/x", content=b"ignored")
+    response = await send(tmp_path, source, content=b"ignored")
 
     assert response.json() == {"body": ""}
 
@@ -221,41 +230,91 @@ async def test_a_get_body_is_dropped(tmp_path: Path) -> None:
 # --- size limits ----------------------------------------------------------------------------
 
 
+SEGMENT_1KB = {ROUTE: 'body_size_limit = "1kb"\n' + ECHO_SIZE}
+
+
 @pytest.mark.anyio
-async def test_a_body_over_the_default_1mb_limit_with_content_length_is_413(
+@pytest.mark.parametrize(
+    ("files", "env", "limit", "chunk", "read"),
+    [
+        pytest.param(
+            {ROUTE: ECHO_SIZE},
+            {},
+            ONE_MB,
+            None,
+            {"size": ONE_MB, "content_length": str(ONE_MB)},
+            id="default-1mb-with-content-length",
+        ),
+        pytest.param(
+            {ROUTE: ECHO_SIZE},
+            {},
+            ONE_MB,
+            64 * 1024,
+            {"size": ONE_MB, "content_length": None, "transfer_encoding": "chunked"},
+            id="default-1mb-streamed-without-content-length",
+        ),
+        pytest.param(
+            SEGMENT_1KB,
+            {},
+            1024,
+            None,
+            {"size": 1024},
+            id="segment-body-size-limit-overrides-the-default-content-length",
+        ),
+        pytest.param(
+            SEGMENT_1KB,
+            {},
+            1024,
+            100,
+            {"size": 1024},
+            id="segment-body-size-limit-overrides-the-default-chunked",
+        ),
+        pytest.param(
+            {"approutes.toml": 'body_size_limit = "2kb"\n', ROUTE: ECHO_SIZE},
+            {},
+            2048,
+            None,
+            {"size": 2048},
+            id="body-size-limit-in-approutes-toml-applies",
+        ),
+        pytest.param(
+            {ROUTE: ECHO_SIZE},
+            {"APPROUTES_BODY_SIZE_LIMIT": "100"},
+            100,
+            None,
+            {"size": 100},
+            id="body-size-limit-from-the-environment-applies",
+        ),
+    ],
+)
+async def test_a_body_over_the_size_limit_is_413_and_one_at_the_limit_is_read(
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str],
+    env: dict[str, str],
+    limit: int,
+    chunk: int | None,
+    read: dict[str, object],
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_SIZE})
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    def body(size: int) -> bytes | AsyncIterator[bytes]:
+        """`size` bytes: sent with Content-Length, or chunked in pieces of `chunk` bytes."""
+        return b"x" * size if chunk is None else chunked(size, chunk=chunk)
+
+    root = make_project(tmp_path, files)
     async with client_for(root) as client:
-        over = await client.post("/api/x", content=b"x" * (ONE_MB + 1))
-        at_limit = await client.post("/api/x", content=b"x" * ONE_MB)
+        over = await client.post("/api/x", content=body(limit + 1))
+        at_limit = await client.post("/api/x", content=body(limit))
 
     assert_payload_too_large(over)
     assert at_limit.status_code == 200
-    assert at_limit.json()["size"] == ONE_MB
-    assert at_limit.json()["content_length"] == str(ONE_MB)
-
-
-@pytest.mark.anyio
-async def test_a_streamed_body_without_content_length_over_1mb_is_413(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_SIZE})
-    async with client_for(root) as client:
-        over = await client.post("/api/x", content=chunked(ONE_MB + 1))
-        at_limit = await client.post("/api/x", content=chunked(ONE_MB))
-
-    assert_payload_too_large(over)
-    assert at_limit.status_code == 200
-    assert at_limit.json() == {
-        "size": ONE_MB,
-        "content_length": None,
-        "transfer_encoding": "chunked",
-    }
+    assert {name: at_limit.json()[name] for name in read} == read
 
 
 @pytest.mark.anyio
 async def test_reading_a_streamed_body_stops_at_the_limit(tmp_path: Path) -> None:
-    source = 'body_size_limit = "1kb"\n' + ECHO_SIZE
-    root = make_project(tmp_path, {ROUTE: source})
     pulled = 0
 
     async def counted() -> AsyncIterator[bytes]:
@@ -264,37 +323,16 @@ async def test_reading_a_streamed_body_stops_at_the_limit(tmp_path: Path) -> Non
             pulled += 1
             yield b"x" * 256
 
-    async with client_for(root) as client:
-        response = await client.post("/api/x", content=counted())
+    response = await send(tmp_path, SEGMENT_1KB, "POST", content=counted())
 
     assert_payload_too_large(response)
     assert pulled <= 6
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
-async def test_segment_body_size_limit_overrides_the_default(
-    tmp_path: Path, streamed: bool
-) -> None:
-    root = make_project(tmp_path, {ROUTE: 'body_size_limit = "1kb"\n' + ECHO_SIZE})
-
-    def body(size: int) -> bytes | AsyncIterator[bytes]:
-        return chunked(size, chunk=100) if streamed else b"x" * size
-
-    async with client_for(root) as client:
-        over = await client.post("/api/x", content=body(1025))
-        at_limit = await client.post("/api/x", content=body(1024))
-
-    assert_payload_too_large(over)
-    assert at_limit.status_code == 200
-    assert at_limit.json()["size"] == 1024
-
-
-@pytest.mark.anyio
 async def test_segment_body_size_limit_can_raise_the_limit(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: 'body_size_limit = "2mb"\n' + ECHO_SIZE})
-    async with client_for(root) as client:
-        response = await client.post("/api/x", content=b"x" * (ONE_MB + 1))
+    source = 'body_size_limit = "2mb"\n' + ECHO_SIZE
+    response = await send(tmp_path, source, "POST", content=b"x" * (ONE_MB + 1))
 
     assert response.status_code == 200
     assert response.json()["size"] == ONE_MB + 1
@@ -315,31 +353,6 @@ async def test_a_segment_limit_applies_only_to_its_own_route(tmp_path: Path) -> 
 
     assert small.status_code == 413
     assert normal.status_code == 200
-
-
-@pytest.mark.anyio
-async def test_body_size_limit_in_approutes_toml_applies(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"approutes.toml": 'body_size_limit = "2kb"\n', ROUTE: ECHO_SIZE})
-    async with client_for(root) as client:
-        over = await client.post("/api/x", content=b"x" * 2049)
-        at_limit = await client.post("/api/x", content=b"x" * 2048)
-
-    assert_payload_too_large(over)
-    assert at_limit.status_code == 200
-
-
-@pytest.mark.anyio
-async def test_body_size_limit_from_the_environment_applies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("APPROUTES_BODY_SIZE_LIMIT", "100")
-    root = make_project(tmp_path, {ROUTE: ECHO_SIZE})
-    async with client_for(root) as client:
-        over = await client.post("/api/x", content=b"x" * 101)
-        at_limit = await client.post("/api/x", content=b"x" * 100)
-
-    assert_payload_too_large(over)
-    assert at_limit.status_code == 200
 
 
 @pytest.mark.anyio
@@ -367,13 +380,13 @@ async def test_a_413_from_text_and_json_too(tmp_path: Path) -> None:
 
 @pytest.mark.anyio
 async def test_form_data_parses_a_urlencoded_body_with_repeated_fields(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_FORM})
-    async with client_for(root) as client:
-        response = await client.post(
-            "/api/x",
-            content=b"name=Ada+Lovelace&color=red&color=blue&note=50%25&empty=",
-            headers={"content-type": "application/x-www-form-urlencoded"},
-        )
+    response = await send(
+        tmp_path,
+        ECHO_FORM,
+        "POST",
+        content=b"name=Ada+Lovelace&color=red&color=blue&note=50%25&empty=",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
 
     assert response.status_code == 200
     assert response.json() == {
@@ -389,13 +402,13 @@ async def test_form_data_parses_a_urlencoded_body_with_repeated_fields(tmp_path:
 
 @pytest.mark.anyio
 async def test_form_data_parses_multipart_fields_and_files(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_FORM})
-    async with client_for(root) as client:
-        response = await client.post(
-            "/api/x",
-            data={"name": "Ada", "color": ["red", "blue"]},
-            files={"avatar": ("notes.txt", b"hello file", "text/plain")},
-        )
+    response = await send(
+        tmp_path,
+        ECHO_FORM,
+        "POST",
+        data={"name": "Ada", "color": ["red", "blue"]},
+        files={"avatar": ("notes.txt", b"hello file", "text/plain")},
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -417,11 +430,12 @@ async def test_multipart_file_over_a_mebibyte_is_read_back_whole(tmp_path: Path)
         content = await upload.read()
         return {"size": upload.size, "read": len(content), "same": content == b"ab" * 600_000}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.post(
-            "/api/x", files={"blob": ("big.bin", b"ab" * 600_000, "application/octet-stream")}
-        )
+    response = await send(
+        tmp_path,
+        source,
+        "POST",
+        files={"blob": ("big.bin", b"ab" * 600_000, "application/octet-stream")},
+    )
 
     assert response.status_code == 200
     assert response.json() == {"size": 1_200_000, "read": 1_200_000, "same": True}
@@ -429,11 +443,8 @@ async def test_multipart_file_over_a_mebibyte_is_read_back_whole(tmp_path: Path)
 
 @pytest.mark.anyio
 async def test_upload_size_limit_applies_to_multipart_bodies(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path, {"approutes.toml": 'upload_size_limit = "1kb"\n', ROUTE: ECHO_FORM}
-    )
-    async with client_for(root) as client:
-        response = await client.post("/api/x", files={"f": ("a.bin", b"x" * 2048, "")})
+    project = {"approutes.toml": 'upload_size_limit = "1kb"\n', ROUTE: ECHO_FORM}
+    response = await send(tmp_path, project, "POST", files={"f": ("a.bin", b"x" * 2048, "")})
 
     assert_payload_too_large(response)
 
@@ -447,10 +458,8 @@ async def test_upload_size_limit_applies_to_multipart_bodies(tmp_path: Path) -> 
 async def test_form_data_on_another_content_type_is_400_with_a_message(
     tmp_path: Path, content_type: str | None
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_FORM})
     headers = {"content-type": content_type} if content_type else {}
-    async with client_for(root) as client:
-        response = await client.post("/api/x", content=b'{"a": 1}', headers=headers)
+    response = await send(tmp_path, ECHO_FORM, "POST", content=b'{"a": 1}', headers=headers)
 
     assert response.status_code == 400
     message = response.json()["error"]
@@ -460,13 +469,13 @@ async def test_form_data_on_another_content_type_is_400_with_a_message(
 
 @pytest.mark.anyio
 async def test_a_malformed_multipart_body_is_400(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_FORM})
-    async with client_for(root) as client:
-        response = await client.post(
-            "/api/x",
-            content=b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated',
-            headers={"content-type": "multipart/form-data; boundary=b"},
-        )
+    response = await send(
+        tmp_path,
+        ECHO_FORM,
+        "POST",
+        content=b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated',
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
 
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
@@ -490,9 +499,9 @@ async def test_search_params_give_first_and_all_values(tmp_path: Path) -> None:
             "shortcut": request.search_params.get("q"),
         }
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x?q=hello+world&tag=a&tag=b&flag&name=%C3%A9")
+    response = await send(
+        tmp_path, source, "GET", "/api/x?q=hello+world&tag=a&tag=b&flag&name=%C3%A9"
+    )
 
     assert response.json() == {
         "q": "hello world",
@@ -519,9 +528,7 @@ async def test_request_cookies_are_read_from_the_cookie_header(tmp_path: Path) -
             "all": sorted(c.name for c in jar.get_all()),
         }
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x", headers={"cookie": "session=abc123; theme=dark"})
+    response = await send(tmp_path, source, headers={"cookie": "session=abc123; theme=dark"})
 
     assert response.json() == {
         "session": ["session", "abc123"],
@@ -543,17 +550,16 @@ async def test_request_headers_are_case_insensitive_and_join_repeats(tmp_path: P
             "joined": request.headers.get("x-many"),
         }
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get(
-            "/api/x",
-            headers=[
-                ("x-agent", "probe"),
-                ("Accept-Language", "en"),
-                ("x-many", "1"),
-                ("x-many", "2"),
-            ],
-        )
+    response = await send(
+        tmp_path,
+        source,
+        headers=[
+            ("x-agent", "probe"),
+            ("Accept-Language", "en"),
+            ("x-many", "1"),
+            ("x-many", "2"),
+        ],
+    )
 
     assert response.json() == {
         "agent": "probe",
@@ -579,15 +585,20 @@ async def GET(request, context):
 """
 
 
+URL_APP = {"app/api/files/[name]/route.py": URL_PARTS}
+
+
 @pytest.mark.anyio
 async def test_request_url_is_localhost_with_the_port_whatever_the_host_header(
     tmp_path: Path,
 ) -> None:
-    root = make_project(tmp_path, {"app/api/files/[name]/route.py": URL_PARTS})
-    async with client_for(root) as client:
-        response = await client.get(
-            "/api/files/my%20file.txt?x=1", headers={"host": "api.example.com"}
-        )
+    response = await send(
+        tmp_path,
+        URL_APP,
+        "GET",
+        "/api/files/my%20file.txt?x=1",
+        headers={"host": "api.example.com"},
+    )
 
     assert response.json() == {
         "url": "http://localhost:3000/api/files/my%20file.txt?x=1",
@@ -602,44 +613,39 @@ async def test_request_url_is_localhost_with_the_port_whatever_the_host_header(
 
 
 @pytest.mark.anyio
-async def test_request_url_takes_its_port_from_the_server_scope(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/files/[name]/route.py": URL_PARTS})
-    transport = httpx.ASGITransport(app=create_app(root))
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://api.example.com:8123"
-    ) as client:
-        response = await client.get("/api/files/a")
-
-    body = response.json()
-    assert body["origin"] == "http://localhost:8123"
-    assert body["url"] == "http://localhost:8123/api/files/a"
-
-
-@pytest.mark.anyio
-async def test_request_url_on_the_default_port_has_no_port(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/files/[name]/route.py": URL_PARTS})
-    transport = httpx.ASGITransport(app=create_app(root))
-    async with httpx.AsyncClient(transport=transport, base_url="http://example.com") as client:
-        response = await client.get("/api/files/a")
-
-    body = response.json()
-    assert body["origin"] == "http://localhost"
-    assert body["port"] == ""
-
-
-@pytest.mark.anyio
-async def test_x_forwarded_proto_sets_the_scheme_and_x_forwarded_host_is_ignored(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("base_url", "headers", "parts"),
+    [
+        pytest.param(
+            "http://api.example.com:8123",
+            {},
+            {"origin": "http://localhost:8123", "url": "http://localhost:8123/api/files/a"},
+            id="request-url-takes-its-port-from-the-server-scope",
+        ),
+        pytest.param(
+            "http://example.com",
+            {},
+            {"origin": "http://localhost", "port": ""},
+            id="request-url-on-the-default-port-has-no-port",
+        ),
+        pytest.param(
+            "http://localhost:3000",
+            {"x-forwarded-proto": "https", "x-forwarded-host": "evil.test"},
+            {"origin": "https://localhost:3000", "protocol": "https:"},
+            id="x-forwarded-proto-sets-the-scheme-and-x-forwarded-host-is-ignored",
+        ),
+    ],
+)
+async def test_request_url_is_built_from_the_server_scope_not_the_host_the_client_names(
+    tmp_path: Path, base_url: str, headers: dict[str, str], parts: dict[str, str]
 ) -> None:
-    root = make_project(tmp_path, {"app/api/files/[name]/route.py": URL_PARTS})
-    async with client_for(root) as client:
-        response = await client.get(
-            "/api/files/a", headers={"x-forwarded-proto": "https", "x-forwarded-host": "evil.test"}
-        )
+    root = make_project(tmp_path, URL_APP)
+    transport = httpx.ASGITransport(app=create_app(root))
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        response = await client.get("/api/files/a", headers=headers)
 
     body = response.json()
-    assert body["origin"] == "https://localhost:3000"
-    assert body["protocol"] == "https:"
+    assert {name: body[name] for name in parts} == parts
 
 
 @pytest.mark.anyio
@@ -655,9 +661,7 @@ async def test_x_forwarded_proto_sets_the_scheme_and_x_forwarded_host_is_ignored
     ids=["bare-key", "space-as-plus", "semicolon-escaped", "lone-question-mark", "bad-escape"],
 )
 async def test_next_url_search_is_re_serialised(tmp_path: Path, query: str, search: str) -> None:
-    root = make_project(tmp_path, {"app/api/files/[name]/route.py": URL_PARTS})
-    async with client_for(root) as client:
-        response = await client.get(f"/api/files/a{query}")
+    response = await send(tmp_path, URL_APP, "GET", f"/api/files/a{query}")
 
     assert response.json()["search"] == search
 
@@ -668,12 +672,9 @@ async def test_request_cookies_follow_next_parsing_rules(tmp_path: Path) -> None
     async def GET(request):
         return {c.name: c.value for c in request.cookies.get_all()}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get(
-            "/api/x",
-            headers=[("cookie", "a=1; b=%20x; a=2"), ("cookie", 'flag; q="quoted"')],
-        )
+    response = await send(
+        tmp_path, source, headers=[("cookie", "a=1; b=%20x; a=2"), ("cookie", 'flag; q="quoted"')]
+    )
 
     assert response.json() == {"a": "2", "b": " x", "flag": "true", "q": '"quoted"'}
 
@@ -685,21 +686,29 @@ async def GET(request):
 
 
 @pytest.mark.anyio
-async def test_request_ip_comes_from_the_connection_by_default(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: IP_ROUTE})
-    async with client_for(root) as client:
-        response = await client.get("/api/x", headers={"x-forwarded-for": "203.0.113.9"})
+@pytest.mark.parametrize(
+    ("project", "forwarded_for", "ip"),
+    [
+        pytest.param(
+            {ROUTE: IP_ROUTE},
+            "203.0.113.9",
+            "127.0.0.1",
+            id="request-ip-comes-from-the-connection-by-default",
+        ),
+        pytest.param(
+            {"approutes.toml": "trust_proxy = true\n", ROUTE: IP_ROUTE},
+            "203.0.113.9, 10.0.0.1",
+            "203.0.113.9",
+            id="request-ip-trusts-x-forwarded-for-with-trust-proxy",
+        ),
+    ],
+)
+async def test_request_ip_trusts_x_forwarded_for_only_with_trust_proxy(
+    tmp_path: Path, project: dict[str, str], forwarded_for: str, ip: str
+) -> None:
+    response = await send(tmp_path, project, headers={"x-forwarded-for": forwarded_for})
 
-    assert response.json() == {"ip": "127.0.0.1"}
-
-
-@pytest.mark.anyio
-async def test_request_ip_trusts_x_forwarded_for_only_with_trust_proxy(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"approutes.toml": "trust_proxy = true\n", ROUTE: IP_ROUTE})
-    async with client_for(root) as client:
-        response = await client.get("/api/x", headers={"x-forwarded-for": "203.0.113.9, 10.0.0.1"})
-
-    assert response.json() == {"ip": "203.0.113.9"}
+    assert response.json() == {"ip": ip}
 
 
 @pytest.mark.anyio
@@ -712,9 +721,7 @@ async def test_request_headers_are_read_only(tmp_path: Path) -> None:
             return {"read_only": True, "agent": request.headers.get("x-agent")}
         return {"read_only": False}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x", headers={"x-agent": "probe"})
+    response = await send(tmp_path, source, headers={"x-agent": "probe"})
 
     assert response.json() == {"read_only": True, "agent": "probe"}
 
@@ -737,17 +744,17 @@ async def test_multipart_file_parts_follow_next_rules(tmp_path: Path) -> None:
             "first_text": await first.text(),
         }
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.post(
-            "/api/x",
-            data={"file": "just text"},
-            files=[
-                ("doc", ("één.txt", "héllo".encode(), "text/plain")),
-                ("doc", ("two.txt", b"22", "text/plain")),
-                ("empty", ("e.bin", b"", "application/octet-stream")),
-            ],
-        )
+    response = await send(
+        tmp_path,
+        source,
+        "POST",
+        data={"file": "just text"},
+        files=[
+            ("doc", ("één.txt", "héllo".encode(), "text/plain")),
+            ("doc", ("two.txt", b"22", "text/plain")),
+            ("empty", ("e.bin", b"", "application/octet-stream")),
+        ],
+    )
 
     assert response.status_code == 200
     assert response.json() == {
@@ -773,20 +780,18 @@ async def test_an_uploaded_file_can_be_saved_and_streamed(tmp_path: Path) -> Non
         streamed = b"".join([chunk async for chunk in upload.stream()])
         return {"saved": target.read_bytes().decode(), "streamed": streamed.decode()}
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.post("/api/x", files={"f": ("f.txt", b"payload", "text/plain")})
+    response = await send(
+        tmp_path, source, "POST", files={"f": ("f.txt", b"payload", "text/plain")}
+    )
 
     assert response.json() == {"saved": "payload", "streamed": "payload"}
 
 
 @pytest.mark.anyio
 async def test_multipart_without_a_boundary_is_400(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: ECHO_FORM})
-    async with client_for(root) as client:
-        response = await client.post(
-            "/api/x", content=b"abc", headers={"content-type": "multipart/form-data"}
-        )
+    response = await send(
+        tmp_path, ECHO_FORM, "POST", content=b"abc", headers={"content-type": "multipart/form-data"}
+    )
 
     assert response.status_code == 400
     assert "boundary" in response.json()["error"]

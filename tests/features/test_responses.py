@@ -15,6 +15,8 @@ from tests.conftest import client_for, make_project
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import httpx
+
 ROUTE = "app/api/x/route.py"
 
 
@@ -33,6 +35,15 @@ def handler_returning(expression: str, *, imports: str = "") -> str:
     )
 
 
+async def get(
+    tmp_path: Path, source: str, *, route: str = ROUTE, path: str = "/api/x"
+) -> httpx.Response:
+    """Build a project with `source` as `route` and answer one GET of `path`."""
+    root = make_project(tmp_path, {route: source})
+    async with client_for(root) as client:
+        return await client.get(path)
+
+
 # --- JSON -----------------------------------------------------------------------------------
 
 
@@ -42,9 +53,7 @@ async def test_next_response_json_sends_status_headers_and_json(tmp_path: Path) 
         'NextResponse.json({"error": "User not found"}, status=404, '
         'headers={"x-request-id": "abc", "Cache-Control": "no-store"})'
     )
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.status_code == 404
     assert response.json() == {"error": "User not found"}
@@ -58,24 +67,10 @@ async def test_next_response_json_sends_status_headers_and_json(tmp_path: Path) 
 @pytest.mark.parametrize("status", [201, 299, 418, 599])
 async def test_any_status_from_200_to_599_passes_through(tmp_path: Path, status: int) -> None:
     source = handler_returning(f'Response.json({{"status": {status}}}, status={status})')
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.status_code == status
     assert response.json() == {"status": status}
-
-
-@pytest.mark.anyio
-async def test_json_keeps_a_content_type_given_by_the_handler(tmp_path: Path) -> None:
-    source = handler_returning(
-        'NextResponse.json({"a": 1}, headers={"content-type": "application/problem+json"})'
-    )
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
-
-    assert response.headers.get_list("content-type") == ["application/problem+json"]
 
 
 @pytest.mark.anyio
@@ -124,9 +119,7 @@ async def test_json_serialises_python_values_beyond_plain_json(tmp_path: Path) -
             }
         )
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.status_code == 200
     assert response.json() == {
@@ -148,9 +141,7 @@ async def test_json_serialises_python_values_beyond_plain_json(tmp_path: Path) -
 @pytest.mark.anyio
 async def test_a_value_json_cannot_serialise_is_a_500(tmp_path: Path) -> None:
     source = handler_returning('NextResponse.json({"obj": object()})')
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.status_code == 500
     assert response.json() == {"error": "Internal Server Error"}
@@ -161,9 +152,7 @@ async def test_a_value_json_cannot_serialise_is_a_500(tmp_path: Path) -> None:
 
 @pytest.mark.anyio
 async def test_a_str_body_is_utf8_text_plain(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: handler_returning('Response("héllo")')})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, handler_returning('Response("héllo")'))
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
@@ -172,50 +161,49 @@ async def test_a_str_body_is_utf8_text_plain(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-async def test_a_str_body_keeps_a_content_type_given_by_the_handler(tmp_path: Path) -> None:
-    source = handler_returning('Response("<p>hi</p>", headers={"Content-Type": "text/html"})')
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+@pytest.mark.parametrize(
+    ("expression", "content_type"),
+    [
+        pytest.param(
+            'NextResponse.json({"a": 1}, headers={"content-type": "application/problem+json"})',
+            "application/problem+json",
+            id="json",
+        ),
+        pytest.param(
+            'Response("<p>hi</p>", headers={"Content-Type": "text/html"})',
+            "text/html",
+            id="str-body",
+        ),
+    ],
+)
+async def test_a_content_type_given_by_the_handler_is_kept(
+    tmp_path: Path, expression: str, content_type: str
+) -> None:
+    response = await get(tmp_path, handler_returning(expression))
 
-    assert response.headers.get_list("content-type") == ["text/html"]
+    assert response.headers.get_list("content-type") == [content_type]
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "expression",
-    ['Response(b"\\x00\\x01binary")', 'NextResponse(bytearray(b"\\x00\\x01binary"))'],
-    ids=["bytes", "bytearray"],
+    ("expression", "status", "content"),
+    [
+        pytest.param('Response(b"\\x00\\x01binary")', 200, b"\x00\x01binary", id="bytes"),
+        pytest.param(
+            'NextResponse(bytearray(b"\\x00\\x01binary"))', 200, b"\x00\x01binary", id="bytearray"
+        ),
+        pytest.param("Response(None, status=202)", 202, b"", id="none-body-is-empty"),
+        pytest.param("Response(status=204)", 204, b"", id="a-204-without-a-body-is-fine"),
+    ],
 )
-async def test_a_bytes_body_gets_no_content_type(tmp_path: Path, expression: str) -> None:
-    root = make_project(tmp_path, {ROUTE: handler_returning(expression)})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+async def test_a_bytes_or_empty_body_is_sent_as_is_with_no_content_type(
+    tmp_path: Path, expression: str, status: int, content: bytes
+) -> None:
+    response = await get(tmp_path, handler_returning(expression))
 
-    assert response.status_code == 200
-    assert response.content == b"\x00\x01binary"
+    assert response.status_code == status
+    assert response.content == content
     assert "content-type" not in response.headers
-
-
-@pytest.mark.anyio
-async def test_a_none_body_is_empty_with_no_content_type(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: handler_returning("Response(None, status=202)")})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
-
-    assert response.status_code == 202
-    assert response.content == b""
-    assert "content-type" not in response.headers
-
-
-@pytest.mark.anyio
-async def test_a_204_without_a_body_is_fine(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: handler_returning("Response(status=204)")})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
-
-    assert response.status_code == 204
-    assert response.content == b""
 
 
 @pytest.mark.anyio
@@ -230,16 +218,25 @@ async def test_a_204_without_a_body_is_fine(tmp_path: Path) -> None:
         "Response(status=199)",
         "Response(status=600)",
         'NextResponse.json({"a": 1}, status=204)',
+        'NextResponse.redirect("/a", 200)',
     ],
-    ids=["204-body", "205-body", "304-body", "99", "100", "199", "600", "json-204"],
+    ids=[
+        "204-body",
+        "205-body",
+        "304-body",
+        "99",
+        "100",
+        "199",
+        "600",
+        "json-204",
+        "a-redirect-with-a-non-redirect-status",
+    ],
 )
 async def test_a_response_the_web_constructor_refuses_is_a_500(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, expression: str
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: handler_returning(expression)})
     with caplog.at_level(logging.ERROR, logger="approutes.error"):
-        async with client_for(root) as client:
-            response = await client.get("/api/x")
+        response = await get(tmp_path, handler_returning(expression))
 
     assert response.status_code == 500
     assert response.json() == {"error": "Internal Server Error"}
@@ -263,9 +260,7 @@ async def test_set_cookie_lines_are_never_joined_and_other_repeats_are(tmp_path:
         response.headers.append("x-multi", "two")
         return response
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
     assert response.headers["x-multi"] == "one, two"
@@ -289,9 +284,7 @@ async def test_an_async_generator_body_is_streamed_whole(tmp_path: Path) -> None
     async def GET():
         return Response(chunks(), headers={"content-type": "text/plain"})
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.status_code == 200
     assert response.text == "".join(f"line {i}\n" for i in range(5))
@@ -313,9 +306,7 @@ async def test_a_sync_generator_body_is_streamed_whole(tmp_path: Path) -> None:
     async def GET():
         return Response(chunks())
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.status_code == 200
     assert response.text == "0:False;1:False;2:False;"
@@ -325,9 +316,7 @@ async def test_a_sync_generator_body_is_streamed_whole(tmp_path: Path) -> None:
 @pytest.mark.anyio
 async def test_a_list_of_chunks_is_sent_whole(tmp_path: Path) -> None:
     source = handler_returning('Response(["a", b"b", "c"])')
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     assert response.content == b"abc"
 
@@ -363,34 +352,37 @@ async def test_a_stream_that_raises_midway_ends_the_response_and_is_logged(
 
 
 @pytest.mark.anyio
-async def test_next_response_redirect_resolves_a_path_against_the_request_url(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("route", "path", "expression", "status", "location"),
+    [
+        pytest.param(
+            "app/api/old/route.py",
+            "/api/old?x=1",
+            'NextResponse.redirect("/api/hello")',
+            307,
+            "http://localhost:3000/api/hello",
+            id="a-path-against-the-request-url",
+        ),
+        pytest.param(
+            "app/api/old/here/route.py",
+            "/api/old/here",
+            'NextResponse.redirect("../new/place", 308)',
+            308,
+            "http://localhost:3000/api/new/place",
+            id="a-relative-path-like-a-browser",
+        ),
+    ],
+)
+async def test_next_response_redirect_resolves_its_location_to_an_absolute_url(
+    tmp_path: Path, route: str, path: str, expression: str, status: int, location: str
 ) -> None:
-    source = handler_returning('NextResponse.redirect("/api/hello")')
-    root = make_project(tmp_path, {"app/api/old/route.py": source})
-    async with client_for(root) as client:
-        response = await client.get("/api/old?x=1")
+    response = await get(tmp_path, handler_returning(expression), route=route, path=path)
 
-    assert response.status_code == 307
-    location = response.headers["location"]
-    assert urlsplit(location).scheme == "http"
-    assert urlsplit(location).netloc
-    assert location.endswith("/api/hello")
-    assert location == "http://localhost:3000/api/hello"
+    assert response.status_code == status
+    assert urlsplit(response.headers["location"]).scheme == "http"
+    assert urlsplit(response.headers["location"]).netloc
+    assert response.headers["location"] == location
     assert response.content == b""
-
-
-@pytest.mark.anyio
-async def test_next_response_redirect_resolves_a_relative_path_like_a_browser(
-    tmp_path: Path,
-) -> None:
-    source = handler_returning('NextResponse.redirect("../new/place", 308)')
-    root = make_project(tmp_path, {"app/api/old/here/route.py": source})
-    async with client_for(root) as client:
-        response = await client.get("/api/old/here")
-
-    assert response.status_code == 308
-    assert response.headers["location"] == "http://localhost:3000/api/new/place"
 
 
 @pytest.mark.anyio
@@ -410,22 +402,11 @@ async def test_next_response_redirect_resolves_a_relative_path_like_a_browser(
 async def test_a_redirect_to_an_absolute_url_sends_it_as_given(
     tmp_path: Path, expression: str, status: int, location: str
 ) -> None:
-    root = make_project(tmp_path, {ROUTE: handler_returning(expression)})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, handler_returning(expression))
 
     assert response.status_code == status
     assert response.headers["location"] == location
     assert response.content == b""
-
-
-@pytest.mark.anyio
-async def test_a_redirect_with_a_non_redirect_status_is_a_500(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {ROUTE: handler_returning('NextResponse.redirect("/a", 200)')})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
-
-    assert response.status_code == 500
 
 
 # --- response cookies -----------------------------------------------------------------------
@@ -443,9 +424,7 @@ async def test_response_cookies_set_with_max_age_gives_expires_and_max_age(
         response.cookies.set("session", "abc", max_age=3600, http_only=True, same_site="Strict")
         return response
     """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
+    response = await get(tmp_path, source)
 
     (line,) = response.headers.get_list("set-cookie")
     parts = line.split("; ")
@@ -458,39 +437,35 @@ async def test_response_cookies_set_with_max_age_gives_expires_and_max_age(
 
 
 @pytest.mark.anyio
-async def test_setting_a_cookie_twice_keeps_the_last_and_delete_expires_it(tmp_path: Path) -> None:
-    source = """
-    from approutes import Response
+@pytest.mark.parametrize(
+    ("calls", "set_cookie"),
+    [
+        pytest.param(
+            [
+                'cookies.set("token", "t 1;x")',
+                'cookies.delete("old")',
+                'cookies.set("token", "final")',
+            ],
+            ["old=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT", "token=final; Path=/"],
+            id="setting-a-cookie-twice-keeps-the-last-and-delete-expires-it",
+        ),
+        pytest.param(
+            ['cookies.set("token", "t 1;x", secure=True)'],
+            ["token=t%201%3Bx; Path=/; Secure"],
+            id="a-cookie-value-is-percent-encoded",
+        ),
+    ],
+)
+async def test_response_cookies_calls_become_set_cookie_lines(
+    tmp_path: Path, calls: list[str], set_cookie: list[str]
+) -> None:
+    source = (
+        "from approutes import Response\n\n"
+        "async def GET():\n"
+        '    response = Response("ok")\n'
+        + "".join(f"    response.{call}\n" for call in calls)
+        + "    return response\n"
+    )
+    response = await get(tmp_path, source)
 
-    async def GET():
-        response = Response("ok")
-        response.cookies.set("token", "t 1;x")
-        response.cookies.delete("old")
-        response.cookies.set("token", "final")
-        return response
-    """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
-
-    assert response.headers.get_list("set-cookie") == [
-        "old=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-        "token=final; Path=/",
-    ]
-
-
-@pytest.mark.anyio
-async def test_a_cookie_value_is_percent_encoded(tmp_path: Path) -> None:
-    source = """
-    from approutes import Response
-
-    async def GET():
-        response = Response("ok")
-        response.cookies.set("token", "t 1;x", secure=True)
-        return response
-    """
-    root = make_project(tmp_path, {ROUTE: source})
-    async with client_for(root) as client:
-        response = await client.get("/api/x")
-
-    assert response.headers.get_list("set-cookie") == ["token=t%201%3Bx; Path=/; Secure"]
+    assert response.headers.get_list("set-cookie") == set_cookie

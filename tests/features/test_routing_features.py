@@ -14,7 +14,7 @@ from tests.conftest import client_for, make_project
 from approutes import create_app
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+    from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
     from pathlib import Path
 
     Message = MutableMapping[str, Any]
@@ -74,6 +74,28 @@ def assert_json_error(response: httpx.Response, status: int, error: str) -> None
     assert response.json()["error"] == error
 
 
+class RawPath(str):
+    """A request path sent to the app as written: httpx would resolve its `.` and `..` itself."""
+
+    __slots__ = ()
+
+
+HELLO_APP = {"app/api/hello/route.py": HELLO}
+CATCH_ALL_ROUTE = "app/api/files/[...path]/route.py"
+OPTIONAL_CATCH_ALL_ROUTE = "app/api/docs/[[...slug]]/route.py"
+FILES_APP = {CATCH_ALL_ROUTE: ECHO_PARAMS}
+
+
+async def get(tmp_path: Path, files: Mapping[str, str], path: str) -> httpx.Response:
+    """Build the project from `files` and answer one GET of `path` (a RawPath goes as written)."""
+    root = make_project(tmp_path, files)
+    if isinstance(path, RawPath):
+        async with raw_path_client(root) as client:
+            return await client.get("/", headers={"x-raw-path": path})
+    async with client_for(root) as client:
+        return await client.get(path)
+
+
 # --- canonical paths ------------------------------------------------------------------------
 
 
@@ -82,7 +104,7 @@ def assert_json_error(response: httpx.Response, status: int, error: str) -> None
 async def test_trailing_slash_redirects_308_to_the_path_without_it_keeping_the_query(
     tmp_path: Path, method: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": HELLO})
+    root = make_project(tmp_path, HELLO_APP)
     async with client_for(root) as client:
         response = await client.request(method, "/api/hello/?q=1&tag=a")
 
@@ -94,7 +116,7 @@ async def test_trailing_slash_redirects_308_to_the_path_without_it_keeping_the_q
 
 @pytest.mark.anyio
 async def test_trailing_slash_redirect_target_then_serves_the_route(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": HELLO})
+    root = make_project(tmp_path, HELLO_APP)
     async with client_for(root) as client:
         redirected = await client.get("/api/hello/")
         followed = await client.get(redirected.headers["location"])
@@ -105,86 +127,62 @@ async def test_trailing_slash_redirect_target_then_serves_the_route(tmp_path: Pa
 
 
 @pytest.mark.anyio
-async def test_trailing_slash_redirect_happens_even_when_no_route_matches(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": HELLO})
-    async with client_for(root) as client:
-        response = await client.get("/api/nothing/")
-
-    assert response.status_code == 308
-    assert response.headers["location"] == "/api/nothing"
-
-
-@pytest.mark.anyio
-async def test_repeated_slashes_redirect_308_to_the_single_slash_path(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": HELLO})
-    async with client_for(root) as client:
-        response = await client.get("/api//hello")
-
-    assert response.status_code == 308
-    assert response.headers["location"] == "/api/hello"
-
-
-@pytest.mark.anyio
-async def test_root_path_is_not_redirected(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/route.py": HELLO})
-    async with client_for(root) as client:
-        response = await client.get("/")
-
-    assert response.status_code == 200
-    assert response.json() == {"message": "Hello World"}
-
-
-@pytest.mark.anyio
-async def test_dot_dot_segments_are_resolved_before_matching(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/files/[...path]/route.py": ECHO_PARAMS})
-    async with raw_path_client(root) as client:
-        response = await client.get("/", headers={"x-raw-path": "/api/files/a/../b"})
-
-    assert response.status_code == 200
-    assert response.json()["params"] == {"path": ["b"]}
-
-
-@pytest.mark.anyio
-async def test_single_dot_segments_are_dropped_before_matching(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": HELLO})
-    async with raw_path_client(root) as client:
-        response = await client.get("/", headers={"x-raw-path": "/api/./hello"})
-
-    assert response.status_code == 200
-    assert response.json() == {"message": "Hello World"}
-
-
-@pytest.mark.anyio
-async def test_encoded_dot_segments_are_not_resolved_in_a_static_route(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": HELLO})
-    async with client_for(root) as client:
-        response = await client.get("/api/x/%2E%2E/hello")
-
-    assert_json_error(response, 404, "Not Found")
-
-
-@pytest.mark.anyio
-async def test_encoded_dot_segments_are_not_resolved_and_answer_404(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/files/[...path]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get("/api/files/a/%2E%2E/b")
-
-    assert_json_error(response, 404, "Not Found")
-
-
-@pytest.mark.anyio
-async def test_with_trailing_slash_setting_the_bare_path_redirects_to_the_slash_form(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("files", "path", "location"),
+    [
+        pytest.param(
+            HELLO_APP,
+            "/api/nothing/",
+            "/api/nothing",
+            id="trailing-slash-redirect-happens-even-when-no-route-matches",
+        ),
+        pytest.param(
+            HELLO_APP,
+            "/api//hello",
+            "/api/hello",
+            id="repeated-slashes-redirect-to-the-single-slash-path",
+        ),
+        pytest.param(
+            {"approutes.toml": "trailing_slash = true\n", **HELLO_APP},
+            "/api/hello?q=1",
+            "/api/hello/?q=1",
+            id="with-trailing-slash-setting-the-bare-path-redirects-to-the-slash-form",
+        ),
+    ],
+)
+async def test_a_non_canonical_path_redirects_308_to_the_canonical_one(
+    tmp_path: Path, files: dict[str, str], path: str, location: str
 ) -> None:
-    root = make_project(
-        tmp_path,
-        {"approutes.toml": "trailing_slash = true\n", "app/api/hello/route.py": HELLO},
-    )
-    async with client_for(root) as client:
-        response = await client.get("/api/hello?q=1")
+    response = await get(tmp_path, files, path)
 
     assert response.status_code == 308
-    assert response.headers["location"] == "/api/hello/?q=1"
+    assert response.headers["location"] == location
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("files", "path"),
+    [
+        pytest.param({"app/route.py": HELLO}, "/", id="root-path-is-not-redirected"),
+        pytest.param(
+            HELLO_APP,
+            RawPath("/api/./hello"),
+            id="single-dot-segments-are-dropped-before-matching",
+        ),
+        pytest.param(
+            {"app/api/%5Finternal/route.py": HELLO},
+            "/api/_internal",
+            id="a-percent-5f-folder-serves-a-literal-underscore-segment",
+        ),
+    ],
+)
+async def test_a_path_that_names_a_route_is_served_by_it(
+    tmp_path: Path, files: dict[str, str], path: str
+) -> None:
+    response = await get(tmp_path, files, path)
+
+    assert response.status_code == 200
+    assert response.json() == {"message": "Hello World"}
 
 
 @pytest.mark.anyio
@@ -192,150 +190,200 @@ async def test_with_trailing_slash_setting_the_bare_path_redirects_to_the_slash_
 async def test_with_trailing_slash_setting_the_slash_form_is_served(
     tmp_path: Path, path: str
 ) -> None:
-    root = make_project(
-        tmp_path,
-        {
-            "approutes.toml": "trailing_slash = true\n",
-            "app/api/hello/route.py": ECHO_PARAMS,
-            "app/api/users/[id]/route.py": ECHO_PARAMS,
-        },
-    )
-    async with client_for(root) as client:
-        response = await client.get(path)
+    files = {
+        "approutes.toml": "trailing_slash = true\n",
+        "app/api/hello/route.py": ECHO_PARAMS,
+        "app/api/users/[id]/route.py": ECHO_PARAMS,
+    }
+    response = await get(tmp_path, files, path)
 
     assert response.status_code == 200
 
 
 # --- no route -------------------------------------------------------------------------------
 
+ESCAPES_AND_GROUPS_APP = {
+    "app/api/%5Finternal/route.py": HELLO,
+    "app/api/(admin)/stats/route.py": HELLO,
+}
+
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "path",
-    ["/api/missing", "/nothing/at/all", "/api", "/api/hello/extra", "/api/HELLO", "/api/h%65llo"],
-    ids=["sibling", "elsewhere", "parent", "deeper", "other-case", "encoded-static"],
+    ("files", "path"),
+    [
+        pytest.param(HELLO_APP, "/api/missing", id="sibling"),
+        pytest.param(HELLO_APP, "/nothing/at/all", id="elsewhere"),
+        pytest.param(HELLO_APP, "/api", id="parent"),
+        pytest.param(HELLO_APP, "/api/hello/extra", id="deeper"),
+        pytest.param(HELLO_APP, "/api/HELLO", id="other-case"),
+        pytest.param(HELLO_APP, "/api/h%65llo", id="encoded-static"),
+        pytest.param(
+            HELLO_APP,
+            "/api/x/%2E%2E/hello",
+            id="encoded-dot-segments-are-not-resolved-in-a-static-route",
+        ),
+        pytest.param(
+            FILES_APP,
+            "/api/files/a/%2E%2E/b",
+            id="encoded-dot-segments-are-not-resolved-in-a-catch-all",
+        ),
+        pytest.param(FILES_APP, "/api/files", id="catch-all-needs-at-least-one-segment"),
+        pytest.param({"README.md": "nothing here"}, "/api/hello", id="a-project-without-routes"),
+        pytest.param(
+            ESCAPES_AND_GROUPS_APP,
+            "/api/%5Finternal",
+            id="folder-escape-not-reachable-literally-escaped-underscore",
+        ),
+        pytest.param(
+            ESCAPES_AND_GROUPS_APP,
+            "/api/%28admin%29/stats",
+            id="group-not-reachable-literally-encoded",
+        ),
+        pytest.param(
+            ESCAPES_AND_GROUPS_APP,
+            "/api/(admin)/stats",
+            id="group-not-reachable-literally",
+        ),
+    ],
 )
-async def test_a_path_no_route_matches_is_404_json(tmp_path: Path, path: str) -> None:
-    root = make_project(tmp_path, {"app/api/hello/route.py": HELLO})
-    async with client_for(root) as client:
-        response = await client.get(path)
+async def test_a_path_no_route_matches_is_404_json(
+    tmp_path: Path, files: dict[str, str], path: str
+) -> None:
+    response = await get(tmp_path, files, path)
 
     assert_json_error(response, 404, "Not Found")
     assert response.json() == {"error": "Not Found"}
 
 
-@pytest.mark.anyio
-async def test_a_project_without_routes_answers_404(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"README.md": "nothing here"})
-    async with client_for(root) as client:
-        response = await client.get("/api/hello")
-
-    assert_json_error(response, 404, "Not Found")
-
-
 # --- segment kinds --------------------------------------------------------------------------
 
-
-@pytest.mark.anyio
-async def test_static_segment_beats_dynamic_segment(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        {
-            "app/api/users/new/route.py": ECHO_PARAMS,
-            "app/api/users/[id]/route.py": ECHO_PARAMS,
-        },
-    )
-    async with client_for(root) as client:
-        static = await client.get("/api/users/new")
-        dynamic = await client.get("/api/users/42")
-
-    assert static.json() == {"params": {}, "route": "api/users/new/route.py"}
-    assert dynamic.json() == {"params": {"id": "42"}, "route": "api/users/[id]/route.py"}
-
-
-@pytest.mark.anyio
-async def test_dynamic_segment_beats_catch_all(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        {
-            "app/api/docs/[slug]/route.py": ECHO_PARAMS,
-            "app/api/docs/[...rest]/route.py": ECHO_PARAMS,
-        },
-    )
-    async with client_for(root) as client:
-        one = await client.get("/api/docs/intro")
-        two = await client.get("/api/docs/intro/setup")
-
-    assert one.json() == {"params": {"slug": "intro"}, "route": "api/docs/[slug]/route.py"}
-    assert two.json() == {
-        "params": {"rest": ["intro", "setup"]},
-        "route": "api/docs/[...rest]/route.py",
-    }
-
-
-@pytest.mark.anyio
-async def test_a_failed_static_branch_falls_back_to_the_dynamic_one(tmp_path: Path) -> None:
-    root = make_project(
-        tmp_path,
-        {
-            "app/api/users/new/route.py": ECHO_PARAMS,
-            "app/api/users/[id]/posts/route.py": ECHO_PARAMS,
-        },
-    )
-    async with client_for(root) as client:
-        response = await client.get("/api/users/new/posts")
-
-    assert response.json() == {
-        "params": {"id": "new"},
-        "route": "api/users/[id]/posts/route.py",
-    }
+NEW_BESIDE_ID_APP = {
+    "app/api/users/new/route.py": ECHO_PARAMS,
+    "app/api/users/[id]/route.py": ECHO_PARAMS,
+}
+SLUG_BESIDE_REST_APP = {
+    "app/api/docs/[slug]/route.py": ECHO_PARAMS,
+    "app/api/docs/[...rest]/route.py": ECHO_PARAMS,
+}
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    ("path", "params"),
+    ("files", "path", "params", "route"),
     [
-        ("/api/files/readme.md", {"path": ["readme.md"]}),
-        ("/api/files/docs/guide/readme.md", {"path": ["docs", "guide", "readme.md"]}),
+        pytest.param(
+            NEW_BESIDE_ID_APP,
+            "/api/users/new",
+            {},
+            "api/users/new/route.py",
+            id="static-segment-beats-dynamic-segment",
+        ),
+        pytest.param(
+            NEW_BESIDE_ID_APP,
+            "/api/users/42",
+            {"id": "42"},
+            "api/users/[id]/route.py",
+            id="dynamic-segment-beside-a-static-one-takes-other-values",
+        ),
+        pytest.param(
+            SLUG_BESIDE_REST_APP,
+            "/api/docs/intro",
+            {"slug": "intro"},
+            "api/docs/[slug]/route.py",
+            id="dynamic-segment-beats-catch-all",
+        ),
+        pytest.param(
+            SLUG_BESIDE_REST_APP,
+            "/api/docs/intro/setup",
+            {"rest": ["intro", "setup"]},
+            "api/docs/[...rest]/route.py",
+            id="catch-all-beside-a-dynamic-segment-takes-longer-paths",
+        ),
+        pytest.param(
+            {
+                "app/api/users/new/route.py": ECHO_PARAMS,
+                "app/api/users/[id]/posts/route.py": ECHO_PARAMS,
+            },
+            "/api/users/new/posts",
+            {"id": "new"},
+            "api/users/[id]/posts/route.py",
+            id="a-failed-static-branch-falls-back-to-the-dynamic-one",
+        ),
     ],
-    ids=["one-segment", "three-segments"],
 )
-async def test_catch_all_gives_the_segments_as_a_list(
-    tmp_path: Path, path: str, params: dict[str, list[str]]
+async def test_the_most_specific_route_that_matches_serves_the_path(
+    tmp_path: Path, files: dict[str, str], path: str, params: dict[str, object], route: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/files/[...path]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get(path)
+    response = await get(tmp_path, files, path)
 
-    assert response.status_code == 200
-    assert response.json()["params"] == params
-
-
-@pytest.mark.anyio
-async def test_catch_all_needs_at_least_one_segment(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/files/[...path]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get("/api/files")
-
-    assert_json_error(response, 404, "Not Found")
+    assert response.json() == {"params": params, "route": route}
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    ("path", "params"),
+    ("route", "path", "params"),
     [
-        ("/api/docs", {}),
-        ("/api/docs/a", {"slug": ["a"]}),
-        ("/api/docs/a/b", {"slug": ["a", "b"]}),
+        pytest.param(
+            CATCH_ALL_ROUTE,
+            "/api/files/readme.md",
+            {"path": ["readme.md"]},
+            id="catch-all-gives-one-segment-as-a-list",
+        ),
+        pytest.param(
+            CATCH_ALL_ROUTE,
+            "/api/files/docs/guide/readme.md",
+            {"path": ["docs", "guide", "readme.md"]},
+            id="catch-all-gives-three-segments-as-a-list",
+        ),
+        pytest.param(
+            CATCH_ALL_ROUTE,
+            "/api/files/my%20docs/a%2Fb.txt",
+            {"path": ["my docs", "a/b.txt"]},
+            id="catch-all-values-are-each-percent-decoded",
+        ),
+        pytest.param(
+            CATCH_ALL_ROUTE,
+            RawPath("/api/files/a/../b"),
+            {"path": ["b"]},
+            id="dot-dot-segments-are-resolved-before-matching",
+        ),
+        pytest.param(
+            OPTIONAL_CATCH_ALL_ROUTE,
+            "/api/docs",
+            {},
+            id="optional-catch-all-matches-zero-segments-key-absent",
+        ),
+        pytest.param(
+            OPTIONAL_CATCH_ALL_ROUTE,
+            "/api/docs/a",
+            {"slug": ["a"]},
+            id="optional-catch-all-matches-one-segment",
+        ),
+        pytest.param(
+            OPTIONAL_CATCH_ALL_ROUTE,
+            "/api/docs/a/b",
+            {"slug": ["a", "b"]},
+            id="optional-catch-all-matches-two-segments",
+        ),
+        pytest.param(
+            "app/api/orgs/[org]/repos/[repo]/route.py",
+            "/api/orgs/acme/repos/rocket",
+            {"org": "acme", "repo": "rocket"},
+            id="two-dynamic-segments-each-get-their-value",
+        ),
+        pytest.param(
+            "app/api/users/[id]/route.py",
+            "/api/users/42?id=7&x=%2F",
+            {"id": "42"},
+            id="the-query-is-never-part-of-a-param",
+        ),
     ],
-    ids=["zero-segments-key-absent", "one-segment", "two-segments"],
 )
-async def test_optional_catch_all_matches_zero_or_more_segments(
-    tmp_path: Path, path: str, params: dict[str, list[str]]
+async def test_the_handler_gets_the_params_of_the_path(
+    tmp_path: Path, route: str, path: str, params: dict[str, object]
 ) -> None:
-    root = make_project(tmp_path, {"app/api/docs/[[...slug]]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get(path)
+    response = await get(tmp_path, {route: ECHO_PARAMS}, path)
 
     assert response.status_code == 200
     assert response.json()["params"] == params
@@ -383,35 +431,6 @@ async def test_private_folders_and_everything_under_them_are_not_routed(tmp_path
     assert visible.status_code == 200
 
 
-@pytest.mark.anyio
-async def test_a_percent_5f_folder_serves_a_literal_underscore_segment(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/%5Finternal/route.py": HELLO})
-    async with client_for(root) as client:
-        response = await client.get("/api/_internal")
-
-    assert response.status_code == 200
-    assert response.json() == {"message": "Hello World"}
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize(
-    "path",
-    ["/api/%5Finternal", "/api/%28admin%29/stats", "/api/(admin)/stats"],
-    ids=["escaped-underscore-literal", "encoded-group", "literal-group"],
-)
-async def test_folder_escapes_and_groups_are_not_reachable_literally(
-    tmp_path: Path, path: str
-) -> None:
-    root = make_project(
-        tmp_path,
-        {"app/api/%5Finternal/route.py": HELLO, "app/api/(admin)/stats/route.py": HELLO},
-    )
-    async with client_for(root) as client:
-        response = await client.get(path)
-
-    assert_json_error(response, 404, "Not Found")
-
-
 # --- params ---------------------------------------------------------------------------------
 
 
@@ -431,21 +450,12 @@ async def test_folder_escapes_and_groups_are_not_reachable_literally(
 async def test_dynamic_params_are_percent_decoded_exactly_once(
     tmp_path: Path, raw: str, decoded: str
 ) -> None:
-    root = make_project(tmp_path, {"app/api/users/[id]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get(f"/api/users/{raw}")
+    response = await get(
+        tmp_path, {"app/api/users/[id]/route.py": ECHO_PARAMS}, f"/api/users/{raw}"
+    )
 
     assert response.status_code == 200
     assert response.json()["params"] == {"id": decoded}
-
-
-@pytest.mark.anyio
-async def test_catch_all_values_are_each_percent_decoded(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/files/[...path]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get("/api/files/my%20docs/a%2Fb.txt")
-
-    assert response.json()["params"] == {"path": ["my docs", "a/b.txt"]}
 
 
 @pytest.mark.anyio
@@ -455,38 +465,13 @@ async def test_catch_all_values_are_each_percent_decoded(tmp_path: Path) -> None
     ids=["bad-hex", "truncated-escape", "not-utf8", "in-catch-all"],
 )
 async def test_an_undecodable_dynamic_segment_is_400_json(tmp_path: Path, path: str) -> None:
-    root = make_project(
-        tmp_path,
-        {
-            "app/api/users/[id]/route.py": ECHO_PARAMS,
-            "app/api/files/[...path]/route.py": ECHO_PARAMS,
-        },
-    )
-    async with client_for(root) as client:
-        response = await client.get(path)
+    files = {"app/api/users/[id]/route.py": ECHO_PARAMS, **FILES_APP}
+    response = await get(tmp_path, files, path)
 
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "no-store"
     assert isinstance(response.json()["error"], str)
-
-
-@pytest.mark.anyio
-async def test_two_dynamic_segments_each_get_their_value(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/orgs/[org]/repos/[repo]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get("/api/orgs/acme/repos/rocket")
-
-    assert response.json()["params"] == {"org": "acme", "repo": "rocket"}
-
-
-@pytest.mark.anyio
-async def test_the_query_is_never_part_of_a_param(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/users/[id]/route.py": ECHO_PARAMS})
-    async with client_for(root) as client:
-        response = await client.get("/api/users/42?id=7&x=%2F")
-
-    assert response.json()["params"] == {"id": "42"}
 
 
 STATIC_PARAMS_ROUTE = """
@@ -502,9 +487,9 @@ async def GET(request, context):
 
 @pytest.mark.anyio
 async def test_listed_static_params_are_served_when_dynamic_params_is_off(tmp_path: Path) -> None:
-    root = make_project(tmp_path, {"app/api/posts/[slug]/route.py": STATIC_PARAMS_ROUTE})
-    async with client_for(root) as client:
-        response = await client.get("/api/posts/first")
+    response = await get(
+        tmp_path, {"app/api/posts/[slug]/route.py": STATIC_PARAMS_ROUTE}, "/api/posts/first"
+    )
 
     assert response.status_code == 200
     assert response.json() == {"slug": "first"}

@@ -13,7 +13,7 @@ from approutes.asgi.send import send_response
 from approutes.error_responses import error_response, json_error
 from approutes.errors import ClientDisconnected
 from approutes.log import error_log, log_access
-from approutes.request_context import RequestScope, enter_request, leave_request
+from approutes.request_context import CURRENT_SCOPE, RequestScope
 from approutes.routing.request_path import redirect_target, resolve_dots
 from approutes.web.request import NextRequest, RequestLimits
 from approutes.web.response import Response
@@ -60,49 +60,51 @@ class AsgiEntrypoint:
         self.trailing_slash = settings.trailing_slash
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one ASGI connection scope."""
-        kind = scope["type"]
-        if kind == "http":
-            return await self._http(scope, receive, send)
-        if kind == "lifespan":
-            return await self._lifespan(receive, send)
-        # Websockets are not part of route handlers: refuse the handshake.
-        return await send({"type": "websocket.close", "code": 1000})
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection scope: HTTP requests, and the lifespan."""
+        if scope["type"] != "http":
+            return await self._not_http(scope, receive, send)
+        # PERF: the HTTP path is inline here, one frame fewer per request (callgrind, S1-S3).
         started = time.perf_counter() if self.dev else 0.0
         raw = scope.get("raw_path")
         path = raw.decode("latin-1") if raw else quote(scope["path"], safe=_PATH_SAFE)
         head_only = scope["method"] == "HEAD"
         if not path.startswith("/") or not path.isascii():
-            await send_response(json_error(400, {"error": "Bad Request"}), send)
-            return
+            return await send_response(json_error(400, {"error": "Bad Request"}), send)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = resolve_dots(path)
             target = redirect_target(path, trailing_slash=self.trailing_slash)
             if target is not None:
-                await send_response(_canonical_redirect(target, scope), send, head_only=head_only)
-                return
+                redirect = _canonical_redirect(target, scope)
+                return await send_response(redirect, send, head_only=head_only)
         request = NextRequest(scope, AsgiBody(scope, receive), path, self.limits, self.trust_proxy)
-        request_scope, token = enter_request(request)
+        request_scope = RequestScope(request)
+        token = CURRENT_SCOPE.set(request_scope)
         try:
             try:
                 response = await self.pipeline.handle(request_scope)
             except ClientDisconnected:
-                return
+                return None
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 response = error_response(exc, dev=self.dev, route_file=request_scope.route_file)
             await send_response(
                 response, send, head_only=head_only, route_file=request_scope.route_file
             )
         finally:
-            leave_request(token)
+            CURRENT_SCOPE.reset(token)
             request.close()
         if request_scope.after:
             await _run_after(request_scope)
         if self.dev:
             log_access(request.method, path, response.status, (time.perf_counter() - started) * 1e3)
+        return None
+
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        else:
+            # Websockets are not part of route handlers: refuse the handshake.
+            await send({"type": "websocket.close", "code": 1000})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

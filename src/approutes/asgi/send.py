@@ -25,12 +25,7 @@ async def send_response(
 
     A stream that raises midway is logged once (naming `route_file`) and ended cleanly.
     """
-    headers = []
-    has_length = False
-    for name, value in response.headers.raw():
-        if name == "content-length":
-            has_length = True
-        headers.append((name.encode("latin-1"), value.encode("latin-1")))
+    headers, has_length = response.encoded_headers()
     stream = response.stream
     if stream is None:
         body = response.body or b""

@@ -87,32 +87,49 @@ class SegmentTrie:
 
 def _match(node: _Node, parts: list[str], index: int, values: list[MatchValue]) -> RouteFile | None:
     end = len(parts)
-    # PERF: walk static-only levels in a loop; recurse only where there is a choice.
-    while index < end and node.dynamic is None and node.catch_all is None and node.optional is None:
-        child = node.static.get(parts[index])
+    # PERF: walk the levels that offer one way on in a loop; recurse only where there is a
+    # choice to come back to (a static and a dynamic child, or a catch-all) (callgrind, S2).
+    while index < end and node.catch_all is None and node.optional is None:
+        part = parts[index]
+        child = node.static.get(part)
         if child is None:
-            return None
-        node = child
+            if node.dynamic is None:
+                return None
+            values.append(part)
+            node = node.dynamic
+        elif node.dynamic is None:
+            node = child
+        else:
+            break
         index += 1
-    if index == end:
+    return _choose(node, parts, index, values)
+
+
+def _choose(
+    node: _Node, parts: list[str], index: int, values: list[MatchValue]
+) -> RouteFile | None:
+    """At the end of the path, or where several children could match: try them in order."""
+    if index == len(parts):
         if node.route is not None:
             return node.route
         if node.optional is not None:
             values.append(None)
             return node.optional
         return None
+    mark = len(values)
     part = parts[index]
     child = node.static.get(part)
     if child is not None:
         found = _match(child, parts, index + 1, values)
         if found is not None:
             return found
+        del values[mark:]
     if node.dynamic is not None:
         values.append(part)
         found = _match(node.dynamic, parts, index + 1, values)
         if found is not None:
             return found
-        values.pop()
+        del values[mark:]
     rest = node.catch_all or node.optional
     if rest is not None:
         values.append(parts[index:])

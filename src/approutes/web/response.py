@@ -32,6 +32,7 @@ BodyInit: TypeAlias = str | bytes | bytearray | memoryview | StreamBody | None
 
 _TEXT_TYPE = "text/plain; charset=utf-8"
 _JSON_TYPE = "application/json"
+_JSON_HEADER_LINES = [(b"content-type", _JSON_TYPE.encode())]
 _NO_BODY_STATUSES = frozenset({204, 205, 304})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -66,8 +67,9 @@ class Response:
 
     __slots__ = (
         "_cookies",
+        "_encoded_headers",
+        "_headers",
         "body",
-        "headers",
         "middleware_action",
         "resolve_location",
         "status",
@@ -85,7 +87,8 @@ class Response:
         if not 200 <= status <= 599:
             raise ValueError(f"Response status must be within 200-599, got {status}")
         self.status = status
-        self.headers = Headers(headers)
+        self._headers: Headers | None = Headers(headers)
+        self._encoded_headers: list[tuple[bytes, bytes]] | None = None
         self.stream: StreamBody | None = None
         self.body: bytes | None = None
         self._cookies: ResponseCookies | None = None
@@ -109,6 +112,30 @@ class Response:
             self.stream = body  # type: ignore[assignment]  # chunks are checked as they are sent
         else:
             raise TypeError(f"Response body cannot be a {type(body).__name__}")
+
+    @property
+    def headers(self) -> Headers:
+        """The response headers (mutable)."""
+        if self._headers is None:
+            # Built on first access; from then on the Headers are the truth (they may change).
+            lines = self._encoded_headers or []
+            self._headers = Headers.of(
+                [(n.decode("latin-1"), v.decode("latin-1")) for n, v in lines]
+            )
+            self._encoded_headers = None
+        return self._headers
+
+    def encoded_headers(self) -> tuple[list[tuple[bytes, bytes]], bool]:
+        """Return the header lines as bytes, for sending, and whether Content-Length is set."""
+        if self._headers is None:
+            return list(self._encoded_headers or ()), False
+        lines = []
+        has_length = False
+        for name, value in self._headers.raw():
+            if name == "content-length":
+                has_length = True
+            lines.append((name.encode("latin-1"), value.encode("latin-1")))
+        return lines, has_length
 
     @property
     def cookies(self) -> ResponseCookies:
@@ -136,7 +163,9 @@ class Response:
             # PERF: the common case skips the constructor's checks (bench S1-S5).
             response = cls.__new__(cls)
             response.status = 200
-            response.headers = Headers.of([("content-type", _JSON_TYPE)])
+            # PERF: header lines kept encoded until someone reads `.headers` (callgrind, S1-S5).
+            response._headers = None
+            response._encoded_headers = _JSON_HEADER_LINES
             response.body = dumps(data)
             response.stream = None
             response._cookies = None

@@ -87,26 +87,22 @@ def test_escaped_underscore_folder_serves_the_underscore_url(tmp_path: Path) -> 
     assert routes.match("/%5Fname") is None
 
 
-def test_hidden_folders_and_pycache_are_skipped(tmp_path: Path) -> None:
-    write_routes(
-        tmp_path,
-        "app/api/hello/route.py",
-        "app/.git/route.py",
-        "app/api/.hidden/route.py",
-        "app/api/__pycache__/route.py",
-    )
-    assert scanned(tmp_path) == {"app/api/hello/route.py": "/api/hello"}
-
-
-def test_files_other_than_route_py_are_not_routes(tmp_path: Path) -> None:
-    write_routes(
-        tmp_path,
-        "app/api/hello/route.py",
-        "app/api/hello/helpers.py",
-        "app/api/page/page.py",
-        "app/api/ts/route.ts",
-        "app/api/upper/Route.py",
-    )
+@pytest.mark.parametrize(
+    "file",
+    [
+        pytest.param("app/.git/route.py", id="hidden-folder-in-app"),
+        pytest.param("app/api/.hidden/route.py", id="hidden-folder"),
+        pytest.param("app/api/__pycache__/route.py", id="pycache"),
+        pytest.param("app/api/hello/helpers.py", id="other-than-route-py-helpers"),
+        pytest.param("app/api/page/page.py", id="other-than-route-py-page"),
+        pytest.param("app/api/ts/route.ts", id="other-than-route-py-route-ts"),
+        pytest.param("app/api/upper/Route.py", id="other-than-route-py-upper-case"),
+    ],
+)
+def test_hidden_folders_pycache_and_files_other_than_route_py_are_skipped(
+    tmp_path: Path, file: str
+) -> None:
+    write_routes(tmp_path, "app/api/hello/route.py", file)
     assert scanned(tmp_path) == {"app/api/hello/route.py": "/api/hello"}
 
 
@@ -171,6 +167,11 @@ def test_malformed_bracket_folder_refuses_to_load_naming_the_file(tmp_path: Path
             "optional-catch-all-conflict",
             id="optional-catch-all-beside-parent-in-group",
         ),
+        pytest.param(
+            ("app/api/files/[...path]/route.py", "app/api/files/[[...path]]/route.py"),
+            "catch-all-conflict",
+            id="required-beside-optional-catch-all-is-a-catch-all-conflict",
+        ),
     ],
 )
 def test_conflicting_route_files_refuse_to_load_naming_both(
@@ -180,15 +181,6 @@ def test_conflicting_route_files_refuse_to_load_naming_both(
     with pytest.raises(RouteTreeError) as caught:
         RouteTable(scan_app_dir(tmp_path))
     assert caught.value.code == code
-    assert sorted(caught.value.files) == sorted(files)
-
-
-def test_required_beside_optional_catch_all_is_a_catch_all_conflict(tmp_path: Path) -> None:
-    files = ("app/api/files/[...path]/route.py", "app/api/files/[[...path]]/route.py")
-    write_routes(tmp_path, *files)
-    with pytest.raises(RouteTreeError) as caught:
-        RouteTable(scan_app_dir(tmp_path))
-    assert caught.value.code == "catch-all-conflict"
     assert sorted(caught.value.files) == sorted(files)
 
 

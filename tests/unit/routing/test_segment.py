@@ -6,25 +6,28 @@ import pytest
 
 from approutes.routing.segment import Segment, SegmentKind, parse_segment, segment_label
 
+# Folder names as segment_label writes them back: (folder, kind, name).
+CANONICAL_FOLDERS = [
+    pytest.param("users", "static", "users", id="static"),
+    pytest.param("v1.2", "static", "v1.2", id="static-with-dot"),
+    pytest.param("Users", "static", "Users", id="static-keeps-case"),
+    pytest.param("[id]", "dynamic", "id", id="dynamic"),
+    pytest.param("[user_id2]", "dynamic", "user_id2", id="dynamic-underscore-digits"),
+    pytest.param("[...path]", "catch_all", "path", id="catch-all"),
+    pytest.param("[[...slug]]", "optional_catch_all", "slug", id="optional-catch-all"),
+    pytest.param("(admin)", "group", "admin", id="group"),
+    pytest.param("(marketing site)", "group", "marketing site", id="group-with-space"),
+    pytest.param("_lib", "private", "_lib", id="private"),
+    pytest.param("__internal", "private", "__internal", id="private-double-underscore"),
+]
+# "%5F" is Next's escape for a literal leading underscore: the name is the decoded text.
+ESCAPED_FOLDERS = [
+    pytest.param("%5Fnext", "static", "_next", id="escaped-underscore-upper"),
+    pytest.param("%5fnext", "static", "_next", id="escaped-underscore-lower"),
+]
 
-@pytest.mark.parametrize(
-    ("folder", "kind", "name"),
-    [
-        pytest.param("users", "static", "users", id="static"),
-        pytest.param("v1.2", "static", "v1.2", id="static-with-dot"),
-        pytest.param("Users", "static", "Users", id="static-keeps-case"),
-        pytest.param("[id]", "dynamic", "id", id="dynamic"),
-        pytest.param("[user_id2]", "dynamic", "user_id2", id="dynamic-underscore-digits"),
-        pytest.param("[...path]", "catch_all", "path", id="catch-all"),
-        pytest.param("[[...slug]]", "optional_catch_all", "slug", id="optional-catch-all"),
-        pytest.param("(admin)", "group", "admin", id="group"),
-        pytest.param("(marketing site)", "group", "marketing site", id="group-with-space"),
-        pytest.param("_lib", "private", "_lib", id="private"),
-        pytest.param("__internal", "private", "__internal", id="private-double-underscore"),
-        pytest.param("%5Fnext", "static", "_next", id="escaped-underscore-upper"),
-        pytest.param("%5fnext", "static", "_next", id="escaped-underscore-lower"),
-    ],
-)
+
+@pytest.mark.parametrize(("folder", "kind", "name"), [*CANONICAL_FOLDERS, *ESCAPED_FOLDERS])
 def test_parse_segment_classifies_folder_names(folder: str, kind: SegmentKind, name: str) -> None:
     assert parse_segment(folder) == Segment(kind, name)
 
@@ -51,18 +54,11 @@ def test_parse_segment_rejects_malformed_brackets(folder: str) -> None:
         parse_segment(folder)
 
 
-@pytest.mark.parametrize(
-    "folder",
-    [
-        pytest.param("users", id="static"),
-        pytest.param("[id]", id="dynamic"),
-        pytest.param("[...path]", id="catch-all"),
-        pytest.param("[[...slug]]", id="optional-catch-all"),
-        pytest.param("(admin)", id="group"),
-        pytest.param("_lib", id="private"),
-    ],
-)
-def test_segment_label_writes_the_folder_name_back(folder: str) -> None:
+@pytest.mark.parametrize(("folder", "kind", "name"), CANONICAL_FOLDERS)
+def test_segment_label_writes_the_folder_name_back(
+    folder: str, kind: SegmentKind, name: str
+) -> None:
+    assert segment_label(Segment(kind, name)) == folder
     assert segment_label(parse_segment(folder)) == folder
 
 
