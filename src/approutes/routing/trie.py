@@ -29,6 +29,7 @@ class _Node:
         "dynamic_file",
         "dynamic_name",
         "optional",
+        "rest",
         "route",
         "static",
     )
@@ -40,6 +41,8 @@ class _Node:
         self.dynamic_file = ""
         self.catch_all: RouteFile | None = None
         self.optional: RouteFile | None = None
+        # PERF: whichever of the two exists (never both), so matching checks one slot.
+        self.rest: RouteFile | None = None
         self.route: RouteFile | None = None
 
 
@@ -89,7 +92,7 @@ def _match(node: _Node, parts: list[str], index: int, values: list[MatchValue]) 
     end = len(parts)
     # PERF: walk the levels that offer one way on in a loop; recurse only where there is a
     # choice to come back to (a static and a dynamic child, or a catch-all) (callgrind, S2).
-    while index < end and node.catch_all is None and node.optional is None:
+    while index < end and node.rest is None:
         part = parts[index]
         child = node.static.get(part)
         if child is None:
@@ -130,7 +133,7 @@ def _choose(
         if found is not None:
             return found
         del values[mark:]
-    rest = node.catch_all or node.optional
+    rest = node.rest
     if rest is not None:
         values.append(parts[index:])
         return rest
@@ -148,7 +151,7 @@ def _dynamic_child(node: _Node, segment: Segment, route: RouteFile) -> _Node:
 
 
 def _add_catch_all(node: _Node, segment: Segment, route: RouteFile) -> None:
-    existing = node.catch_all or node.optional
+    existing = node.rest
     if existing is not None:
         if (node.catch_all is not None) != (segment.kind == "catch_all"):
             raise RouteTreeError(
@@ -164,6 +167,7 @@ def _add_catch_all(node: _Node, segment: Segment, route: RouteFile) -> None:
         if node.route is not None:
             raise _optional_beside_parent(route, node.route)
         node.optional = route
+    node.rest = route
 
 
 def _check_alone(route: RouteFile) -> None:
