@@ -51,6 +51,14 @@ async def GET():
 """
 
 
+GC_STATE = """
+import gc
+
+def GET():
+    return {"frozen": gc.get_freeze_count() > 0, "threshold": gc.get_threshold()[0]}
+"""
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(
@@ -60,6 +68,7 @@ def project(tmp_path: Path) -> Path:
             "app/api/users/[id]/route.py": USER,
             "app/api/echo/route.py": ECHO,
             "app/api/stream/route.py": STREAM,
+            "app/api/gc/route.py": GC_STATE,
         },
     )
 
@@ -109,7 +118,7 @@ def test_routes_prints_every_route_with_methods_and_file(project: Path) -> None:
 def test_build_writes_a_manifest_that_start_serves(project: Path) -> None:
     result = run_cli("build", str(project))
     assert result.returncode == 0, result.stderr
-    assert "Built 4 routes" in result.stdout
+    assert "Built 5 routes" in result.stdout
     manifest = json.loads((project / ".approutes" / "manifest.json").read_text())
     assert manifest["schema"] == 1
     assert {r["pattern"] for r in manifest["routes"]} == {
@@ -117,6 +126,7 @@ def test_build_writes_a_manifest_that_start_serves(project: Path) -> None:
         "/api/users/[id]",
         "/api/echo",
         "/api/stream",
+        "/api/gc",
     }
     with running_server(project) as base:
         assert fetch_json(base + "/api/users/42") == (200, {"id": "42"})
@@ -213,3 +223,26 @@ def test_dev_keeps_serving_the_error_until_the_file_is_fixed(project: Path) -> N
         while fetch_json(base + "/api/hello")[0] != 200:
             assert time.monotonic() < deadline + 15, "dev server did not recover"
             time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("--server", "uvicorn"), id="uvicorn"),
+        pytest.param(("--server", "granian"), id="granian"),
+        pytest.param(("--workers", "2", "--server", "uvicorn"), id="uvicorn-two-workers"),
+    ],
+)
+def test_start_freezes_the_start_up_heap_and_raises_the_gc_threshold(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    with running_server(project, *args) as base:
+        assert fetch_json(base + "/api/gc") == (200, {"frozen": True, "threshold": 10_000})
+
+
+def test_dev_leaves_the_garbage_collector_alone(project: Path) -> None:
+    with running_server(project, command="dev") as base:
+        status, state = fetch_json(base + "/api/gc")
+    assert status == 200
+    assert state["frozen"] is False
+    assert state["threshold"] == 700

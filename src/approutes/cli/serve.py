@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from approutes.app import create_app
+from approutes.cli.gc_tuning import tune_gc_for_serving
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -25,7 +26,11 @@ _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
 
 def app_from_environment() -> AsgiEntrypoint:
     """Factory the server's workers call: the project named by the serving process."""
-    return create_app(os.environ[_ROOT_VARIABLE], dev=os.environ.get(_DEV_VARIABLE) == "1")
+    dev = os.environ.get(_DEV_VARIABLE) == "1"
+    app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
+    if not dev:
+        tune_gc_for_serving()
+    return app
 
 
 def serve(
@@ -51,8 +56,10 @@ def serve(
     os.environ[_DEV_VARIABLE] = "1" if dev else "0"
     if server == "granian":
         _serve_granian(host, port, workers)
-    else:
-        _serve_uvicorn(app, host, port, workers, dev)
+        return
+    if workers == 1 and not dev:
+        tune_gc_for_serving()  # several workers tune themselves in app_from_environment
+    _serve_uvicorn(app, host, port, workers)
 
 
 def _ready_printer(started: float) -> Callable[[], Awaitable[None]]:
@@ -62,7 +69,7 @@ def _ready_printer(started: float) -> Callable[[], Awaitable[None]]:
     return print_ready
 
 
-def _serve_uvicorn(app: AsgiEntrypoint, host: str, port: int, workers: int, dev: bool) -> None:
+def _serve_uvicorn(app: AsgiEntrypoint, host: str, port: int, workers: int) -> None:
     import uvicorn  # noqa: PLC0415 - only when serving
 
     uvicorn.run(
@@ -74,7 +81,7 @@ def _serve_uvicorn(app: AsgiEntrypoint, host: str, port: int, workers: int, dev:
         loop="uvloop",
         http="httptools",
         access_log=False,
-        log_level="info" if dev else "warning",
+        log_level="warning",  # dev prints its own start-up and request lines
         lifespan="on",
         server_header=False,
     )
