@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from approutes.routing.request_path import decode_param
-from approutes.routing.trie import SegmentTrie
+from approutes.routing.trie import MatchValue, SegmentTrie
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -62,10 +62,14 @@ class RouteTable:
         if exact is not None:
             return _new_match(RouteMatch, (exact, {}))
         # PERF: split_path, inlined.
-        found = self._trie.match(path[1:].split("/") if len(path) > 1 else [])
-        if found is None:
+        values: list[MatchValue] = []
+        route = self._trie.match(path[1:].split("/") if len(path) > 1 else [], values)
+        if route is None:
             return None
-        route, values = found
+        if route.one_segment_params and "%" not in path:
+            # PERF: nothing to decode and no catch-all: the values are the params (bench S2).
+            names = route.param_names
+            return _new_match(RouteMatch, (route, dict(zip(names, values, strict=True))))
         params: Params = {}
         # NOTE: the trie yields exactly one value per param name, in order.
         for name, value in zip(route.param_names, values):  # noqa: B905 - PERF: see NOTE

@@ -28,11 +28,14 @@ class RouteFile:
     file: str
     segments: tuple[Segment, ...]
     param_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    one_segment_params: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # PERF: read on every dynamic match; computed once here.
         names = tuple(s.name for s in self.segments if s.kind != "static")
         object.__setattr__(self, "param_names", names)
+        simple = all(s.kind in ("static", "dynamic") for s in self.segments)
+        object.__setattr__(self, "one_segment_params", simple)
 
     @property
     def pattern(self) -> str:

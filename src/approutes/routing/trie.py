@@ -78,14 +78,13 @@ class SegmentTrie:
             raise _optional_beside_parent(node.optional, route)
         node.route = route
 
-    def match(self, parts: list[str]) -> tuple[RouteFile, list[MatchValue]] | None:
+    def match(self, parts: list[str], values: list[MatchValue]) -> RouteFile | None:
         """Find the most specific route for the raw path segments `parts`.
 
-        Returns the route and the raw (still percent-encoded) values of its params, in order.
+        On a match, `values` holds the raw (still percent-encoded) values of its params, in
+        order; its content is undefined otherwise.
         """
-        values: list[MatchValue] = []
-        found = _match(self._root, parts, 0, values)
-        return None if found is None else (found, values)
+        return _match(self._root, parts, 0, values)
 
 
 def _match(node: _Node, parts: list[str], index: int, values: list[MatchValue]) -> RouteFile | None:
