@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from approutes.errors import MethodNotAllowed, RouteNotFound
-from approutes.handlers.invoke import invoke
+from approutes.errors import ControlFlowSignal, MethodNotAllowed, RouteNotFound
+from approutes.handlers.invoke import invoke, signal_outcome
 from approutes.handlers.return_value import to_response
 from approutes.web.request import RequestLimits
 from approutes.web.response import Response
@@ -48,7 +48,10 @@ class Pipeline:
         config = module.config
         if config.body_size_limit is not None:
             request.limits = RequestLimits(config.body_size_limit, request.limits.upload)
-        result = await invoke(plan, request, params, config.max_duration)
+        try:
+            result = await invoke(plan, request, params, config.max_duration)
+        except ControlFlowSignal as signal:
+            result = signal_outcome(signal)
         if isinstance(result, Response) and result.middleware_action is None:
             response = result
         else:
