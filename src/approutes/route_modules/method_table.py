@@ -27,10 +27,6 @@ class MethodTable:
     allow_header: str
     exported: tuple[str, ...]
 
-    def resolve(self, method: str) -> HandlerPlan | None:
-        """Return the plan answering `method`, or None (a 405)."""
-        return self.handlers.get(method)
-
 
 def build_method_table(plans: Mapping[str, HandlerPlan], file: str) -> MethodTable:
     """Fill in HEAD (from GET) and OPTIONS (204 + Allow) the way Next does.

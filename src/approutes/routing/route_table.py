@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from approutes.routing.request_path import decode_param
+from approutes.routing.request_path import decode_param, split_path
 from approutes.routing.trie import MatchValue, SegmentTrie
 
 if TYPE_CHECKING:
@@ -61,9 +61,8 @@ class RouteTable:
         exact = self._exact.get(path)
         if exact is not None:
             return _new_match(RouteMatch, (exact, {}))
-        # PERF: split_path, inlined.
         values: list[MatchValue] = []
-        route = self._trie.match(path[1:].split("/") if len(path) > 1 else [], values)
+        route = self._trie.match(split_path(path), values)
         if route is None:
             return None
         if route.one_segment_params and "%" not in path:

@@ -22,9 +22,8 @@ from approutes.errors import BadRequest
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["JSONDecodeError", "dumps", "loads_body"]
+__all__ = ["dumps", "loads_body"]
 
-JSONDecodeError = orjson.JSONDecodeError
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 

@@ -41,22 +41,22 @@ def test_allow_lists_methods_sorted_with_options_and_head(
 def test_head_is_served_by_get_when_not_exported() -> None:
     given = plans("GET")
     table = build_method_table(given, FILE)
-    assert table.resolve("HEAD") is given["GET"]
+    assert table.handlers.get("HEAD") is given["GET"]
 
 
 def test_exported_head_wins_over_get() -> None:
     given = plans("GET", "HEAD")
     table = build_method_table(given, FILE)
-    assert table.resolve("HEAD") is given["HEAD"]
+    assert table.handlers.get("HEAD") is given["HEAD"]
 
 
 def test_head_without_get_is_not_allowed() -> None:
-    assert build_method_table(plans("POST"), FILE).resolve("HEAD") is None
+    assert build_method_table(plans("POST"), FILE).handlers.get("HEAD") is None
 
 
 def test_automatic_options_answers_204_with_allow() -> None:
     table = build_method_table(plans("GET", "POST"), FILE)
-    plan = table.resolve("OPTIONS")
+    plan = table.handlers.get("OPTIONS")
     assert plan is not None
     assert plan.arity == 0
     assert not plan.is_async
@@ -71,7 +71,7 @@ def test_automatic_options_answers_204_with_allow() -> None:
 
 def test_exported_options_replaces_the_automatic_one() -> None:
     given = plans("GET", "OPTIONS")
-    assert build_method_table(given, FILE).resolve("OPTIONS") is given["OPTIONS"]
+    assert build_method_table(given, FILE).handlers.get("OPTIONS") is given["OPTIONS"]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_exported_options_replaces_the_automatic_one() -> None:
     ],
 )
 def test_method_without_handler_resolves_to_none(method: str) -> None:
-    assert build_method_table(plans("GET"), FILE).resolve(method) is None
+    assert build_method_table(plans("GET"), FILE).handlers.get(method) is None
 
 
 def test_exported_is_what_the_module_defines_in_canonical_order() -> None:
@@ -97,7 +97,7 @@ def test_every_exported_method_resolves_to_its_own_handler() -> None:
     given = plans(*HTTP_METHODS)
     table = build_method_table(given, FILE)
     for method in HTTP_METHODS:
-        assert table.resolve(method) is given[method]
+        assert table.handlers.get(method) is given[method]
 
 
 def test_building_the_table_leaves_the_given_plans_alone() -> None:
