@@ -36,4 +36,6 @@ mkdir -p "$out"
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of options
 "$work/run.sh" "${targets[@]}" ${BENCH_ARGS:---rounds 3 --runs 1} --out "$out"
 python3 "$work/harness/report.py" "$out"/*.json --baseline raw-asgi-uvicorn > "$out/report.md"
-echo "report: $out/report.md"
+python3 "$repo/bench/goals.py" "$out" > "$out/goals.md"
+cat "$out/goals.md"
+echo "report: $out/report.md, goals: $out/goals.md"

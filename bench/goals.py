@@ -1,0 +1,64 @@
+"""The issue's performance goals, checked against one `make bench` run.
+
+Usage: python3 bench/goals.py RESULTS_DIR   (the JSON files of approutes, approutes-granian,
+raw-asgi-uvicorn and raw-asgi-granian); prints a markdown table. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+RATIO_GOALS = {"S1": 0.8, "S2": 0.8, "S3": 0.8, "S4": 0.7, "S5": 0.8, "S6": 0.7}
+PAIRS = (("approutes-granian", "raw-asgi-granian"), ("approutes", "raw-asgi-uvicorn"))
+STARTUP_GOAL_S = 0.5
+RSS_GOAL_MIB = 45
+
+
+def main() -> None:
+    folder = Path(sys.argv[1])
+    runs = {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")}
+    rps = {name: _medians(result) for name, result in runs.items()}
+    print("| goal | " + " | ".join(f"{a} / {b} | met" for a, b in PAIRS) + " |")
+    print("| --- |" + " ---: | :-: |" * len(PAIRS))
+    for scenario, goal in RATIO_GOALS.items():
+        cells = []
+        for target, floor in PAIRS:
+            ours, raw = rps[target][scenario], rps[floor][scenario]
+            ratio = ours / raw
+            cells.append(f"{ours:,.0f} / {raw:,.0f} = **{ratio:.2f}x** | {_mark(ratio >= goal)}")
+        print(f"| {scenario} >= {goal}x | " + " | ".join(cells) + " |")
+    cells = []
+    for target, _ in PAIRS:
+        s2, s5 = rps[target]["S2"], rps[target]["S5"]
+        change = s5 / s2 - 1
+        cells.append(f"{s5:,.0f} vs {s2:,.0f} ({change:+.0%}) | {_mark(change >= -0.05)}")
+    print("| S5 not more than 5 % below S2 | " + " | ".join(cells) + " |")
+    cells = []
+    for target, _ in PAIRS:
+        large = next(a for a in runs[target]["apps"] if a["extra_routes"] == 1000)
+        startup = statistics.median(large["startup_s"])
+        cells.append(f"{startup:.2f} s | {_mark(startup < STARTUP_GOAL_S)}")
+    print(f"| start-up < {STARTUP_GOAL_S} s, 1,000 routes | " + " | ".join(cells) + " |")
+    cells = []
+    for target, floor in PAIRS:
+        rss = max(a["rss_after_warmup_kib"] for a in runs[target]["apps"]) / 1024
+        floor_rss = max(a["rss_after_warmup_kib"] for a in runs[floor]["apps"]) / 1024
+        cells.append(f"{rss:.0f} MiB (raw: {floor_rss:.0f}) | {_mark(rss < RSS_GOAL_MIB)}")
+    print(f"| RSS < {RSS_GOAL_MIB} MiB | " + " | ".join(cells) + " |")
+
+
+def _medians(result: dict[str, Any]) -> dict[str, float]:
+    scenarios = result["scenarios"]
+    return {s["scenario"]: s["summary"]["rps_median"] for s in scenarios if s.get("ok")}
+
+
+def _mark(met: bool) -> str:
+    return "met" if met else "not met"
+
+
+if __name__ == "__main__":
+    main()
