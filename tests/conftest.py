@@ -77,18 +77,27 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], deadline: flo
 @contextmanager
 def running_server(root: Path, *args: str, command: str = "start") -> Iterator[str]:
     """Run `approutes <command> root --port <free> *args` and yield its base URL."""
+    with server_process(root, *args, command=command) as (base, _):
+        yield base
+
+
+@contextmanager
+def server_process(
+    root: Path, *args: str, command: str = "start", env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `running_server`, with extra environment `env`; yield the base URL and the process."""
     port = free_port()
     process = subprocess.Popen(
         [str(APPROUTES_BIN), command, str(root), "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base + "/", process)
-        yield base
+        yield base, process
     finally:
         os.killpg(process.pid, 15)
         try:

@@ -30,6 +30,7 @@ async def client(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[httpx.AsyncClient]:
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "test.sqlite3"))
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.setattr(sys, "path", [*sys.path])  # create_app puts the project root first
     _forget_project_modules()
     app = create_app(EXAMPLE)
@@ -153,6 +154,26 @@ async def test_delete_user_then_it_is_gone(client: httpx.AsyncClient) -> None:
     again = await client.delete("/api/users/2")
     assert again.status_code == 404
     assert (await client.get("/api/users")).json() == [ADA]
+
+
+@pytest.mark.anyio
+async def test_upload_saves_the_file_and_answers_its_name_and_size(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    content = "Grüße\n".encode() * 1000
+    response = await client.post("/api/upload", files={"file": ("my notes.txt", content)})
+
+    assert response.status_code == 200
+    assert response.json() == {"filename": "my notes.txt", "size": len(content)}
+    assert (tmp_path / "uploads" / "my_notes.txt").read_bytes() == content
+
+
+@pytest.mark.anyio
+async def test_upload_without_a_file_is_400(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/upload", data={"file": "not a file"})
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "No file received."}
 
 
 @pytest.mark.anyio

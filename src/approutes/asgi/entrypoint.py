@@ -90,11 +90,12 @@ class AsgiEntrypoint:
             await send_response(
                 response, send, head_only=head_only, route_file=request_scope.route_file
             )
+            if request_scope.after:
+                # NOTE: in the request's scope, with its uploads still open, as in Next.
+                await _run_after(request_scope)
         finally:
             CURRENT_SCOPE.reset(token)
             request.close()
-        if request_scope.after:
-            await _run_after(request_scope)
         if self.dev:
             log_access(request.method, path, response.status, (time.perf_counter() - started) * 1e3)
         return None

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from approutes.errors import BadRequest
+from approutes.errors import BadRequest, PayloadTooLarge
 from approutes.web.entries import Entries
 
 if TYPE_CHECKING:
@@ -28,6 +28,11 @@ __all__ = ["File", "FormData", "FormValue", "parse_multipart", "parse_urlencoded
 
 _SPOOL_LIMIT = 1024 * 1024
 _READ_CHUNK = 64 * 1024
+# SECURITY: caps that keep a hostile form from costing unbounded work or memory.
+MAX_FIELDS = 1000
+"""Most parts of a multipart body, or fields of a urlencoded one."""
+MAX_PART_HEADER_BYTES = 16 * 1024
+"""Most bytes in the headers of one multipart part."""
 
 
 class File:
@@ -112,20 +117,31 @@ def parse_urlencoded(body: bytes) -> FormData:
     ['red', 'blue']
     """
     text = body.decode("utf-8", "replace")
-    return FormData(list(parse_qsl(text, keep_blank_values=True)))
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        raise BadRequest(f"The form has more than {MAX_FIELDS} fields") from None
+    return FormData(pairs)
 
 
-async def parse_multipart(content_type: str, chunks: AsyncIterable[bytes]) -> FormData:
+async def parse_multipart(
+    content_type: str, chunks: AsyncIterable[bytes], field_limit: int
+) -> FormData:
     """Parse a `multipart/form-data` body as its chunks arrive.
 
+    File parts spool to disk past 1 MiB; a text field is held in memory, so it may have at
+    most `field_limit` bytes.
+
     Raises:
-        BadRequest: no boundary, broken framing, or a text field that is not UTF-8.
+        BadRequest: no boundary, broken framing, a text field that is not UTF-8, more than
+            MAX_FIELDS parts, or a part whose headers pass MAX_PART_HEADER_BYTES.
+        PayloadTooLarge: a text field over `field_limit` bytes.
     """
     _, options = parse_options_header(content_type.encode("latin-1"))
     boundary = options.get(b"boundary")
     if not boundary:
         raise BadRequest("The multipart/form-data body has no boundary")
-    builder = _FormBuilder()
+    builder = _FormBuilder(field_limit)
     parser = MultipartParser(boundary, builder.callbacks())
     try:
         try:
@@ -137,7 +153,7 @@ async def parse_multipart(content_type: str, chunks: AsyncIterable[bytes]) -> Fo
         if not builder.finished:
             raise BadRequest("The multipart/form-data body ends before its closing boundary")
     except BaseException:
-        builder.form.close()
+        builder.discard()
         raise
     return builder.form
 
@@ -145,9 +161,12 @@ async def parse_multipart(content_type: str, chunks: AsyncIterable[bytes]) -> Fo
 class _FormBuilder:
     """Collects python-multipart's callbacks into FormData entries."""
 
-    def __init__(self) -> None:
+    def __init__(self, field_limit: int) -> None:
         self.form = FormData()
         self.finished = False
+        self._field_limit = field_limit
+        self._parts = 0
+        self._header_bytes = 0
         self._field = b""
         self._value = b""
         self._headers: dict[bytes, bytes] = {}
@@ -167,17 +186,36 @@ class _FormBuilder:
             "on_end": self._end,
         }
 
+    def discard(self) -> None:
+        """Release every file, the one still being received included."""
+        self.form.close()
+        if self._file is not None:
+            self._file.close()
+
     def _part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_FIELDS:
+            raise BadRequest(f"The multipart/form-data body has more than {MAX_FIELDS} parts")
+        self._header_bytes = 0
         self._headers = {}
         self._data = []
         self._file = None
         self._size = 0
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
         self._field += data[start:end]
 
     def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
         self._value += data[start:end]
+
+    def _count_header_bytes(self, count: int) -> None:
+        self._header_bytes += count
+        if self._header_bytes > MAX_PART_HEADER_BYTES:
+            raise BadRequest(
+                f"A multipart/form-data part has over {MAX_PART_HEADER_BYTES} bytes of headers"
+            )
 
     def _header_end(self) -> None:
         self._headers[self._field.lower()] = self._value
@@ -194,6 +232,8 @@ class _FormBuilder:
         self._size += len(chunk)
         if self._file is not None:
             self._file.write(chunk)
+        elif self._size > self._field_limit:
+            raise PayloadTooLarge
         else:
             self._data.append(chunk)
 

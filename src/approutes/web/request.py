@@ -184,7 +184,7 @@ class NextRequest:
             if self._body is not None:
                 raise BadRequest("The body was already read")
             self._form = await parse_multipart(
-                content_type, self._body_source.chunks(self.limits.upload)
+                content_type, self._body_source.chunks(self.limits.upload), self.limits.body
             )
         elif kind == "application/x-www-form-urlencoded":
             self._form = parse_urlencoded(await self.bytes())
