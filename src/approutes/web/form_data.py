@@ -10,7 +10,7 @@ import asyncio
 import shutil
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
@@ -54,8 +54,10 @@ class File:
         self._file = file
 
     async def read(self) -> bytes:
-        """Return the whole content."""
+        """Return the whole content (read in a worker thread when it is on disk)."""
         self._file.seek(0)
+        if self.size > _SPOOL_LIMIT:
+            return await asyncio.to_thread(self._file.read)
         return self._file.read()
 
     async def array_buffer(self) -> bytes:
@@ -121,7 +123,7 @@ def parse_urlencoded(body: bytes) -> FormData:
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:
         raise BadRequest(f"The form has more than {MAX_FIELDS} fields") from None
-    return FormData(pairs)
+    return FormData(cast("list[tuple[str, FormValue]]", pairs))
 
 
 async def parse_multipart(
