@@ -22,6 +22,7 @@ PUBLIC = {
         "URLSearchParams",
         "__version__",
         "create_app",
+        "sse",
     ],
     "approutes.server": ["NextRequest", "NextResponse", "after"],
     "approutes.headers": ["CookieStore", "cookies", "headers"],

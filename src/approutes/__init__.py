@@ -18,6 +18,7 @@ from approutes.web.form_data import File, FormData
 from approutes.web.headers import Headers
 from approutes.web.request import NextRequest
 from approutes.web.response import NextResponse, Response
+from approutes.web.sse import sse
 from approutes.web.url import NextURL, URLSearchParams
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "URLSearchParams",
     "__version__",
     "create_app",
+    "sse",
 ]
 
 __version__ = "0.1.0"

@@ -17,13 +17,32 @@ __all__ = ["AsgiBody"]
 class AsgiBody:
     """The BodySource of an ASGI request; the body can be consumed once."""
 
-    __slots__ = ("_consumed", "_receive", "_scope")
+    __slots__ = ("_consumed", "_finished", "_receive", "_scope", "_watched")
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
         """Read from `receive`; `scope` gives the Content-Length when there is one."""
         self._scope = scope
         self._receive = receive
         self._consumed = False
+        self._finished = False
+        self._watched = False
+
+    def claim_for_disconnect_watch(self) -> bool:
+        """Whether `receive` is free to watch for the client going away; if so, take it.
+
+        It is free once the body was read whole, or when the request has none (its body then
+        reads as empty). While a body is unread a watch would take its bytes: not free.
+        """
+        if not self._finished:
+            if self._consumed or self._has_body():
+                return False
+            self._watched = True
+        return True
+
+    async def wait_for_disconnect(self) -> None:
+        """Return when the client has gone away (after `claim_for_disconnect_watch`)."""
+        while (await self._receive())["type"] != "http.disconnect":
+            pass
 
     async def read_all(self, limit: int) -> bytes:
         """Return the whole body.
@@ -33,7 +52,8 @@ class AsgiBody:
                 the limit is buffered.
             ClientDisconnected: the client went away mid-body.
         """
-        self._begin(limit)
+        if self._begin(limit):
+            return b""
         body, more = await self._next_message(0, limit)
         if not more:
             # PERF: most bodies arrive in one message (bench S4).
@@ -53,7 +73,8 @@ class AsgiBody:
             PayloadTooLarge: past `limit` bytes.
             ClientDisconnected: the client went away mid-body.
         """
-        self._begin(limit)
+        if self._begin(limit):
+            return
         received = 0
         more = True
         while more:
@@ -62,13 +83,17 @@ class AsgiBody:
             if chunk:
                 yield chunk
 
-    def _begin(self, limit: int) -> None:
+    def _begin(self, limit: int) -> bool:
+        """Start reading; True if there is nothing to read (the disconnect watch took it)."""
+        if self._watched:
+            return True
         if self._consumed:
             raise BadRequest("The request body was already read")
         self._consumed = True
         declared = self._content_length()
         if declared is not None and declared > limit:
             raise PayloadTooLarge
+        return False
 
     async def _next_message(self, received: int, limit: int) -> tuple[bytes, bool]:
         message = await self._receive()
@@ -77,7 +102,15 @@ class AsgiBody:
         chunk: bytes = message.get("body", b"")
         if received + len(chunk) > limit:
             raise PayloadTooLarge
-        return chunk, message.get("more_body", False)
+        more: bool = message.get("more_body", False)
+        self._finished = not more
+        return chunk, more
+
+    def _has_body(self) -> bool:
+        for name, value in self._scope["headers"]:
+            if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+                return True
+        return False
 
     def _content_length(self) -> int | None:
         # NOTE: ASGI servers give header names lower-cased.

@@ -77,7 +77,8 @@ class AsgiEntrypoint:
             if target is not None:
                 redirect = _canonical_redirect(target, scope)
                 return await send_response(redirect, send, head_only=head_only)
-        request = NextRequest(scope, AsgiBody(scope, receive), path, self.limits, self.trust_proxy)
+        body = AsgiBody(scope, receive)
+        request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
         request_scope = RequestScope(request)
         token = CURRENT_SCOPE.set(request_scope)
         try:
@@ -88,7 +89,7 @@ class AsgiEntrypoint:
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 response = error_response(exc, dev=self.dev, route_file=request_scope.route_file)
             await send_response(
-                response, send, head_only=head_only, route_file=request_scope.route_file
+                response, send, head_only=head_only, route_file=request_scope.route_file, body=body
             )
             if request_scope.after:
                 # NOTE: in the request's scope, with its uploads still open, as in Next.
