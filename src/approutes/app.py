@@ -9,6 +9,8 @@ from approutes.asgi.entrypoint import AsgiEntrypoint
 from approutes.build.manifest import manifest_path
 from approutes.errors import ConfigurationError
 from approutes.pipeline import Pipeline
+from approutes.project.env_files import load_env_files
+from approutes.project.instrumentation import load_instrumentation
 from approutes.project.routes import load_routes
 from approutes.settings.model import load_settings
 
@@ -21,7 +23,9 @@ __all__ = ["create_app"]
 def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> AsgiEntrypoint:
     """Return the ASGI application serving the project at `root`.
 
-    Any ASGI server can run it (`uvicorn`, `granian`, `hypercorn`). In production
+    Any ASGI server can run it (`uvicorn`, `granian`, `hypercorn`). The project's `.env`
+    files are loaded first; `instrumentation.py`'s `register()` and `shutdown()` run in the
+    ASGI lifespan, once per worker process. In production
     (`dev=False`) a manifest written by `approutes build` is used when present; otherwise the
     tree is scanned. With `dev=True` the tree is always scanned, errors carry detail, and
     saving a file reloads the project.
@@ -38,10 +42,16 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
         raise ConfigurationError(
             code="no-project", files=(str(root),), problem="the project folder does not exist"
         )
+    load_env_files(project, "development" if dev else "production")
     settings = load_settings(project)
     use_manifest = not dev and manifest_path(project).is_file()
     table, modules = load_routes(project, from_manifest=use_manifest)
+    register, shutdown = load_instrumentation(project)
     app = AsgiEntrypoint(Pipeline(table, modules), settings, dev=dev)
+    if register is not None:
+        app.on_startup.append(register)
+    if shutdown is not None:
+        app.on_shutdown.append(shutdown)
     if dev:
         from approutes.dev.reloader import attach_reloader  # noqa: PLC0415 - dev only
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-
 from tests.conftest import make_project, server_process
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ def _open_files_under(pid: int, directory: Path) -> list[str]:
     for member in _process_tree(pid):
         for fd in Path(f"/proc/{member}/fd").iterdir():
             try:
-                target = os.readlink(fd)
+                target = str(fd.readlink())
             except FileNotFoundError:
                 continue
             if target.startswith(str(directory)):

@@ -116,7 +116,8 @@ class AsgiEntrypoint:
                     for hook in self.on_startup:
                         await hook()
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which stops
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    error_log.error("start-up failed", exc_info=exc)
+                    await send({"type": "lifespan.startup.failed", "message": repr(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from approutes.errors import ConfigurationError
 from approutes.log import reload_log
 from approutes.pipeline import Pipeline
+from approutes.project.env_files import load_env_files
 from approutes.project.importer import forget_project_modules
 from approutes.project.routes import load_routes
 from approutes.settings.model import load_settings
@@ -46,6 +47,7 @@ def reload_project(app: AsgiEntrypoint, root: Path) -> None:
     started = time.perf_counter()
     forget_project_modules(root)
     try:
+        load_env_files(root, "development")
         settings = load_settings(root)
         table, modules = load_routes(root)
     except ConfigurationError as exc:
@@ -80,8 +82,11 @@ async def _watch(app: AsgiEntrypoint, root: Path) -> None:
 
     def relevant(_change: object, path: str) -> bool:
         parts = Path(path).parts
+        inside = parts[len(root.parts) :]
+        if len(inside) == 1 and inside[0].startswith(".env"):
+            return True
         return path.endswith(_WATCHED_SUFFIXES) and not any(
-            p.startswith(".") or p == "__pycache__" for p in parts[len(root.parts) :]
+            p.startswith(".") or p == "__pycache__" for p in inside
         )
 
     async for _changes in awatch(root, watch_filter=relevant, debounce=50, step=20):
