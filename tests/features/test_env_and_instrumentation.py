@@ -124,7 +124,9 @@ INSTRUMENTATION = """
 
 async def _run_lifespan(app: object, *, fail_message: list[str] | None = None) -> None:
     """Drive an ASGI lifespan: start-up then shutdown, as a server does."""
-    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    messages: Iterator[dict[str, object]] = iter(
+        [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    )
     sent: list[dict[str, object]] = []
 
     async def receive() -> dict[str, object]:

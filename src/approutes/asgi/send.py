@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
-from collections.abc import AsyncIterable, Iterator
-from functools import partial
+from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING
 
 from approutes.log import error_log
 from approutes.web.response import Response, StreamBody, body_chunk
+from approutes.web.thread_iteration import pull_in_threads
 
 if TYPE_CHECKING:
     from approutes.asgi.body import AsgiBody
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["send_response"]
 
 _NO_LENGTH_STATUSES = frozenset({204, 304})
-_DONE = object()
 WATCH_AFTER = 0.1
 """Seconds a stream runs before approutes watches for the client going away."""
 
@@ -115,56 +113,24 @@ class _DisconnectWatch:
 
 
 async def _send_chunks(stream: StreamBody, send: Send) -> None:
-    """Send every chunk; the iterator is closed at the end, however it ends."""
-    if isinstance(stream, AsyncIterable):
-        try:
-            async for item in stream:
-                # PERF: no wrapper generator between the user's iterator and send (bench S6).
-                chunk = item if type(item) is bytes else body_chunk(item)
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except BaseException:
-            await _close(stream)
-            raise
-        return
+    """Send every chunk; an iterator stopped early is closed (its `finally` runs)."""
     if isinstance(stream, list | tuple):
         for item in stream:
-            await _send_chunk(send, body_chunk(item))
+            chunk = body_chunk(item)
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
         return
-    await _send_sync_chunks(iter(stream), send)
-
-
-async def _send_sync_chunks(iterator: Iterator[object], send: Send) -> None:
-    # NOTE: a sync generator may block (file reads, a slow query): pull each chunk in a thread,
-    # in the request's context (headers() works there).
-    loop = asyncio.get_running_loop()
-    context = contextvars.copy_context()
-    pulled: asyncio.Future[object] | None = None
+    # NOTE: a sync iterator may block (file reads, a slow query): each item comes from a thread.
+    items = stream if isinstance(stream, AsyncIterable) else pull_in_threads(stream)
     try:
-        while True:
-            pulled = loop.run_in_executor(None, context.run, _next_or_done, iterator)
-            item = await asyncio.shield(pulled)
-            if item is _DONE:
-                return
-            await _send_chunk(send, body_chunk(item))
-    finally:
-        if pulled is None or pulled.done():
-            _close_sync(iterator)
-        else:  # cancelled while a thread is inside the iterator: close it when it comes out
-            pulled.add_done_callback(partial(_close_after_pull, iterator))
-
-
-def _next_or_done(iterator: Iterator[object]) -> object:
-    return next(iterator, _DONE)
-
-
-def _close_after_pull(iterator: Iterator[object], _: object) -> None:
-    _close_sync(iterator)
-
-
-async def _send_chunk(send: Send, chunk: bytes) -> None:
-    if chunk:
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        async for item in items:
+            # PERF: no wrapper generator between the user's iterator and send (bench S6).
+            chunk = item if type(item) is bytes else body_chunk(item)
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except BaseException:
+        await _close(items)
+        raise
 
 
 async def _close(stream: StreamBody) -> None:
@@ -172,10 +138,6 @@ async def _close(stream: StreamBody) -> None:
     if aclose is not None:
         await aclose()
         return
-    _close_sync(stream)
-
-
-def _close_sync(stream: object) -> None:
     close = getattr(stream, "close", None)
     if close is not None:
         close()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from approutes.web.json_codec import dumps
 from approutes.web.response import Response
+from approutes.web.thread_iteration import pull_in_threads
 
 if TYPE_CHECKING:
     from approutes.web.headers import HeadersInit
@@ -99,7 +100,7 @@ def _data_lines(data: str) -> bytes:
 async def _framed(
     events: AsyncIterable[Event] | Iterable[Event], keep_alive: float
 ) -> AsyncIterator[bytes]:
-    source = aiter(events) if isinstance(events, AsyncIterable) else _from_thread(events)
+    source = aiter(events) if isinstance(events, AsyncIterable) else pull_in_threads(events)
     # NOTE: the next event is awaited in a future of its own so that a keep-alive can go out
     # while it is pending, without cancelling the user's iterator.
     pending: asyncio.Future[Event] | None = None
@@ -124,11 +125,3 @@ async def _framed(
         aclose = getattr(source, "aclose", None)
         if aclose is not None:
             await aclose()
-
-
-async def _from_thread(events: Iterable[Event]) -> AsyncIterator[Event]:
-    """Pull each event of a sync iterable in a worker thread (it may block)."""
-    iterator = iter(events)
-    done = object()
-    while (event := await asyncio.to_thread(next, iterator, done)) is not done:
-        yield event  # type: ignore[misc]
