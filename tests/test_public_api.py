@@ -24,6 +24,7 @@ PUBLIC = {
         "create_app",
         "sse",
     ],
+    "approutes.auth": ["Auth", "Session"],
     "approutes.server": ["NextRequest", "NextResponse", "after"],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
     "approutes.navigation": ["not_found", "permanent_redirect", "redirect"],

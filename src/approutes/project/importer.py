@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from approutes.errors import RouteModuleError
+from approutes.errors import ConfigurationError, RouteModuleError
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -52,6 +52,9 @@ def import_user_file(root: Path, relative_file: str) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except ConfigurationError:
+        del sys.modules[name]  # already names its file and problem (e.g. approutes.auth)
+        raise
     except Exception as exc:
         del sys.modules[name]
         raise RouteModuleError(
