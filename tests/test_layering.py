@@ -42,10 +42,10 @@ def test_package_imports_none_of_its_forbidden_neighbours(package: str) -> None:
     assert not offenders, "\n".join(offenders)
 
 
-def test_only_app_and_dev_import_the_pipeline() -> None:
+def test_only_the_assembler_imports_the_pipeline() -> None:
     importers = sorted(
         file.relative_to(SRC).as_posix()
         for file in SRC.rglob("*.py")
         if "pipeline" in _imports(file)
     )
-    assert importers == ["app.py", "dev/reloader.py"]
+    assert importers == ["project/assemble.py"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from approutes.asgi.entrypoint import AsgiEntrypoint
 from approutes.build.manifest import manifest_path
 from approutes.errors import ConfigurationError
-from approutes.pipeline import Pipeline
+from approutes.project.assemble import assemble_handler
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.project.routes import load_routes
@@ -47,7 +47,8 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     use_manifest = not dev and manifest_path(project).is_file()
     table, modules = load_routes(project, from_manifest=use_manifest)
     register, shutdown = load_instrumentation(project)
-    app = AsgiEntrypoint(Pipeline(table, modules), settings, dev=dev)
+    handler = assemble_handler(project, settings, table, modules, dev=dev)
+    app = AsgiEntrypoint(handler, settings, dev=dev)
     if register is not None:
         app.on_startup.append(register)
     if shutdown is not None:

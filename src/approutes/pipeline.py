@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 from approutes.errors import ControlFlowSignal, MethodNotAllowed, RouteNotFound
 from approutes.handlers.invoke import invoke, signal_outcome
@@ -61,6 +60,5 @@ class Pipeline:
             for line in scope.cookie_changes.get_all("set-cookie"):
                 response.headers.append("set-cookie", line)
         if response.resolve_location:
-            location = response.headers.get("location") or ""
-            response.headers.set("location", urljoin(request.url, location))
+            response.resolve_location_against(request.url)
         return response

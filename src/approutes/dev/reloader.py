@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from approutes.errors import ConfigurationError
 from approutes.log import reload_log
-from approutes.pipeline import Pipeline
+from approutes.project.assemble import assemble_handler
 from approutes.project.env_files import load_env_files
 from approutes.project.importer import forget_project_modules
 from approutes.project.routes import load_routes
@@ -50,12 +50,13 @@ def reload_project(app: AsgiEntrypoint, root: Path) -> None:
         load_env_files(root, "development")
         settings = load_settings(root)
         table, modules = load_routes(root)
+        handler = assemble_handler(root, settings, table, modules, dev=True)
     except ConfigurationError as exc:
         app.pipeline = BrokenProject(exc)
         reload_log.error("error: %s", exc.render())
         return
     app.apply_settings(settings)
-    app.pipeline = Pipeline(table, modules)
+    app.pipeline = handler
     reload_log.info("reloaded in %dms", round((time.perf_counter() - started) * 1e3))
 
 

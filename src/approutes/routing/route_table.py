@@ -51,6 +51,10 @@ class RouteTable:
             if route.is_static:
                 self._exact["/" + "/".join(s.url_text for s in route.segments)] = route
 
+    def is_static(self, path: str) -> bool:
+        """Whether a route without dynamic segments serves the canonical raw `path`."""
+        return path in self._exact
+
     def match(self, path: str) -> RouteMatch | None:
         """Return the route for a canonical raw `path` (percent-escapes still in), or None.
 

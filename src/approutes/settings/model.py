@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import SettingsError
+from approutes.settings.cors import CorsSettings, parse_cors
+from approutes.settings.rules import (
+    HeaderRule,
+    RedirectRule,
+    RewriteRule,
+    compile_header_rules,
+    compile_redirect_rules,
+    compile_rewrite_rules,
+)
 from approutes.settings.sizes import parse_size
 
 if TYPE_CHECKING:
@@ -21,12 +30,25 @@ ENV_PREFIX = "APPROUTES_"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
-    """Project settings; each key can also be set as `APPROUTES_<KEY>`."""
+    """Project settings; each plain key can also be set as `APPROUTES_<KEY>`.
+
+    The tables (`headers`, `redirects`, `rewrites`, `cors`) come from the file only.
+    """
 
     trailing_slash: bool = False
+    base_path: str = ""
     body_size_limit: int = 1024 * 1024
     upload_size_limit: int = 100 * 1024 * 1024
     trust_proxy: bool = False
+    headers: tuple[HeaderRule, ...] = ()
+    redirects: tuple[RedirectRule, ...] = ()
+    rewrites: tuple[RewriteRule, ...] = ()
+    cors: CorsSettings | None = None
+
+    @property
+    def has_front_stages(self) -> bool:
+        """Whether any setting acts before routing or on every response."""
+        return bool(self.base_path or self.headers or self.redirects or self.rewrites or self.cors)
 
 
 def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
@@ -40,7 +62,7 @@ def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Setti
     source, table = _read_file_table(root)
     for key, raw in table.items():
         values[key] = _convert(key, raw, source)
-    for name in {f.name for f in fields(Settings)}:
+    for name in _SCALARS:
         env_key = ENV_PREFIX + name.upper()
         if env_key in env:
             values[name] = _convert(name, env[env_key], env_key)
@@ -79,10 +101,9 @@ def _convert(key: str, raw: object, source: str) -> object:
     try:
         return convert(raw)
     except (TypeError, ValueError) as exc:
+        shown = key if key in _TABLES else f"{key} = {raw!r}"
         raise SettingsError(
-            code="bad-setting-value",
-            files=(source,),
-            problem=f"{key} = {raw!r} is not valid: {exc}",
+            code="bad-setting-value", files=(source,), problem=f"{shown} is not valid: {exc}"
         ) from exc
 
 
@@ -103,9 +124,25 @@ def _to_size(raw: object) -> int:
 _BOOL_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
-_CONVERTERS: dict[str, Callable[[object], object]] = {
+def _to_base_path(raw: object) -> str:
+    if not isinstance(raw, str) or (raw and (not raw.startswith("/") or raw.endswith("/"))):
+        raise ValueError('expected a path like "/docs" (no trailing slash), or ""')
+    if any(c in raw for c in "?#%\\ ") or "//" in raw:
+        raise ValueError("a base path is plain path segments")
+    return raw
+
+
+_SCALARS: dict[str, Callable[[object], object]] = {
     "trailing_slash": _to_bool,
+    "base_path": _to_base_path,
     "body_size_limit": _to_size,
     "upload_size_limit": _to_size,
     "trust_proxy": _to_bool,
 }
+_TABLES: dict[str, Callable[[object], object]] = {
+    "headers": compile_header_rules,
+    "redirects": compile_redirect_rules,
+    "rewrites": compile_rewrite_rules,
+    "cors": parse_cors,
+}
+_CONVERTERS = {**_SCALARS, **_TABLES}

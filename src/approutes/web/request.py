@@ -13,7 +13,7 @@ from approutes.web.url import NextURL, URLSearchParams
 
 if TYPE_CHECKING:
     import builtins
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncIterator, Iterable, Mapping
 
 __all__ = ["BodySource", "NextRequest", "RequestLimits"]
 
@@ -68,6 +68,7 @@ class NextRequest:
         "_headers",
         "_next_url",
         "_scope",
+        "base_path",
         "limits",
         "method",
         "path",
@@ -89,6 +90,7 @@ class NextRequest:
         self.path = path
         self.limits = limits
         self.trust_proxy = trust_proxy
+        self.base_path = ""
         self._headers: Headers | None = None
         self._cookies: RequestCookies | None = None
         self._next_url: NextURL | None = None
@@ -199,6 +201,24 @@ class NextRequest:
         """Yield the raw body in chunks as they arrive (up to `upload_size_limit`)."""
         return self._body_source.chunks(self.limits.upload)
 
+    def reroute(self, path: str, query: str) -> None:
+        """Serve this request as `path` with `query` (a rewrite); the URL follows.
+
+        `path` is a raw path (percent-escapes kept), `query` is without its `?`.
+        """
+        self.path = path
+        self._scope = {**self._scope, "query_string": query.encode("latin-1")}
+        self._next_url = None
+
+    def override_headers(self, overrides: Iterable[tuple[str, str]]) -> None:
+        """Replace the headers named in `overrides` (middleware's `request_headers`)."""
+        replaced = {name.lower(): value for name, value in overrides}
+        kept = [(n, v) for n, v in self._scope["headers"] if n.decode("latin-1") not in replaced]
+        added = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in replaced.items()]
+        self._scope = {**self._scope, "headers": kept + added}
+        self._headers = None
+        self._cookies = None
+
     def close(self) -> None:
         """Release what reading the body held (temporary files of uploads)."""
         if self._form is not None:
@@ -214,9 +234,11 @@ class NextRequest:
         server = scope.get("server")
         port = str(server[1]) if server and server[1] else ""
         query = scope.get("query_string", b"")
-        return NextURL.from_parts(
+        url = NextURL.from_parts(
             f"{scheme}:", "localhost", port, self.path, query.decode("latin-1") if query else ""
         )
+        url.base_path = self.base_path
+        return url
 
     def __repr__(self) -> str:
         return f"NextRequest({self.method} {self.path})"

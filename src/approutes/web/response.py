@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from approutes.web.cookies import ResponseCookies
 from approutes.web.headers import Headers
@@ -201,6 +201,12 @@ class Response:
         response = cls(None, status=status, headers={"location": target})
         response.resolve_location = not urlsplit(target).scheme
         return response
+
+    def resolve_location_against(self, base_url: str) -> None:
+        """Make a relative `Location` (from `redirect("/x")`) absolute against `base_url`."""
+        if self.resolve_location:
+            self.headers.set("location", urljoin(base_url, self.headers.get("location") or ""))
+            self.resolve_location = False
 
     def __repr__(self) -> str:
         kind = "stream" if self.stream is not None else f"{len(self.body or b'')} bytes"
