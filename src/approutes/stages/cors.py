@@ -53,7 +53,12 @@ class CorsPolicy:
         return response
 
     def decorate(self, request: NextRequest, response: Response) -> None:
-        """Mark `response` readable by the request's origin when that origin is allowed."""
+        """Mark `response` readable by the request's origin when that origin is allowed.
+
+        A preflight is left alone: `preflight` answered it, or it was refused.
+        """
+        if request.method == "OPTIONS" and request.headers.has("access-control-request-method"):
+            return
         response.headers.append("vary", "Origin")
         origin = request.headers.get("origin")
         if origin is None or not self._allows(origin):

@@ -100,10 +100,12 @@ class FrontStages:
         for rule in self._settings.redirects:
             params = rule.matcher.match(request)
             if params is not None:
-                target = rule.destination.fill(params)
+                target, _, query = rule.destination.fill(params).partition("?")
                 if target.startswith("/"):
                     target = self._settings.base_path + target
-                return Response.redirect(target, rule.status)
+                # COMPAT(next): the request's query goes along to the destination.
+                query = _merge_query(query, request.next_url.search[1:])
+                return Response.redirect(f"{target}?{query}" if query else target, rule.status)
         return None
 
     async def _middleware_stage(
@@ -122,7 +124,11 @@ class FrontStages:
             return None, None
         action = outcome.middleware_action
         if action is None:
-            outcome.resolve_location_against(request.url)
+            if outcome.resolve_location:
+                outcome.resolve_location_against(request.url)
+                if outcome.body is None and outcome.stream is None:
+                    # COMPAT(next): a middleware redirect's body is its Location (rule 48).
+                    outcome.body = (outcome.headers.get("location") or "").encode()
             return outcome, None
         if action.kind == "rewrite":
             path, query = self._same_origin_target(request, action.rewrite_url)
