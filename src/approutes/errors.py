@@ -14,6 +14,7 @@ ApproutesError
 │   ├── PayloadTooLarge       413
 │   └── GatewayTimeout        504 (max_duration)
 ├── HandlerReturnError        a handler returned something that is not a response (-> 500)
+├── DynamicUsageError         a dynamic = "error" route read request data (-> 500)
 ├── ClientDisconnected        the client went away mid-body (the request is dropped)
 └── OutsideRequestError       headers() / cookies() / after() called with no request
 
@@ -37,6 +38,7 @@ __all__ = [
     "ClientDisconnected",
     "ConfigurationError",
     "ControlFlowSignal",
+    "DynamicUsageError",
     "GatewayTimeout",
     "HTTPError",
     "HandlerReturnError",
@@ -183,6 +185,17 @@ class HandlerReturnError(ApproutesError):
         """Name the route file and say what was returned."""
         self.file = file
         super().__init__(f"{file}: {problem}")
+
+
+class DynamicUsageError(ApproutesError):
+    """A route with `dynamic = "error"` read request data; logged, answered 500."""
+
+    def __init__(self, what: str, route_file: str) -> None:
+        """Name what was read, and the route file."""
+        super().__init__(
+            f'{route_file} read {what}, but it sets dynamic = "error", so it is rendered once '
+            'without a request: remove the read, or set dynamic = "force-dynamic"'
+        )
 
 
 class ClientDisconnected(ApproutesError):

@@ -11,8 +11,14 @@ from approutes.web.request import RequestLimits
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
+    from approutes.cache.route_cache import RouteCache
+    from approutes.handlers.invoke import Params
     from approutes.request_context import RequestScope
+    from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.registry import RouteModules
+    from approutes.route_modules.segment_config import SegmentConfig
     from approutes.routing.route_table import RouteTable
 
 __all__ = ["Pipeline"]
@@ -21,15 +27,22 @@ __all__ = ["Pipeline"]
 class Pipeline:
     """Carries one request through the stations after the ASGI entrypoint, in order."""
 
-    __slots__ = ("modules", "routes")
+    __slots__ = ("cache", "modules", "routes")
 
-    def __init__(self, routes: RouteTable, modules: RouteModules) -> None:
-        """Serve `routes`, whose modules come from `modules`."""
+    def __init__(
+        self, routes: RouteTable, modules: RouteModules, cache: RouteCache | None = None
+    ) -> None:
+        """Serve `routes`, whose modules come from `modules`; static routes via `cache`."""
         self.routes = routes
         self.modules = modules
+        self.cache = cache
 
-    async def handle(self, scope: RequestScope) -> Response:
-        """Answer the request of `scope`; errors propagate to the entrypoint."""
+    def handle(self, scope: RequestScope) -> Awaitable[Response]:
+        """Answer the request of `scope`; errors propagate to the entrypoint.
+
+        PERF: a plain function that returns the render's awaitable, one coroutine frame
+        fewer per request (callgrind, bench S1-S3); it raises routing errors at once.
+        """
         request = scope.request
         path = request.path
         if path[-1] == "/" and len(path) > 1:  # only with the trailing_slash setting
@@ -44,7 +57,15 @@ class Pipeline:
         plan = module.methods.handlers.get(request.method)
         if plan is None:
             raise MethodNotAllowed(module.methods.allow_header)
-        config = module.config
+        if module.cache is not None and plan.method == "GET" and self.cache is not None:
+            return self.cache.respond(scope, module, module.cache, plan, params, self.render)
+        return self.render(scope, plan, params, module.config)
+
+    async def render(
+        self, scope: RequestScope, plan: HandlerPlan, params: Params, config: SegmentConfig
+    ) -> Response:
+        """Run the handler of `plan` for the request of `scope` and finish its response."""
+        request = scope.request
         if config.body_size_limit is not None:
             request.limits = RequestLimits(config.body_size_limit, request.limits.upload)
         try:

@@ -32,8 +32,8 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 class Handle(Protocol):
     """What answers a request once it is built: the pipeline (or, in dev, a broken project)."""
 
-    async def handle(self, scope: RequestScope) -> Response:
-        """Answer the request of `scope`."""
+    def handle(self, scope: RequestScope) -> Awaitable[Response]:
+        """Answer the request of `scope` (raising at once, or when awaited)."""
         ...
 
 

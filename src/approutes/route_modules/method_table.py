@@ -28,14 +28,23 @@ class MethodTable:
     exported: tuple[str, ...]
 
 
-def build_method_table(plans: Mapping[str, HandlerPlan], file: str) -> MethodTable:
+def build_method_table(
+    plans: Mapping[str, HandlerPlan], file: str, *, static: bool = False
+) -> MethodTable:
     """Fill in HEAD (from GET) and OPTIONS (204 + Allow) the way Next does.
 
-    `Allow` lists the methods sorted alphabetically, OPTIONS and HEAD included.
+    `Allow` lists the methods sorted alphabetically, OPTIONS and HEAD included. A `static`
+    route (its GET cached) gets no automatic OPTIONS, as in Next.
     """
     table = dict(plans)
     if "HEAD" not in table and "GET" in table:
         table["HEAD"] = table["GET"]
+    if static:
+        return MethodTable(
+            handlers=table,
+            allow_header=", ".join(sorted(table)),
+            exported=tuple(m for m in HTTP_METHODS if m in plans),
+        )
     allow = ", ".join(sorted({*table, "OPTIONS"}))
     if "OPTIONS" not in table:
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from approutes.cache.policy import RouteCachePolicy, cache_policy_for
 from approutes.errors import RouteModuleError
 from approutes.project.importer import import_user_file
 from approutes.route_modules.handler_plan import plan_handler
@@ -24,6 +25,7 @@ class RouteModule:
     file: str
     methods: MethodTable
     config: SegmentConfig
+    cache: RouteCachePolicy | None = None
 
 
 def load_route_module(root: Path, file: str) -> RouteModule:
@@ -55,4 +57,6 @@ def load_route_module(root: Path, file: str) -> RouteModule:
             fix="export at least one of " + ", ".join(HTTP_METHODS) + ", e.g. `async def GET():`",
         )
     config = read_segment_config(module, file)
-    return RouteModule(file=file, methods=build_method_table(plans, file), config=config)
+    cache = cache_policy_for(config)
+    methods = build_method_table(plans, file, static=cache is not None)
+    return RouteModule(file=file, methods=methods, config=config, cache=cache)

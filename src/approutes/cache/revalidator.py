@@ -1,0 +1,110 @@
+"""Stale-while-revalidate over a store: one regeneration at a time, across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Literal
+
+from approutes.cache.store import CacheEntry
+from approutes.log import error_log
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Coroutine
+    from typing import Any
+
+    from approutes.cache.store import CacheStore
+
+__all__ = ["CacheState", "Revalidator"]
+
+CacheState = Literal["HIT", "MISS", "STALE"]
+LOCK_SECONDS = 60.0
+"""Longest a regeneration may hold its lock; a crashed holder frees it after this."""
+
+
+class Revalidator:
+    """Serves values from `store`, making them with a render function when needed.
+
+    A fresh entry is a HIT. A stale one is served (STALE) while one regeneration runs in the
+    background: the store's lock makes it one across every process sharing the store, and
+    a render that raises keeps the stale entry (logged). A missing one is rendered now
+    (MISS); concurrent misses in one process share that render.
+    """
+
+    def __init__(self, store: CacheStore) -> None:
+        """Keep entries in `store`."""
+        self.store = store
+        self._misses: dict[str, asyncio.Future[bytes]] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def fetch(
+        self,
+        key: str,
+        render: Callable[[], Awaitable[tuple[bytes, bool]]],
+        *,
+        revalidate: float | None,
+        tags: tuple[str, ...],
+    ) -> tuple[bytes, CacheState]:
+        """Return the value under `key` and how it was served."""
+        entry = await self.store.get(key)
+        if entry is not None:
+            if not entry.is_stale(time.time()):
+                return entry.value, "HIT"
+            if await self.store.acquire(key, LOCK_SECONDS):
+                self._spawn(self._regenerate(key, render, revalidate, tags))
+            return entry.value, "STALE"
+        shared = self._misses.get(key)
+        if shared is not None:
+            return await asyncio.shield(shared), "MISS"
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._misses[key] = future
+        try:
+            value = await self._render_and_store(key, render, revalidate, tags)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: whoever shares it gets it, nobody else must
+            raise
+        else:
+            future.set_result(value)
+            return value, "MISS"
+        finally:
+            del self._misses[key]
+
+    async def wait_for_background(self) -> None:
+        """Wait until every running regeneration is done (for build and tests)."""
+        while self._background:
+            await asyncio.wait(set(self._background))
+
+    async def _render_and_store(
+        self,
+        key: str,
+        render: Callable[[], Awaitable[tuple[bytes, bool]]],
+        revalidate: float | None,
+        tags: tuple[str, ...],
+    ) -> bytes:
+        value, cacheable = await render()
+        if cacheable:
+            await self.store.set(key, CacheEntry(value, tags, time.time(), revalidate))
+        return value
+
+    async def _regenerate(
+        self,
+        key: str,
+        render: Callable[[], Awaitable[tuple[bytes, bool]]],
+        revalidate: float | None,
+        tags: tuple[str, ...],
+    ) -> None:
+        try:
+            # NOTE: another process may have regenerated between our read and our lock.
+            current = await self.store.get(key)
+            if current is None or current.is_stale(time.time()):
+                await self._render_and_store(key, render, revalidate, tags)
+        except Exception as exc:  # noqa: BLE001 - the stale entry stays; the error is logged
+            error_log.error("regenerating %s failed; serving the stale copy", key, exc_info=exc)
+        finally:
+            await self.store.release(key)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -1,0 +1,159 @@
+"""RouteCache: the cached GET responses of static routes (force-static, revalidate = N)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+from typing import TYPE_CHECKING, Any
+
+from approutes.cache.response_codec import decode_response, encode_response
+from approutes.cache.revalidator import Revalidator
+from approutes.cache.static_request import static_request
+from approutes.errors import RouteNotFound
+from approutes.request_context import CURRENT_SCOPE, RequestScope
+from approutes.web.response import body_chunk
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+    from typing import TypeAlias
+
+    from approutes.cache.policy import RouteCachePolicy
+    from approutes.cache.store import CacheStore
+    from approutes.route_modules.handler_plan import HandlerPlan
+    from approutes.route_modules.route_module import RouteModule
+    from approutes.route_modules.segment_config import SegmentConfig
+    from approutes.web.response import Response
+
+__all__ = ["RouteCache", "path_tag", "route_key", "static_params"]
+
+Params = dict[str, str | list[str]]
+
+if TYPE_CHECKING:
+    RenderWith: TypeAlias = Callable[
+        [RequestScope, HandlerPlan, Params, SegmentConfig], Awaitable[Response]
+    ]
+    """Runs a handler for a request scope and returns its finished Response (the pipeline's)."""
+
+
+def route_key(path: str) -> str:
+    """The store key of the cached response of `path` (its query plays no part)."""
+    return "route:" + path
+
+
+def path_tag(path: str) -> str:
+    """The implicit tag of a route's cached response, invalidated by `revalidate_path`."""
+    return "path:" + path
+
+
+class RouteCache:
+    """Answers GET and HEAD of static routes from the store, rendering when needed."""
+
+    def __init__(self, store: CacheStore) -> None:
+        """Keep responses in `store`."""
+        self.revalidator = Revalidator(store)
+        self._allowed: dict[str, frozenset[tuple[tuple[str, Any], ...]]] = {}
+
+    async def respond(
+        self,
+        scope: RequestScope,
+        module: RouteModule,
+        policy: RouteCachePolicy,
+        plan: HandlerPlan,
+        params: Params,
+        render_with: RenderWith,
+    ) -> Response:
+        """The cached response of the request's path, with Next's Cache-Control.
+
+        Raises:
+            RouteNotFound: `dynamic_params = False` and `params` are not among those
+                `generate_static_params()` lists.
+        """
+        config = module.config
+        if (
+            not config.dynamic_params
+            and config.generate_static_params is not None
+            and _params_key(params) not in await self._allowed_params(module)
+        ):
+            raise RouteNotFound
+        request = scope.request
+        path = request.path
+        port = request.next_url.port
+
+        async def render() -> tuple[bytes, bool]:
+            forbid = plan.file if policy.forbid_request_data else None
+            return await self.render(
+                path, int(port or 0), plan, params, config, render_with, forbid
+            )
+
+        value, state = await self.revalidator.fetch(
+            route_key(path),
+            render,
+            revalidate=policy.revalidate,
+            tags=(*policy.tags, path_tag(path)),
+        )
+        response = decode_response(value)
+        response.headers.set("cache-control", policy.cache_control)
+        response.headers.set("x-approutes-cache", state)
+        return response
+
+    async def render(
+        self,
+        path: str,
+        port: int,
+        plan: HandlerPlan,
+        params: Params,
+        config: SegmentConfig,
+        render_with: RenderWith,
+        forbid_reads_in: str | None,
+    ) -> tuple[bytes, bool]:
+        """Render `path` with an empty request: (encoded response, whether to cache it).
+
+        Responses with a status of 400 or more are not cached.
+        """
+        scope = RequestScope(static_request(path, port, forbid_reads_in=forbid_reads_in))
+        scope.route_file = plan.file
+        token = CURRENT_SCOPE.set(scope)
+        try:
+            response = await render_with(scope, plan, params, config)
+            body = await _whole_body(response)
+        finally:
+            CURRENT_SCOPE.reset(token)
+            scope.request.close()
+        return encode_response(response.status, response.headers.raw(), body), response.status < 400
+
+    async def _allowed_params(self, module: RouteModule) -> frozenset[tuple[tuple[str, Any], ...]]:
+        allowed = self._allowed.get(module.file)
+        if allowed is None:
+            listed = await static_params(module)
+            allowed = frozenset(_params_key(params) for params in listed)
+            self._allowed[module.file] = allowed
+        return allowed
+
+
+async def static_params(module: RouteModule) -> list[Params]:
+    """Call the module's `generate_static_params()` (sync or async) and check its result.
+
+    Raises:
+        TypeError: it did not return a list of dicts of strings (or lists of strings).
+    """
+    generate = module.config.generate_static_params
+    if generate is None:
+        return []
+    result = generate()
+    if hasattr(result, "__await__"):
+        result = await result
+    if not isinstance(result, list) or not all(isinstance(p, dict) for p in result):
+        raise TypeError(f"generate_static_params() in {module.file} must return a list of dicts")
+    return result
+
+
+def _params_key(params: Params) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+async def _whole_body(response: Response) -> bytes:
+    stream = response.stream
+    if stream is None:
+        return response.body or b""
+    if isinstance(stream, AsyncIterable):
+        return b"".join([body_chunk(chunk) async for chunk in stream])
+    return b"".join(body_chunk(chunk) for chunk in stream)

@@ -1,0 +1,74 @@
+"""The empty request a cached route renders with (Next's build-time request)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from approutes.errors import DynamicUsageError
+from approutes.web.request import NextRequest, RequestLimits
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+__all__ = ["static_request"]
+
+_LIMITS = RequestLimits(0, 0)
+
+
+class _NoBody:
+    async def read_all(self, limit: int) -> bytes:
+        return b""
+
+    async def chunks(self, limit: int) -> AsyncIterator[bytes]:
+        return
+        yield  # pragma: no cover - makes this an async generator
+
+
+def static_request(path: str, port: int, *, forbid_reads_in: str | None = None) -> NextRequest:
+    """A GET of `path` with no query, headers, cookies or body.
+
+    With `forbid_reads_in` (the route file of a `dynamic = "error"` route), reading the
+    query, headers, cookies, client address or body raises DynamicUsageError.
+    """
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "headers": [],
+        "query_string": b"",
+        "server": ("localhost", port),
+        "client": None,
+    }
+    if forbid_reads_in is None:
+        return NextRequest(scope, _NoBody(), path, _LIMITS)
+    return _ForbiddingRequest(scope, _NoBody(), path, _LIMITS, route_file=forbid_reads_in)
+
+
+class _ForbiddingRequest(NextRequest):
+    __slots__ = ("_route_file",)
+
+    def __init__(self, *args: Any, route_file: str) -> None:
+        super().__init__(*args)
+        self._route_file = route_file
+
+    def _refuse(self, what: str) -> NoReturn:
+        raise DynamicUsageError(what, self._route_file)
+
+    @property
+    def headers(self) -> Any:
+        self._refuse("request.headers")
+
+    @property
+    def cookies(self) -> Any:
+        self._refuse("request.cookies")
+
+    @property
+    def search_params(self) -> Any:
+        self._refuse("request.search_params")
+
+    @property
+    def ip(self) -> Any:
+        self._refuse("request.ip")
+
+    async def bytes(self) -> Any:
+        self._refuse("the request body")
