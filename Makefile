@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 3000
 EXAMPLE ?= examples/basic
 
-.PHONY: dev test lint format typecheck pytest bench clean
+.PHONY: dev test lint format typecheck pytest bench clean redis-server
 
 $(BIN)/approutes: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -31,8 +31,24 @@ format: $(BIN)/approutes
 typecheck: $(BIN)/approutes
 	$(BIN)/mypy
 
-pytest: $(BIN)/approutes
+pytest: $(BIN)/approutes redis-server
 	$(BIN)/pytest
+
+# The Redis cache store's tests start a real redis-server on a free loopback port.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing redis-server (for the Redis cache store tests)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing redis-server with sudo (for the Redis cache store tests)"; \
+			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		else \
+			echo "The tests need redis-server on PATH: install it (apt-get install redis-server," \
+				"brew install redis, ...) and run make again."; \
+			exit 1; \
+		fi; \
+	}
 
 bench: $(BIN)/approutes
 	bash bench/run.sh

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pydantic", "uvicorn", "granian", "watchfiles", "click", "httpx")
+HEAVY = ("pydantic", "uvicorn", "granian", "watchfiles", "click", "httpx", "redis", "jwt")
 
 
 def test_importing_approutes_loads_no_optional_heavy_module() -> None:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from approutes.asgi.entrypoint import AsgiEntrypoint
 from approutes.build.manifest import manifest_path
+from approutes.cache.runtime import use_store
+from approutes.cache.store_url import store_from_setting
 from approutes.errors import ConfigurationError
 from approutes.project.assemble import assemble_handler
 from approutes.project.env_files import load_env_files
@@ -47,12 +49,15 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     use_manifest = not dev and manifest_path(project).is_file()
     table, modules = load_routes(project, from_manifest=use_manifest)
     register, shutdown = load_instrumentation(project)
-    handler = assemble_handler(project, settings, table, modules, dev=dev)
+    cache = use_store(store_from_setting(settings.cache, project, dev=dev))
+    handler = assemble_handler(project, settings, table, modules, cache, dev=dev)
     app = AsgiEntrypoint(handler, settings, dev=dev)
+    app.route_cache = cache
     if register is not None:
         app.on_startup.append(register)
     if shutdown is not None:
         app.on_shutdown.append(shutdown)
+    app.on_shutdown.append(cache.close)
     if dev:
         from approutes.dev.reloader import attach_reloader  # noqa: PLC0415 - dev only
 

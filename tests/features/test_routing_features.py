@@ -495,13 +495,6 @@ async def test_listed_static_params_are_served_when_dynamic_params_is_off(tmp_pa
     assert response.json() == {"slug": "first"}
 
 
-@pytest.mark.xfail(
-    reason=(
-        "not built yet (issue #6, with generate_static_params): /api/posts/third (not listed "
-        "by generate_static_params) answers 200 instead of 404 (DESIGN section 15)"
-    ),
-    strict=True,
-)
 @pytest.mark.anyio
 async def test_unlisted_params_are_404_when_dynamic_params_is_off(tmp_path: Path) -> None:
     root = make_project(tmp_path, {"app/api/posts/[slug]/route.py": STATIC_PARAMS_ROUTE})

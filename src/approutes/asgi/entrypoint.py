@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from approutes.asgi.interface import Receive, Scope, Send
+    from approutes.cache.route_cache import RouteCache
     from approutes.settings.model import Settings
 
 __all__ = ["AsgiEntrypoint", "Handle"]
@@ -51,6 +52,7 @@ class AsgiEntrypoint:
         self.apply_settings(settings)
         self.on_startup: list[Callable[[], Awaitable[None]]] = []
         self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
+        self.route_cache: RouteCache | None = None
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from the next request on (dev reload)."""

@@ -1,7 +1,8 @@
 """Which GET responses of a route are cached, for how long, and with which headers.
 
-Next.js 15 semantics: GET is dynamic by default; `dynamic = "force-static"` or
-`revalidate = N > 0` cache the response per pathname, rendered with an empty request.
+Next.js 15 semantics: GET is dynamic by default; `dynamic = "force-static"`,
+`revalidate = N > 0` or `generate_static_params()` cache the response per pathname, rendered
+with an empty request.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def cache_policy_for(config: SegmentConfig) -> RouteCachePolicy | None:
     revalidate = config.revalidate
     if config.dynamic == "force-dynamic" or (revalidate is not False and revalidate == 0):
         return None
-    if config.dynamic == "auto" and revalidate is False:
+    # COMPAT(next): generate_static_params makes the route static (rule 42).
+    if config.dynamic == "auto" and revalidate is False and config.generate_static_params is None:
         return None
     if revalidate is False:
         return RouteCachePolicy(

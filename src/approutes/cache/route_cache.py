@@ -120,6 +120,11 @@ class RouteCache:
             scope.request.close()
         return encode_response(response.status, response.headers.raw(), body), response.status < 400
 
+    async def close(self) -> None:
+        """Let running regenerations finish, then close the store (at shutdown)."""
+        await self.revalidator.wait_for_background()
+        await self.revalidator.store.close()
+
     async def _allowed_params(self, module: RouteModule) -> frozenset[tuple[tuple[str, Any], ...]]:
         allowed = self._allowed.get(module.file)
         if allowed is None:

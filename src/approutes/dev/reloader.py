@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from approutes.cache.runtime import current_cache
 from approutes.errors import ConfigurationError
 from approutes.log import reload_log
 from approutes.project.assemble import assemble_handler
@@ -50,7 +51,8 @@ def reload_project(app: AsgiEntrypoint, root: Path) -> None:
         load_env_files(root, "development")
         settings = load_settings(root)
         table, modules = load_routes(root)
-        handler = assemble_handler(root, settings, table, modules, dev=True)
+        cache = app.route_cache or current_cache()
+        handler = assemble_handler(root, settings, table, modules, cache, dev=True)
     except ConfigurationError as exc:
         app.pipeline = BrokenProject(exc)
         reload_log.error("error: %s", exc.render())

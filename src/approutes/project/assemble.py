@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from approutes.asgi.entrypoint import Handle
+    from approutes.cache.route_cache import RouteCache
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable
     from approutes.settings.model import Settings
@@ -20,7 +21,13 @@ __all__ = ["assemble_handler"]
 
 
 def assemble_handler(
-    root: Path, settings: Settings, table: RouteTable, modules: RouteModules, *, dev: bool
+    root: Path,
+    settings: Settings,
+    table: RouteTable,
+    modules: RouteModules,
+    cache: RouteCache,
+    *,
+    dev: bool,
 ) -> Handle:
     """Return what answers each request of the project at `root`.
 
@@ -29,7 +36,7 @@ def assemble_handler(
     Raises:
         RouteModuleError: `middleware.py` is not valid.
     """
-    pipeline = Pipeline(table, modules)
+    pipeline = Pipeline(table, modules, cache)
     middleware = load_middleware(root)
     if middleware is None and not settings.has_front_stages:
         return pipeline

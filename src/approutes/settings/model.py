@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from approutes.cache.store_url import check_store_setting
 from approutes.errors import SettingsError
 from approutes.settings.cors import CorsSettings, parse_cors
 from approutes.settings.rules import (
@@ -40,6 +41,7 @@ class Settings:
     body_size_limit: int = 1024 * 1024
     upload_size_limit: int = 100 * 1024 * 1024
     trust_proxy: bool = False
+    cache: str | None = None
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -132,12 +134,20 @@ def _to_base_path(raw: object) -> str:
     return raw
 
 
+def _to_cache(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise TypeError("expected a string")
+    check_store_setting(raw)
+    return raw
+
+
 _SCALARS: dict[str, Callable[[object], object]] = {
     "trailing_slash": _to_bool,
     "base_path": _to_base_path,
     "body_size_limit": _to_size,
     "upload_size_limit": _to_size,
     "trust_proxy": _to_bool,
+    "cache": _to_cache,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -655,6 +655,7 @@ SAMPLES = {
     "body_size_limit": 'body_size_limit = "2mb"',
     "upload_size_limit": 'upload_size_limit = "3mb"',
     "trust_proxy": "trust_proxy = true",
+    "cache": 'cache = "memory"',
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
