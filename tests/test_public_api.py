@@ -25,6 +25,7 @@ PUBLIC = {
         "sse",
     ],
     "approutes.auth": ["Auth", "Session"],
+    "approutes.cache": ["cached", "revalidate_path", "revalidate_tag"],
     "approutes.server": ["NextRequest", "NextResponse", "after"],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
     "approutes.navigation": ["not_found", "permanent_redirect", "redirect"],

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from approutes.build.manifest import write_manifest
+from approutes.build.prerender import prerender_static_routes
 from approutes.build.route_rows import route_rows
+from approutes.cache.route_cache import RouteCache
+from approutes.cache.store_url import store_from_setting
+from approutes.pipeline import Pipeline
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.project.middleware_module import load_middleware
@@ -25,21 +30,26 @@ class BuildResult:
 
     manifest: Path
     rows: list[tuple[str, str, str, str]]
+    prerendered: list[str]
 
 
 def build_project(root: Path) -> BuildResult:
     """Check the settings, the route tree and every module of `root`; write the manifest.
 
     `middleware.py` and `instrumentation.py` are imported and checked too (`register()` is
-    not run).
+    not run). Static routes (force-static, revalidate, generate_static_params) are rendered
+    into the cache store.
 
     Raises:
         ConfigurationError: the first problem found, naming its file.
     """
     load_env_files(root, "production")
-    load_settings(root)
+    settings = load_settings(root)
     table, modules = load_routes(root)
     load_middleware(root)
     load_instrumentation(root)
     manifest = write_manifest(root, table.routes, modules)
-    return BuildResult(manifest=manifest, rows=route_rows(table, modules))
+    cache = RouteCache(store_from_setting(settings.cache, root, dev=False))
+    render = Pipeline(table, modules, cache).render
+    prerendered = asyncio.run(prerender_static_routes(table, modules, cache, render))
+    return BuildResult(manifest, route_rows(table, modules), prerendered)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING, Any
 
 from approutes.cache.response_codec import decode_response, encode_response
 from approutes.cache.revalidator import Revalidator
 from approutes.cache.static_request import static_request
+from approutes.cache.store import CacheEntry
 from approutes.errors import RouteNotFound
 from approutes.request_context import CURRENT_SCOPE, RequestScope
 from approutes.web.response import body_chunk
@@ -79,10 +81,7 @@ class RouteCache:
         port = request.next_url.port
 
         async def render() -> tuple[bytes, bool]:
-            forbid = plan.file if policy.forbid_request_data else None
-            return await self.render(
-                path, int(port or 0), plan, params, config, render_with, forbid
-            )
+            return await self._render(path, int(port or 0), plan, params, module, render_with)
 
         value, state = await self.revalidator.fetch(
             route_key(path),
@@ -95,25 +94,45 @@ class RouteCache:
         response.headers.set("x-approutes-cache", state)
         return response
 
-    async def render(
+    async def prerender(
+        self,
+        path: str,
+        plan: HandlerPlan,
+        params: Params,
+        module: RouteModule,
+        policy: RouteCachePolicy,
+        render_with: RenderWith,
+    ) -> bool:
+        """Render `path` now and store it fresh (`approutes build`); False if not cacheable."""
+        value, cacheable = await self._render(path, 0, plan, params, module, render_with)
+        if cacheable:
+            entry = CacheEntry(
+                value, (*policy.tags, path_tag(path)), time.time(), policy.revalidate
+            )
+            await self.revalidator.store.set(route_key(path), entry)
+        return cacheable
+
+    async def _render(
         self,
         path: str,
         port: int,
         plan: HandlerPlan,
         params: Params,
-        config: SegmentConfig,
+        module: RouteModule,
         render_with: RenderWith,
-        forbid_reads_in: str | None,
     ) -> tuple[bytes, bool]:
         """Render `path` with an empty request: (encoded response, whether to cache it).
 
         Responses with a status of 400 or more are not cached.
         """
-        scope = RequestScope(static_request(path, port, forbid_reads_in=forbid_reads_in))
+        forbid = (
+            plan.file if module.cache is not None and module.cache.forbid_request_data else None
+        )
+        scope = RequestScope(static_request(path, port, forbid_reads_in=forbid))
         scope.route_file = plan.file
         token = CURRENT_SCOPE.set(scope)
         try:
-            response = await render_with(scope, plan, params, config)
+            response = await render_with(scope, plan, params, module.config)
             body = await _whole_body(response)
         finally:
             CURRENT_SCOPE.reset(token)

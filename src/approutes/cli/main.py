@@ -76,6 +76,8 @@ def build(root: Path) -> None:
     elapsed = (time.perf_counter() - started) * 1e3
     written = result.manifest.relative_to(root.resolve())
     say(f"Built {len(result.rows)} routes in {elapsed:.0f}ms -> {written}")
+    if result.prerendered:
+        say(f"Prerendered {len(result.prerendered)}: {', '.join(result.prerendered)}")
 
 
 @cli.command()

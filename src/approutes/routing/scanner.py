@@ -6,12 +6,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from approutes.errors import RouteTreeError
 from approutes.routing.segment import Segment, parse_segment, segment_label
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
 __all__ = ["ROUTE_FILE_NAME", "RouteFile", "route_file_from_path", "scan_app_dir"]
 
@@ -41,6 +42,32 @@ class RouteFile:
     def pattern(self) -> str:
         """The URL pattern, e.g. "/api/users/[id]"."""
         return "/" + "/".join(segment_label(s) for s in self.segments)
+
+    def url_for(self, params: Mapping[str, object]) -> str:
+        """The raw path this route serves for `params` (each value percent-encoded).
+
+        >>> from approutes.routing.segment import parse_segment
+        >>> route = RouteFile("app/docs/[...slug]/route.py",
+        ...                   (parse_segment("docs"), parse_segment("[...slug]")))
+        >>> route.url_for({"slug": ["a b", "c"]})
+        '/docs/a%20b/c'
+
+        Raises:
+            KeyError: a param the route needs is missing (an optional catch-all may be).
+        """
+        parts = []
+        for segment in self.segments:
+            if segment.kind == "static":
+                parts.append(segment.url_text)
+                continue
+            value = params.get(segment.name)
+            if value is None and segment.kind == "optional_catch_all":
+                continue
+            if value is None:
+                raise KeyError(segment.name)
+            values = value if isinstance(value, list | tuple) else [value]
+            parts.extend(quote(str(v), safe="") for v in values)
+        return "/" + "/".join(parts)
 
     @property
     def is_static(self) -> bool:
