@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING, Any
 
 from approutes.cache.response_codec import decode_response, encode_response
@@ -12,7 +11,7 @@ from approutes.cache.static_request import static_request
 from approutes.cache.store import CacheEntry
 from approutes.errors import RouteNotFound
 from approutes.request_context import CURRENT_SCOPE, RequestScope
-from approutes.web.response import body_chunk
+from approutes.web.response import whole_body
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -133,7 +132,7 @@ class RouteCache:
         token = CURRENT_SCOPE.set(scope)
         try:
             response = await render_with(scope, plan, params, module.config)
-            body = await _whole_body(response)
+            body = await whole_body(response)
         finally:
             CURRENT_SCOPE.reset(token)
             scope.request.close()
@@ -172,12 +171,3 @@ async def static_params(module: RouteModule) -> list[Params]:
 
 def _params_key(params: Params) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-
-
-async def _whole_body(response: Response) -> bytes:
-    stream = response.stream
-    if stream is None:
-        return response.body or b""
-    if isinstance(stream, AsyncIterable):
-        return b"".join([body_chunk(chunk) async for chunk in stream])
-    return b"".join(body_chunk(chunk) for chunk in stream)

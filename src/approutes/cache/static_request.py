@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from approutes.errors import DynamicUsageError
+from approutes.web.bytes_body import BytesBody
 from approutes.web.request import NextRequest, RequestLimits
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
 
 __all__ = ["static_request"]
 
 _LIMITS = RequestLimits(0, 0)
-
-
-class _NoBody:
-    async def read_all(self, limit: int) -> bytes:
-        return b""
-
-    async def chunks(self, limit: int) -> AsyncIterator[bytes]:
-        return
-        yield  # pragma: no cover - makes this an async generator
 
 
 def static_request(path: str, port: int, *, forbid_reads_in: str | None = None) -> NextRequest:
@@ -40,8 +29,8 @@ def static_request(path: str, port: int, *, forbid_reads_in: str | None = None) 
         "client": None,
     }
     if forbid_reads_in is None:
-        return NextRequest(scope, _NoBody(), path, _LIMITS)
-    return _ForbiddingRequest(scope, _NoBody(), path, _LIMITS, route_file=forbid_reads_in)
+        return NextRequest(scope, BytesBody(), path, _LIMITS)
+    return _ForbiddingRequest(scope, BytesBody(), path, _LIMITS, route_file=forbid_reads_in)
 
 
 class _ForbiddingRequest(NextRequest):

@@ -24,6 +24,7 @@ __all__ = [
     "Response",
     "StreamBody",
     "body_chunk",
+    "whole_body",
 ]
 
 Chunk: TypeAlias = str | bytes
@@ -249,6 +250,16 @@ class NextResponse(Response):
         response = cls(None, headers=headers)
         response.middleware_action = MiddlewareAction("rewrite", rewrite_url=str(url))
         return response
+
+
+async def whole_body(response: Response) -> bytes:
+    """Read the whole body of `response`, draining its stream if it has one."""
+    stream = response.stream
+    if stream is None:
+        return response.body or b""
+    if isinstance(stream, AsyncIterable):
+        return b"".join([body_chunk(chunk) async for chunk in stream])
+    return b"".join(body_chunk(chunk) for chunk in stream)
 
 
 def body_chunk(chunk: object) -> bytes:

@@ -1,0 +1,311 @@
+"""Test helpers: `TestClient` for a whole project, `call_route` for one handler.
+
+Example:
+    from approutes.testing import TestClient
+
+    def test_hello():
+        with TestClient("path/to/project") as client:
+            response = client.get("/api/hello")
+        assert response.json() == {"message": "Hello World"}
+
+`httpx` must be installed (it is in approutes' `dev` extra).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+
+from approutes.app import create_app
+from approutes.error_responses import error_response
+from approutes.handlers.respond import run_handler
+from approutes.request_context import CURRENT_SCOPE, RequestScope
+from approutes.route_modules.handler_plan import plan_handler
+from approutes.route_modules.segment_config import SegmentConfig
+from approutes.web.bytes_body import BytesBody
+from approutes.web.request import NextRequest, RequestLimits
+from approutes.web.response import whole_body
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Awaitable, Callable, Coroutine, Mapping
+    from types import TracebackType
+
+    from approutes.asgi.entrypoint import AsgiEntrypoint
+    from approutes.asgi.interface import Message
+    from approutes.web.headers import Headers
+
+__all__ = ["CalledRoute", "TestClient", "call_route"]
+
+T = TypeVar("T")
+
+_BASE_URL = "http://localhost:3000"
+
+
+class TestClient:
+    """An httpx client talking to a project in-process; cookies are kept between calls.
+
+    Synchronous: `with TestClient(root) as client: client.get(...)` (the app runs on an event
+    loop in a background thread). Asynchronous: `async with TestClient(root) as client:` gives
+    an `httpx.AsyncClient` on the current loop. Either way the app's lifespan runs
+    (`instrumentation.py`'s `register()` on enter, `shutdown()` on exit).
+
+    Args:
+        root: The project folder.
+        dev: Serve as `approutes dev` does (error detail, memory cache).
+        base_url: The origin requests are made against.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(
+        self, root: str | os.PathLike[str] = ".", *, dev: bool = False, base_url: str = _BASE_URL
+    ) -> None:
+        """Load the project at `root` now (a bad project raises ConfigurationError here)."""
+        self.app: AsgiEntrypoint = create_app(root, dev=dev)
+        self.base_url = base_url
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._lifespan: _Lifespan | None = None
+
+    # --- synchronous use ---------------------------------------------------------------------
+
+    def __enter__(self) -> TestClient:
+        """Start the app on a background event loop."""
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(target=loop.run_forever, name="approutes-test", daemon=True)
+        self._thread.start()
+        self._client = self._run(self._open())
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Run the shutdown, close the client and stop the loop."""
+        self.close()
+
+    def close(self) -> None:
+        """Stop what `__enter__` started (also safe to call twice)."""
+        loop = self._loop
+        if loop is None:
+            return
+        self._run(self._shut())
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join()
+        loop.close()
+        self._loop = None
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request; keyword arguments are httpx's (`json`, `data`, `files`, ...)."""
+        if self._client is None:
+            raise RuntimeError("use TestClient in a `with` block: with TestClient(root) as c:")
+        return self._run(self._client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a GET."""
+        return self.request("GET", url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a HEAD."""
+        return self.request("HEAD", url, **kwargs)
+
+    def options(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Send an OPTIONS."""
+        return self.request("OPTIONS", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a POST."""
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a PUT."""
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a PATCH."""
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a DELETE."""
+        return self.request("DELETE", url, **kwargs)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """The cookies kept from earlier responses (set more to send them)."""
+        if self._client is None:
+            raise RuntimeError("use TestClient in a `with` block")
+        return self._client.cookies
+
+    # --- asynchronous use --------------------------------------------------------------------
+
+    async def __aenter__(self) -> httpx.AsyncClient:
+        """Run the start-up on the current loop and return an httpx.AsyncClient."""
+        self._client = await self._open()
+        return self._client
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Run the shutdown and close the client."""
+        await self._shut()
+
+    # --- shared ------------------------------------------------------------------------------
+
+    async def _open(self) -> httpx.AsyncClient:
+        self._lifespan = _Lifespan(self.app)
+        await self._lifespan.start()
+        transport = httpx.ASGITransport(app=self.app)
+        return httpx.AsyncClient(transport=transport, base_url=self.base_url)
+
+    async def _shut(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+        if self._lifespan is not None:
+            await self._lifespan.stop()
+            self._lifespan = None
+
+    def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        assert self._loop is not None  # noqa: S101 - only called between enter and close
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result()
+
+
+class _Lifespan:
+    """Drives an ASGI app's lifespan as a server does."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self._app = app
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+        self._task = asyncio.ensure_future(self._app(scope, self._inbox.get, self._outbox.put))
+        await self._inbox.put({"type": "lifespan.startup"})
+        reply = await self._outbox.get()
+        if reply["type"] == "lifespan.startup.failed":
+            raise RuntimeError(f"the app's start-up failed: {reply.get('message', '')}")
+
+    async def stop(self) -> None:
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        await self._outbox.get()
+        if self._task is not None:
+            await self._task
+
+
+@dataclass(frozen=True, slots=True)
+class CalledRoute:
+    """What `call_route` got back from the handler, as a client would see it."""
+
+    status: int
+    headers: Headers
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        """The body as UTF-8 text."""
+        return self.body.decode()
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return orjson.loads(self.body)
+
+
+async def call_route(
+    handler: Callable[..., Any],
+    *,
+    method: str | None = None,
+    url: str = "/",
+    params: Mapping[str, str | list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    cookies: Mapping[str, str] | None = None,
+    json: Any = None,
+    body: bytes | str | None = None,
+) -> CalledRoute:
+    """Call one route handler directly: no router, no server, no project.
+
+    Inside the handler `headers()`, `cookies()`, `redirect()` and `not_found()` work as in
+    a real request, errors become their JSON responses (with detail, as in `dev`), and
+    `after()` callbacks run once the response is built.
+
+    Args:
+        handler: The handler function, e.g. `GET` imported from the route module.
+        method: The request method; by default the handler's name when it is one (`POST`),
+            else GET.
+        url: The path and query (`/api/users/7?full=1`), or a full URL.
+        params: `context.params`.
+        headers: Request headers.
+        cookies: Request cookies (sent as a Cookie header).
+        json: A body to send as JSON (sets Content-Type).
+        body: A raw body.
+
+    Example:
+        from app.api.users.route import POST
+
+        async def test_create_user():
+            called = await call_route(POST, json={"name": "Ada"})
+            assert called.status == 201
+    """
+    name = getattr(handler, "__name__", "")
+    verb = method or (name if name.isupper() else "GET")
+    plan = plan_handler(handler, verb, _file_of(handler))
+    header_lines = {k.lower(): v for k, v in (headers or {}).items()}
+    content = body.encode() if isinstance(body, str) else body or b""
+    if json is not None:
+        content = orjson.dumps(json)
+        header_lines.setdefault("content-type", "application/json")
+    if cookies:
+        header_lines["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if content:
+        header_lines.setdefault("content-length", str(len(content)))
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    scope = {
+        "type": "http",
+        "method": verb,
+        "scheme": parts.scheme or "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": parts.query.encode(),
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in header_lines.items()],
+        "server": ("localhost", 3000),
+        "client": ("127.0.0.1", 50000),
+    }
+    limits = RequestLimits(1024 * 1024, 100 * 1024 * 1024)
+    request_scope = RequestScope(NextRequest(scope, BytesBody(content), path, limits))
+    request_scope.route_file = plan.file
+    token = CURRENT_SCOPE.set(request_scope)
+    try:
+        try:
+            response = await run_handler(request_scope, plan, dict(params or {}), SegmentConfig())
+        except Exception as exc:  # noqa: BLE001 - answered as the server would
+            response = error_response(exc, dev=True, route_file=plan.file)
+        called = CalledRoute(response.status, response.headers, await whole_body(response))
+        for callback in request_scope.after or ():
+            outcome = callback()
+            if asyncio.iscoroutine(outcome):
+                await outcome
+    finally:
+        CURRENT_SCOPE.reset(token)
+        request_scope.request.close()
+    return called
+
+
+def _file_of(handler: Callable[..., Any]) -> str:
+    code = getattr(handler, "__code__", None)
+    return code.co_filename if code is not None else repr(handler)
