@@ -99,3 +99,11 @@ def search_users(query: str, limit: int) -> list[User]:
             (query, limit),
         ).fetchall()
     return [User(**row) for row in rows]
+
+
+def find_user_by_email(email: str) -> User | None:
+    with connect() as conn:
+        row = conn.execute(
+            "SELECT id, name, email FROM users WHERE lower(email) = lower(?)", (email,)
+        ).fetchone()
+    return User(**row) if row else None

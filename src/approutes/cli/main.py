@@ -1,4 +1,4 @@
-"""The `approutes` command group: dev, build, start, routes."""
+"""The `approutes` command group: new, dev, build, start, routes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from approutes import __version__
 from approutes.build.builder import build_project
 from approutes.build.route_rows import ROUTE_HEADERS, route_rows
 from approutes.cli.console import print_error, print_table, say
+from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ServerName, serve
 from approutes.errors import ConfigurationError
 from approutes.project.routes import load_routes
@@ -78,6 +79,23 @@ def build(root: Path) -> None:
     say(f"Built {len(result.rows)} routes in {elapsed:.0f}ms -> {written}")
     if result.prerendered:
         say(f"Prerendered {len(result.prerendered)}: {', '.join(result.prerendered)}")
+
+
+@cli.command()
+@click.argument("name", type=click.Path(path_type=Path))
+def new(name: Path) -> None:
+    """Create a project in the new folder NAME, ready for `approutes dev`."""
+    try:
+        files = create_project(name)
+    except (FileExistsError, TemplateMissingError) as exc:
+        print_error(str(exc))
+        sys.exit(1)
+    say(f"Created {name} ({len(files)} files): hello, users CRUD on SQLite, search, files,")
+    say("upload, sign-in and a private route, server-sent events, and tests.")
+    say()
+    say(f"  cd {name}")
+    say("  approutes dev          # http://localhost:3000/api/hello")
+    say("  pytest                 # the tests in tests/")
 
 
 @cli.command()
