@@ -1,7 +1,8 @@
-"""Terminal output: the route table, errors, and the ready line."""
+"""Terminal output: the route table (rich), errors, and plain lines."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,9 @@ import click
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["print_error", "print_table", "say"]
+__all__ = ["DevLogFormatter", "print_error", "print_table", "say"]
+
+_STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
 
 
 def say(text: str = "") -> None:
@@ -24,12 +27,48 @@ def print_error(text: str) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print rows as aligned columns under `headers`."""
-    widths = [len(h) for h in headers]
+    """Print rows under `headers` as a table (colours and full width on a terminal)."""
+    from rich import box  # noqa: PLC0415 - only the commands that print tables need rich
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for header in headers:
+        table.add_column(header, overflow="fold")
     for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    say(line.rstrip())
-    say("  ".join("-" * w for w in widths))
-    for row in rows:
-        say("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        table.add_row(*(Text(cell) for cell in row))  # Text: "[id]" is not markup
+    Console(soft_wrap=False, highlight=False, width=None if sys.stdout.isatty() else 200).print(
+        table
+    )
+
+
+class DevLogFormatter(logging.Formatter):
+    """`approutes dev` log lines: the message alone; status and errors coloured on a terminal.
+
+    >>> record = logging.LogRecord("approutes.access", logging.INFO, "", 0,
+    ...                            "%s %s %d in %dms", ("GET", "/api/x", 404, 3), None)
+    >>> DevLogFormatter(colour=False).format(record)
+    'GET /api/x 404 in 3ms'
+    """
+
+    def __init__(self, *, colour: bool) -> None:
+        """Colour the output when `colour` (a terminal)."""
+        super().__init__("%(message)s")
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format one record."""
+        text = super().format(record)
+        if not self.colour:
+            return text
+        if record.name == "approutes.access" and isinstance(record.args, tuple):
+            status = record.args[2]
+            method, path = record.args[0], record.args[1]
+            coloured = click.style(str(status), fg=_STATUS_COLOURS.get(int(str(status)) // 100))
+            return text.replace(f"{method} {path} {status}", f"{method} {path} {coloured}", 1)
+        if record.levelno >= logging.ERROR:
+            return click.style(text, fg="red")
+        if record.levelno >= logging.WARNING:
+            return click.style(text, fg="yellow")
+        return text

@@ -14,7 +14,7 @@ import click
 from approutes import __version__
 from approutes.build.builder import build_project
 from approutes.build.route_rows import ROUTE_HEADERS, route_rows
-from approutes.cli.console import print_error, print_table, say
+from approutes.cli.console import DevLogFormatter, print_error, print_table, say
 from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ServerName, serve
 from approutes.errors import ConfigurationError
@@ -42,7 +42,9 @@ def cli() -> None:
 @click.option("--port", "-p", default=3000, show_default=True, type=int)
 def dev(root: Path, host: str, port: int) -> None:
     """Serve ROOT for development: reload on save, a log line per request, error detail."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(DevLogFormatter(colour=sys.stderr.isatty()))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     started = time.perf_counter()
     say(f"  approutes {__version__} (dev)")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104 - display only
