@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from approutes.errors import GatewayTimeout, RedirectSignal, RouteNotFound
+from approutes.log import error_log
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
@@ -16,7 +18,13 @@ if TYPE_CHECKING:
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.web.request import NextRequest
 
-__all__ = ["RouteContext", "invoke", "signal_outcome"]
+__all__ = [
+    "RouteContext",
+    "ThreadsPastDeadline",
+    "invoke",
+    "signal_outcome",
+    "threads_past_deadline",
+]
 
 Params = dict[str, str | list[str]]
 
@@ -73,14 +81,70 @@ def signal_outcome(signal: ControlFlowSignal) -> Response:
     raise RouteNotFound from None
 
 
+class ThreadsPastDeadline:
+    """Sync handlers that ran past `max_duration`: their threads cannot be stopped.
+
+    Their requests were answered 504; each thread keeps its executor slot until it returns.
+    """
+
+    __slots__ = ("running", "total")
+
+    def __init__(self) -> None:
+        """Start with none."""
+        self.running = 0
+        self.total = 0
+
+    def add(self, pending: asyncio.Future[Any], plan: HandlerPlan, seconds: float) -> None:
+        """Count `pending` until its thread returns, and log it once."""
+        self.running += 1
+        self.total += 1
+        pending.add_done_callback(self._finished)
+        error_log.warning(
+            "%s %s ran past max_duration (%gs) in a worker thread, which cannot be stopped; "
+            "answered 504 and left it to finish (%d such threads running)",
+            plan.method,
+            plan.file,
+            seconds,
+            self.running,
+        )
+
+    def _finished(self, _: object) -> None:
+        self.running -= 1
+
+
+threads_past_deadline = ThreadsPastDeadline()
+"""The process's count of sync handler threads abandoned at their `max_duration`."""
+
+
 async def _with_timeout(
     plan: HandlerPlan, request: NextRequest, params: Params, max_duration: float
 ) -> Any:
+    if not plan.is_async:
+        return await _thread_with_timeout(plan, request, params, max_duration)
     try:
         async with asyncio.timeout(max_duration):
             return await invoke(plan, request, params, None)
     except TimeoutError:
         raise GatewayTimeout from None
+
+
+async def _thread_with_timeout(
+    plan: HandlerPlan, request: NextRequest, params: Params, max_duration: float
+) -> Any:
+    args = (request, _new_context(RouteContext, (params,)))[: plan.arity]
+    context = contextvars.copy_context()
+    pending = asyncio.get_running_loop().run_in_executor(None, context.run, plan.fn, *args)
+    try:
+        async with asyncio.timeout(max_duration):
+            # NOTE: shielded, so the future stays to tell when the thread is done.
+            result = await asyncio.shield(pending)
+            if inspect.isawaitable(result):
+                result = await result
+    except TimeoutError:
+        if not pending.done():
+            threads_past_deadline.add(pending, plan, max_duration)
+        raise GatewayTimeout from None
+    return result
 
 
 async def _in_thread(plan: HandlerPlan, args: tuple[object, ...]) -> Any:

@@ -42,6 +42,7 @@ class Settings:
     upload_size_limit: int = 100 * 1024 * 1024
     trust_proxy: bool = False
     cache: str | None = None
+    health_check: bool = False
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -50,7 +51,14 @@ class Settings:
     @property
     def has_front_stages(self) -> bool:
         """Whether any setting acts before routing or on every response."""
-        return bool(self.base_path or self.headers or self.redirects or self.rewrites or self.cors)
+        return bool(
+            self.base_path
+            or self.health_check
+            or self.headers
+            or self.redirects
+            or self.rewrites
+            or self.cors
+        )
 
 
 def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
@@ -148,6 +156,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "upload_size_limit": _to_size,
     "trust_proxy": _to_bool,
     "cache": _to_cache,
+    "health_check": _to_bool,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -21,7 +21,7 @@ from approutes.errors import (
     HTTPError,
     RouteNotFound,
 )
-from approutes.handlers.invoke import signal_outcome
+from approutes.handlers.invoke import signal_outcome, threads_past_deadline
 from approutes.matching import any_match
 from approutes.project.middleware_module import MIDDLEWARE_FILE
 from approutes.stages.cors import CorsPolicy
@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from approutes.web.headers import Headers
     from approutes.web.request import NextRequest
 
-__all__ = ["FrontStages"]
+__all__ = ["HEALTH_PATH", "FrontStages"]
+
+HEALTH_PATH = "/_approutes/health"
 
 
 class FrontStages:
@@ -64,6 +66,8 @@ class FrontStages:
     async def handle(self, scope: RequestScope) -> Response:
         """Answer the request of `scope`; every response gets the outgoing headers."""
         request = scope.request
+        if request.path == HEALTH_PATH and self._settings.health_check:
+            return _health()
         path_seen = request.path
         added: Headers | None = None
         try:
@@ -208,6 +212,15 @@ async def _run(middleware: MiddlewareModule, request: NextRequest) -> Response |
     raise HandlerReturnError(
         MIDDLEWARE_FILE,
         f"middleware returned a {type(result).__name__}; return None or a Response",
+    )
+
+
+def _health() -> Response:
+    """The health check's answer: this process serves (for load balancers)."""
+    running = threads_past_deadline.running
+    return Response.json(
+        {"status": "ok", "threads_past_deadline": running},
+        headers={"cache-control": "no-store"},
     )
 
 

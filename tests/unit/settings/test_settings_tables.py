@@ -656,6 +656,7 @@ SAMPLES = {
     "upload_size_limit": 'upload_size_limit = "3mb"',
     "trust_proxy": "trust_proxy = true",
     "cache": 'cache = "memory"',
+    "health_check": "health_check = true",
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
