@@ -81,6 +81,7 @@ async def test_a_sync_handler_past_max_duration_is_504_and_its_thread_is_counted
         during = (await client.get("/_approutes/health")).json()
         [module] = [m for name, m in sys.modules.items() if name.endswith("app/api/slow/route.py")]
         module.release.set()
+        after = during
         for _ in range(100):
             after = (await client.get("/_approutes/health")).json()
             if after["threads_past_deadline"] == 0:
