@@ -10,6 +10,7 @@ from approutes.build.manifest import manifest_path
 from approutes.cache.runtime import use_store
 from approutes.cache.store_url import store_from_setting
 from approutes.errors import ConfigurationError
+from approutes.handlers.process_runtime import configure_process_pool
 from approutes.project.assemble import assemble_handler
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
@@ -58,6 +59,12 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     if shutdown is not None:
         app.on_shutdown.append(shutdown)
     app.on_shutdown.append(cache.close)
+    pool = configure_process_pool(project, settings.process_pool_size)
+
+    async def stop_pool() -> None:
+        pool.shutdown()
+
+    app.on_shutdown.append(stop_pool)
     if dev:
         from approutes.dev.reloader import attach_reloader  # noqa: PLC0415 - dev only
 

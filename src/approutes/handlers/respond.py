@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from approutes.errors import ControlFlowSignal
 from approutes.handlers.invoke import invoke, signal_outcome
+from approutes.handlers.process_runtime import run_in_process
 from approutes.handlers.return_value import to_response
 from approutes.web.request import RequestLimits
 from approutes.web.response import Response
@@ -24,7 +25,8 @@ async def run_handler(
 ) -> Response:
     """Run the handler of `plan` for the request of `scope` and finish its response.
 
-    The route's body limit applies; `redirect()` / `not_found()` become their responses;
+    The route's body limit applies; a `runtime = "process"` handler runs in the process
+    pool; `redirect()` / `not_found()` become their responses;
     a dict or list becomes JSON; `cookies().set()` lines are added; a relative redirect
     is made absolute.
 
@@ -35,14 +37,17 @@ async def run_handler(
     request = scope.request
     if config.body_size_limit is not None:
         request.limits = RequestLimits(config.body_size_limit, request.limits.upload)
-    try:
-        result = await invoke(plan, request, params, config.max_duration)
-    except ControlFlowSignal as signal:
-        result = signal_outcome(signal)
-    if isinstance(result, Response) and result.middleware_action is None:
-        response = result
+    if config.runtime == "process":
+        response = await run_in_process(plan, request, params)
     else:
-        response = to_response(result, plan.file, plan.method)
+        try:
+            result = await invoke(plan, request, params, config.max_duration)
+        except ControlFlowSignal as signal:
+            result = signal_outcome(signal)
+        if isinstance(result, Response) and result.middleware_action is None:
+            response = result
+        else:
+            response = to_response(result, plan.file, plan.method)
     if scope.cookie_changes is not None:
         # COMPAT(next): cookies().set() lines come after the handler's own Set-Cookie.
         for line in scope.cookie_changes.get_all("set-cookie"):

@@ -43,6 +43,7 @@ class Settings:
     trust_proxy: bool = False
     cache: str | None = None
     health_check: bool = False
+    process_pool_size: int | None = None
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -142,6 +143,13 @@ def _to_base_path(raw: object) -> str:
     return raw
 
 
+def _to_pool_size(raw: object) -> int:
+    number = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else raw
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 256:
+        raise ValueError("expected a number of processes from 1 to 256")
+    return number
+
+
 def _to_cache(raw: object) -> str:
     if not isinstance(raw, str):
         raise TypeError("expected a string")
@@ -157,6 +165,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "trust_proxy": _to_bool,
     "cache": _to_cache,
     "health_check": _to_bool,
+    "process_pool_size": _to_pool_size,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -201,6 +201,25 @@ class NextRequest:
         """Yield the raw body in chunks as they arrive (up to `upload_size_limit`)."""
         return self._body_source.chunks(self.limits.upload)
 
+    def portable_scope(self) -> dict[str, Any]:
+        """The parts of the ASGI scope a copy of this request needs, picklable.
+
+        For a request rebuilt in another process (`runtime = "process"`); `path` is the
+        routed path.
+        """
+        scope = self._scope
+        return {
+            "type": "http",
+            "method": self.method,
+            "scheme": scope.get("scheme", "http"),
+            "path": self.path,
+            "raw_path": self.path.encode("latin-1"),
+            "query_string": scope.get("query_string", b""),
+            "headers": [(bytes(n), bytes(v)) for n, v in scope["headers"]],
+            "server": tuple(scope["server"]) if scope.get("server") else None,
+            "client": tuple(scope["client"]) if scope.get("client") else None,
+        }
+
     def reroute(self, path: str, query: str) -> None:
         """Serve this request as `path` with `query` (a rewrite); the URL follows.
 

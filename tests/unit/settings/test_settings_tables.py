@@ -657,6 +657,7 @@ SAMPLES = {
     "trust_proxy": "trust_proxy = true",
     "cache": 'cache = "memory"',
     "health_check": "health_check = true",
+    "process_pool_size": "process_pool_size = 2",
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',

@@ -1,0 +1,147 @@
+"""`runtime = "process"`: CPU-bound handlers run in a pool of worker processes.
+
+The event loop stays free while they compute. The handler gets the request fully read
+(body under `body_size_limit`) and must return a response that is not a stream; `after()`
+is not available there. Each pool process imports the project's route files itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from approutes.errors import ApproutesError
+
+if TYPE_CHECKING:
+    from approutes.handlers.invoke import Params
+    from approutes.route_modules.handler_plan import HandlerPlan
+    from approutes.web.request import NextRequest
+    from approutes.web.response import Response
+
+__all__ = ["ProcessHandlerError", "ProcessPool", "configure_process_pool", "run_in_process"]
+
+
+class ProcessHandlerError(ApproutesError):
+    """A process-runtime handler raised; the message carries its traceback from the pool."""
+
+
+class ProcessPool:
+    """The pool of one served project, started on first use."""
+
+    def __init__(self, root: Path, size: int) -> None:
+        """Run handlers of the project at `root` in up to `size` processes."""
+        self.root = root
+        self.size = size
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        """The executor, started now if needed (spawned: safe beside an event loop)."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_child,
+                initargs=(str(self.root),),
+            )
+        return self._executor
+
+    def shutdown(self) -> None:
+        """Stop the processes (at the app's shutdown)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+_pool: ProcessPool | None = None
+
+
+def configure_process_pool(root: Path, size: int | None) -> ProcessPool:
+    """Set the pool of the project this process serves (create_app calls it)."""
+    global _pool  # one pool per served project, set at start-up
+    if _pool is not None:
+        _pool.shutdown()
+    _pool = ProcessPool(root, size or os.cpu_count() or 1)
+    return _pool
+
+
+async def run_in_process(plan: HandlerPlan, request: NextRequest, params: Params) -> Response:
+    """Run the handler of `plan` in the pool and return its response.
+
+    Raises:
+        ProcessHandlerError: the handler raised (or returned a stream) in the pool.
+        PayloadTooLarge: the body is over the route's limit.
+    """
+    from approutes.web.response import Response  # noqa: PLC0415 - a cycle through web
+
+    if _pool is None:
+        raise ProcessHandlerError("no process pool: serve the project with create_app")
+    body = await request.bytes()
+    scope = request.portable_scope()
+    outcome = await asyncio.get_running_loop().run_in_executor(
+        _pool.executor(), _handle_in_child, plan.file, plan.method, scope, body, params
+    )
+    if outcome[0] == "error":
+        raise ProcessHandlerError(
+            f"{plan.method} in {plan.file} raised in the process pool:\n{outcome[1]}"
+        )
+    _, status, headers, content = outcome
+    response = Response(content or None, status=status)
+    for name, value in headers:
+        response.headers.append(name, value)
+    return response
+
+
+# --- in the pool's processes ----------------------------------------------------------------
+
+_root: Path | None = None
+
+
+def _start_child(root: str) -> None:
+    global _root  # set once per pool process
+    _root = Path(root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+
+
+def _handle_in_child(
+    file: str, method: str, scope: dict[str, Any], body: bytes, params: Params
+) -> tuple[Any, ...]:
+    try:
+        return ("ok", *asyncio.run(_respond_in_child(file, method, scope, body, params)))
+    except Exception:  # noqa: BLE001 - sent back to the server process as text
+        return ("error", traceback.format_exc())
+
+
+async def _respond_in_child(
+    file: str, method: str, scope: dict[str, Any], body: bytes, params: Params
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    # NOTE: imported here so the pool processes import approutes only once started.
+    from approutes.handlers.respond import run_handler  # noqa: PLC0415
+    from approutes.project.importer import import_user_file  # noqa: PLC0415
+    from approutes.request_context import CURRENT_SCOPE, RequestScope  # noqa: PLC0415
+    from approutes.route_modules.handler_plan import plan_handler  # noqa: PLC0415
+    from approutes.route_modules.segment_config import SegmentConfig  # noqa: PLC0415
+    from approutes.web.bytes_body import BytesBody  # noqa: PLC0415
+    from approutes.web.request import NextRequest, RequestLimits  # noqa: PLC0415
+
+    assert _root is not None  # noqa: S101 - set by the pool initializer
+    module = import_user_file(_root, file)
+    plan = plan_handler(getattr(module, method), method, file)
+    limits = RequestLimits(len(body), len(body))
+    request = NextRequest(scope, BytesBody(body), scope["path"], limits)
+    request_scope = RequestScope(request)
+    request_scope.route_file = file
+    token = CURRENT_SCOPE.set(request_scope)
+    try:
+        response = await run_handler(request_scope, plan, params, SegmentConfig())
+    finally:
+        CURRENT_SCOPE.reset(token)
+    if response.stream is not None:
+        raise TypeError(f'{file}: a runtime = "process" handler cannot return a stream')
+    return response.status, response.headers.raw(), response.body or b""
