@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 from approutes.errors import DynamicUsageError
 from approutes.web.bytes_body import BytesBody
 from approutes.web.request import NextRequest, RequestLimits
+from approutes.web.url import NextURL
 
 __all__ = ["static_request"]
 
@@ -59,5 +60,37 @@ class _ForbiddingRequest(NextRequest):
     def ip(self) -> Any:
         self._refuse("request.ip")
 
+    @property
+    def next_url(self) -> NextURL:
+        url = super().next_url
+        forbidding = _ForbiddingURL.__new__(_ForbiddingURL)
+        for name in ("base_path", "hash", "hostname", "pathname", "port", "protocol"):
+            setattr(forbidding, name, getattr(url, name))
+        forbidding.route_file = self._route_file
+        return forbidding
+
     async def bytes(self) -> Any:
         self._refuse("the request body")
+
+
+class _ForbiddingURL(NextURL):
+    """The URL of a `dynamic = "error"` render: the path is there, reading the query is not."""
+
+    __slots__ = ("route_file",)
+    route_file: str
+
+    @property
+    def search_params(self) -> Any:  # type: ignore[override]
+        raise DynamicUsageError("request.next_url.search_params", self.route_file)
+
+    @property
+    def search(self) -> str:
+        raise DynamicUsageError("request.next_url.search", self.route_file)
+
+    @search.setter
+    def search(self, value: str) -> None:
+        raise DynamicUsageError("request.next_url.search", self.route_file)
+
+    @property
+    def href(self) -> str:
+        return f"{self.origin}{self.base_path}{self.pathname}{self.hash}"
