@@ -66,7 +66,11 @@ def invoke(
             return plan.fn()  # type: ignore[no-any-return]
         if plan.arity == 1:
             return plan.fn(request)  # type: ignore[no-any-return]
-        return plan.fn(request, _new_context(RouteContext, (params,)))  # type: ignore[no-any-return]
+        if plan.binding is None:
+            return plan.fn(request, _new_context(RouteContext, (params,)))  # type: ignore[no-any-return]
+        return _call_typed(plan, request, params)
+    if plan.binding is not None:
+        return _call_typed(plan, request, params)
     return _in_thread(plan, (request, _new_context(RouteContext, (params,)))[: plan.arity])
 
 
@@ -119,7 +123,7 @@ threads_past_deadline = ThreadsPastDeadline()
 async def _with_timeout(
     plan: HandlerPlan, request: NextRequest, params: Params, max_duration: float
 ) -> Any:
-    if not plan.is_async:
+    if not plan.is_async and plan.binding is None:
         return await _thread_with_timeout(plan, request, params, max_duration)
     try:
         async with asyncio.timeout(max_duration):
@@ -145,6 +149,18 @@ async def _thread_with_timeout(
             threads_past_deadline.add(pending, plan, max_duration)
         raise GatewayTimeout from None
     return result
+
+
+async def _call_typed(plan: HandlerPlan, request: NextRequest, params: Params) -> Any:
+    """Fill a typed handler's parameters (validated), call it, shape what it returns."""
+    binding = plan.binding
+    assert binding is not None  # noqa: S101 - only called for typed plans
+    arguments = await binding.arguments(request, params, _new_context(RouteContext, (params,)))
+    if plan.is_async:
+        result = await plan.fn(**arguments)
+    else:
+        result = await asyncio.to_thread(plan.fn, **arguments)
+    return binding.shape(result)
 
 
 async def _in_thread(plan: HandlerPlan, args: tuple[object, ...]) -> Any:

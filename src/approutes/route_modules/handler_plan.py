@@ -7,29 +7,46 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
+from approutes.typed.binding import analyse_handler
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["HandlerPlan", "plan_handler"]
+    from approutes.typed.binding import TypedBinding
+
+__all__ = ["TYPED", "HandlerPlan", "plan_handler"]
+
+
+TYPED = 3
+"""The arity of a typed handler: called with keyword arguments its `binding` fills."""
 
 
 @dataclass(frozen=True, slots=True)
 class HandlerPlan:
-    """A handler and how to call it: `arity` 0, 1 (request) or 2 (request, context)."""
+    """A handler and how to call it.
+
+    `arity` is 0, 1 (request), 2 (request, context), or TYPED (keyword arguments from
+    `binding`: path, query, header and body parameters, validated).
+    """
 
     fn: Callable[..., Any]
     arity: int
     is_async: bool
     method: str
     file: str
+    binding: TypedBinding | None = None
 
 
-def plan_handler(fn: object, method: str, file: str) -> HandlerPlan:
+def plan_handler(
+    fn: object, method: str, file: str, route_params: tuple[str, ...] = ()
+) -> HandlerPlan:
     """Inspect `fn` once, at load.
 
+    `route_params` are the names of the route's dynamic segments (for typed path params).
+
     Raises:
-        RouteModuleError: `fn` is not callable, or needs more than two arguments.
+        RouteModuleError: `fn` is not callable, needs arguments approutes cannot give, or
+            has a typed parameter whose source cannot be told.
     """
     if not callable(fn):
         raise RouteModuleError(
@@ -39,6 +56,18 @@ def plan_handler(fn: object, method: str, file: str) -> HandlerPlan:
             fix=f"define {method} as `async def {method}(request, context)`",
         )
     signature = inspect.signature(fn)
+    if _looks_typed(signature):
+        try:
+            binding = analyse_handler(fn, route_params, method)
+        except TypeError as exc:
+            raise RouteModuleError(
+                code="handler-signature",
+                files=(file,),
+                problem=f"{method}{signature}: {exc}",
+                fix="see docs/validation.md for the parameters a typed handler may take",
+            ) from exc
+        if binding is not None:
+            return HandlerPlan(fn, TYPED, inspect.iscoroutinefunction(fn), method, file, binding)
     positional = [
         p
         for p in signature.parameters.values()
@@ -66,3 +95,28 @@ def plan_handler(fn: object, method: str, file: str) -> HandlerPlan:
         method=method,
         file=file,
     )
+
+
+_PLAIN_NAMES = frozenset({"request", "context", "req", "ctx", "_request", "_context"})
+_PLAIN_ANNOTATIONS = frozenset({"NextRequest", "RouteContext", "Request", "Any", "object"})
+
+
+def _looks_typed(signature: inspect.Signature) -> bool:
+    """Whether a signature may hold typed parameters (cheap: no type hints resolved)."""
+    parameters = list(signature.parameters.values())
+    if len(parameters) > 2:
+        return True
+    for parameter in parameters:
+        annotation = parameter.annotation
+        if annotation is parameter.empty:
+            if parameter.name not in _PLAIN_NAMES and parameter.kind <= parameter.KEYWORD_ONLY:
+                return True
+            continue
+        text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if text.rsplit(".", 1)[-1] not in _PLAIN_ANNOTATIONS:
+            return True
+    returned = signature.return_annotation
+    if returned is signature.empty or returned is None:
+        return False
+    text = returned if isinstance(returned, str) else getattr(returned, "__name__", "")
+    return not text.rsplit(".", 1)[-1].endswith("Response") and text not in ("None", "Any")

@@ -1,0 +1,269 @@
+"""TypedBinding: a typed handler's parameters, found at load, filled and validated per request.
+
+A parameter comes from:
+- the request (annotated `NextRequest`, or named `request`) or the context (`RouteContext`,
+  or named `context`), as for any handler;
+- the path, when its name is one of the route's params (`id: int` for `[id]`);
+- the search params (`Annotated[T, Query()]`, or a model `Annotated[Model, Query()]`);
+- a header (`Annotated[T, Header()]`);
+- the JSON body: a parameter annotated with a pydantic model (or any other type, when it
+  has no default) and no marker.
+
+Any other parameter with a default is not passed and keeps it.
+
+Validation uses pydantic; a failure raises its ValidationError, answered 400 "Invalid input"
+with the issues. The return annotation, when it is not a Response, shapes the answer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import typing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from approutes.typed.markers import Header, Query
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from approutes.web.request import NextRequest
+
+__all__ = ["ParamSource", "TypedBinding", "analyse_handler"]
+
+Source = Literal["request", "context", "path", "query", "query_model", "header", "body", "default"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSource:
+    """Where one parameter of a typed handler comes from.
+
+    Attributes:
+        name: The parameter's name.
+        source: The part of the request it is read from.
+        annotation: Its type (without `Annotated` markers).
+        default: Its default, or `inspect.Parameter.empty` when it is required.
+        key: The search param or header name it reads.
+    """
+
+    name: str
+    source: Source
+    annotation: Any
+    default: Any
+    key: str
+
+
+class TypedBinding:
+    """Fills a typed handler's keyword arguments from a request, validated."""
+
+    def __init__(self, sources: tuple[ParamSource, ...], returns: Any) -> None:
+        """Compile validators for `sources` and the return annotation `returns`."""
+        from pydantic import TypeAdapter, create_model  # noqa: PLC0415 - typed handlers only
+
+        self.sources = sources
+        self.returns = returns
+        fields = {
+            s.name: (s.annotation, ... if s.default is inspect.Parameter.empty else s.default)
+            for s in sources
+            if s.source in ("path", "query", "query_model", "header")
+        }
+        self._params_model = create_model("Params", **fields) if fields else None  # type: ignore[call-overload]
+        body = [s for s in sources if s.source == "body"]
+        self._body = body[0] if body else None
+        self._body_adapter = TypeAdapter(body[0].annotation) if body else None
+        self._return_adapter = (
+            TypeAdapter(returns) if returns is not inspect.Signature.empty else None
+        )
+
+    async def arguments(
+        self, request: NextRequest, params: dict[str, str | list[str]], context: object
+    ) -> dict[str, Any]:
+        """The keyword arguments for one request.
+
+        Raises:
+            pydantic.ValidationError: a value does not fit its annotation (a 400).
+            BadRequest: the body is not JSON.
+        """
+        values: dict[str, Any] = {}
+        raw: dict[str, Any] = {}
+        for source in self.sources:
+            if source.source == "request":
+                values[source.name] = request
+            elif source.source == "context":
+                values[source.name] = context
+            elif source.source != "body":
+                found = _read(source, request, params)
+                if found is not _ABSENT:
+                    raw[source.name] = found
+        if self._params_model is not None:
+            checked = self._params_model.model_validate(raw)
+            values.update({name: getattr(checked, name) for name in type(checked).model_fields})
+        if self._body is not None and self._body_adapter is not None:
+            values[self._body.name] = self._body_adapter.validate_python(await request.json())
+        return values
+
+    def shape(self, result: object) -> object:
+        """Pass a Response through; fit anything else to the return annotation, as JSON data."""
+        from approutes.web.response import Response  # noqa: PLC0415 - a cycle through web
+
+        if self._return_adapter is None or isinstance(result, Response):
+            return result
+        checked = self._return_adapter.validate_python(result, from_attributes=True)
+        return self._return_adapter.dump_python(checked, mode="json")
+
+
+def analyse_handler(
+    fn: Callable[..., Any], route_params: tuple[str, ...], method: str
+) -> TypedBinding | None:
+    """Return the binding of a typed handler, or None for a plain one.
+
+    A plain handler takes `(request, context)`, `(request)` or nothing and has no return
+    annotation beyond a Response; it keeps the fast call path.
+
+    Raises:
+        TypeError: a parameter whose source cannot be told, or a body on GET/HEAD.
+    """
+    signature = inspect.signature(fn)
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable hints: treat as untyped
+        hints = {}
+    sources = tuple(
+        _source(p, index, hints.get(p.name, inspect.Parameter.empty), route_params, method)
+        for index, p in enumerate(signature.parameters.values())
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
+    returns = hints.get("return", inspect.Signature.empty)
+    if returns in (None, type(None), Any, object) or _is_response_type(returns):
+        returns = inspect.Signature.empty
+    typed = any(s.source not in ("request", "context", "default") for s in sources)
+    if not typed and returns is inspect.Signature.empty:
+        return None
+    return TypedBinding(tuple(s for s in sources if s.source != "default"), returns)
+
+
+def _source(
+    parameter: inspect.Parameter,
+    index: int,
+    hint: Any,
+    route_params: tuple[str, ...],
+    method: str,
+) -> ParamSource:
+    name = parameter.name
+    default = parameter.default
+    base, markers = _unwrap(hint)
+    if base is Any or base is object:
+        base = inspect.Parameter.empty  # says nothing about where it comes from
+    marked = _marked_source(name, base, default, markers)
+    if marked is not None:
+        return marked
+    if _is_request_type(base) or (base is inspect.Parameter.empty and name == "request"):
+        return ParamSource(name, "request", base, default, name)
+    if _is_context_type(base) or (base is inspect.Parameter.empty and name == "context"):
+        return ParamSource(name, "context", base, default, name)
+    if name in route_params:
+        annotation = str if base is inspect.Parameter.empty else base
+        return ParamSource(name, "path", annotation, default, name)
+    if base is inspect.Parameter.empty:
+        # NOTE: unannotated, as plain handlers write them: (req, ctx) by position.
+        if index < 2 and parameter.kind <= parameter.POSITIONAL_OR_KEYWORD:
+            return ParamSource(name, "request" if index == 0 else "context", base, default, name)
+    elif _is_model(base) or default is inspect.Parameter.empty:
+        if method in ("GET", "HEAD"):
+            raise TypeError(
+                f"{method} cannot take a JSON body ({name}: {_describe(base)}); read the search "
+                f"params with Annotated[{_describe(base)}, Query()]"
+            )
+        return ParamSource(name, "body", base, default, name)
+    if default is not inspect.Parameter.empty:
+        return ParamSource(name, "default", base, default, name)  # not passed: keeps it
+    raise TypeError(
+        f"cannot tell where the parameter {name!r} comes from: name it after a route param, "
+        "annotate it (a pydantic model for the JSON body, Annotated[T, Query()], "
+        "Annotated[T, Header()]), or call it request / context"
+    )
+
+
+def _marked_source(
+    name: str, base: Any, default: Any, markers: tuple[Any, ...]
+) -> ParamSource | None:
+    for marker in markers:
+        if isinstance(marker, Query):
+            kind: Source = "query_model" if _is_model(base) else "query"
+            return ParamSource(name, kind, base, default, marker.alias or name)
+        if isinstance(marker, Header):
+            key = marker.alias or name.replace("_", "-")
+            return ParamSource(name, "header", base, default, key.lower())
+    return None
+
+
+_ABSENT = object()
+
+
+def _read(source: ParamSource, request: NextRequest, params: dict[str, str | list[str]]) -> Any:
+    """The raw value of a path, query or header parameter, or _ABSENT."""
+    if source.source == "path":
+        return params.get(source.name, _ABSENT)
+    if source.source == "query_model":
+        return _query_dict(request)
+    if source.source == "header":
+        header = request.headers.get(source.key)
+        return _ABSENT if header is None else header
+    search = request.search_params
+    if _is_list(source.annotation):
+        return search.get_all(source.key) if search.has(source.key) else _ABSENT
+    value = search.get(source.key)
+    return _ABSENT if value is None else value
+
+
+def _unwrap(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    if typing.get_origin(hint) is typing.Annotated:
+        base, *extras = typing.get_args(hint)
+        return base, tuple(extras)
+    return hint, ()
+
+
+def _is_model(annotation: Any) -> bool:
+    pydantic = sys.modules.get("pydantic")
+    return (
+        pydantic is not None
+        and isinstance(annotation, type)
+        and issubclass(annotation, pydantic.BaseModel)
+    )
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    return origin in (list, tuple, set, frozenset)
+
+
+def _is_request_type(annotation: Any) -> bool:
+    from approutes.web.request import NextRequest  # noqa: PLC0415 - avoids a cycle at import
+
+    return isinstance(annotation, type) and issubclass(annotation, NextRequest)
+
+
+def _is_context_type(annotation: Any) -> bool:
+    from approutes.handlers.invoke import RouteContext  # noqa: PLC0415
+
+    return annotation is RouteContext
+
+
+def _is_response_type(annotation: Any) -> bool:
+    from approutes.web.response import Response  # noqa: PLC0415
+
+    return isinstance(annotation, type) and issubclass(annotation, Response)
+
+
+def _query_dict(request: NextRequest) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    search = request.search_params
+    for key in search.keys():  # noqa: SIM118 - URLSearchParams.keys() repeats keys
+        values = search.get_all(key)
+        out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+def _describe(annotation: Any) -> str:
+    return getattr(annotation, "__name__", repr(annotation))
