@@ -13,6 +13,7 @@ from __future__ import annotations
 from approutes.app import create_app
 from approutes.errors import BadRequest, HTTPError
 from approutes.handlers.invoke import RouteContext
+from approutes.typed.markers import Header, Query
 from approutes.web.cookies import Cookie
 from approutes.web.form_data import File, FormData
 from approutes.web.headers import Headers
@@ -27,10 +28,12 @@ __all__ = [
     "File",
     "FormData",
     "HTTPError",
+    "Header",
     "Headers",
     "NextRequest",
     "NextResponse",
     "NextURL",
+    "Query",
     "Response",
     "RouteContext",
     "URLSearchParams",
