@@ -1,11 +1,12 @@
-# approutes: `make dev` serves the example project on port 3000; `make test` runs every check.
+# approutes: `make dev` serves the example project on port 3000; `make test` runs every check;
+# `make docs` builds the documentation into site/.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 EXAMPLE ?= examples/basic
 
-.PHONY: dev test lint format typecheck pytest bench clean redis-server
+.PHONY: dev test lint format typecheck pytest docs bench clean redis-server
 
 $(BIN)/approutes: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -49,6 +50,11 @@ redis-server:
 			exit 1; \
 		fi; \
 	}
+
+# The user documentation (docs/, mkdocs.yml), checked strictly: a broken link or a page left
+# out of the nav fails the build.
+docs: $(BIN)/approutes
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 bench: $(BIN)/approutes
 	bash bench/run.sh
