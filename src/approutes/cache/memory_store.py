@@ -17,7 +17,7 @@ _DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
 class MemoryStore:
-    """Keeps entries in this process's memory; what `dev` uses, and `cache_store = "memory"`.
+    """Keeps entries in this process's memory; what `dev` uses, and `cache = "memory"`.
 
     The least recently used entries go first once there are more than `max_entries` of them
     or their values add up to more than `max_bytes`; a value larger than `max_bytes` on its

@@ -1,4 +1,4 @@
-"""Internal: the `cache_store` setting -> a store; the only place that knows store names.
+"""Internal: the `cache` setting -> a store; the only place that knows store names.
 
 ```
 (unset)                 dev: memory; otherwise files in <root>/.approutes/cache
@@ -37,13 +37,13 @@ ACCEPTED_FORMS = (
     '"rediss://host:port/db"',
     '"off"',
 )
-"""The values `cache_store` accepts, as an error message lists them."""
+"""The values the `cache` setting accepts, as an error message lists them."""
 
 _DEFAULT_DIRECTORY = (".approutes", "cache")
 
 
 class NullStore:
-    """A store that keeps nothing (`cache_store = "off"`): every get misses, every lock is free."""
+    """A store that keeps nothing (`cache = "off"`): every get misses, every lock is free."""
 
     def __repr__(self) -> str:
         """Say what it is."""
@@ -71,7 +71,7 @@ class NullStore:
 
 
 def check_store_setting(value: str) -> None:
-    """Check a `cache_store` value without opening anything (the settings loader calls it).
+    """Check a `cache` setting value without opening anything (the settings loader calls it).
 
     Raises:
         ValueError: `value` is none of the accepted forms, is a Redis URL without a host or
@@ -95,7 +95,7 @@ def check_store_setting(value: str) -> None:
 
 
 def store_from_setting(value: str | None, root: Path, *, dev: bool) -> CacheStore:
-    """Open the store that the `cache_store` setting names, wrapped in a ResilientStore.
+    """Open the store that the `cache` setting names, wrapped in a ResilientStore.
 
     Args:
         value: The setting, or None when it is not set.

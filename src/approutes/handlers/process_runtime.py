@@ -122,6 +122,7 @@ async def _respond_in_child(
     file: str, method: str, scope: dict[str, Any], body: bytes, params: Params
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     # NOTE: imported here so the pool processes import approutes only once started.
+    from approutes.error_responses import error_response  # noqa: PLC0415
     from approutes.handlers.respond import run_handler  # noqa: PLC0415
     from approutes.project.importer import import_user_file  # noqa: PLC0415
     from approutes.request_context import CURRENT_SCOPE, RequestScope  # noqa: PLC0415
@@ -140,8 +141,24 @@ async def _respond_in_child(
     token = CURRENT_SCOPE.set(request_scope)
     try:
         response = await run_handler(request_scope, plan, params, SegmentConfig())
+    except Exception as exc:
+        # NOTE: errors with their own answer (HTTPError, not_found(), validation) are
+        # answered here, as the server would; anything else goes back as a traceback.
+        if not _answered(exc):
+            raise
+        response = error_response(exc, dev=False, route_file=file)
     finally:
         CURRENT_SCOPE.reset(token)
     if response.stream is not None:
         raise TypeError(f'{file}: a runtime = "process" handler cannot return a stream')
     return response.status, response.headers.raw(), response.body or b""
+
+
+def _answered(exc: Exception) -> bool:
+    """Whether `exc` has an answer of its own (not a 500): HTTPError or a validation error."""
+    from approutes.errors import HTTPError  # noqa: PLC0415
+
+    pydantic = sys.modules.get("pydantic")
+    return isinstance(exc, HTTPError) or (
+        pydantic is not None and isinstance(exc, pydantic.ValidationError)
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from approutes.errors import ControlFlowSignal
+from approutes.errors import ControlFlowSignal, GatewayTimeout
 from approutes.handlers.invoke import invoke, signal_outcome
 from approutes.handlers.process_runtime import run_in_process
 from approutes.handlers.return_value import to_response
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from approutes.request_context import RequestScope
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.segment_config import SegmentConfig
+    from approutes.web.request import NextRequest
 
 __all__ = ["run_handler"]
 
@@ -38,7 +40,7 @@ async def run_handler(
     if config.body_size_limit is not None:
         request.limits = RequestLimits(config.body_size_limit, request.limits.upload)
     if config.runtime == "process":
-        response = await run_in_process(plan, request, params)
+        response = await _in_process(plan, request, params, config.max_duration)
     else:
         try:
             result = await invoke(plan, request, params, config.max_duration)
@@ -55,3 +57,15 @@ async def run_handler(
     if response.resolve_location:
         response.resolve_location_against(request.url)
     return response
+
+
+async def _in_process(
+    plan: HandlerPlan, request: NextRequest, params: Params, max_duration: float | None
+) -> Response:
+    if max_duration is None:
+        return await run_in_process(plan, request, params)
+    try:
+        async with asyncio.timeout(max_duration):
+            return await run_in_process(plan, request, params)
+    except TimeoutError:
+        raise GatewayTimeout from None

@@ -206,7 +206,7 @@ def _read(source: ParamSource, request: NextRequest, params: dict[str, str | lis
     if source.source == "path":
         return params.get(source.name, _ABSENT)
     if source.source == "query_model":
-        return _query_dict(request)
+        return _query_dict(request, source.annotation)
     if source.source == "header":
         header = request.headers.get(source.key)
         return _ABSENT if header is None else header
@@ -256,12 +256,15 @@ def _is_response_type(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, Response)
 
 
-def _query_dict(request: NextRequest) -> dict[str, Any]:
+def _query_dict(request: NextRequest, model: Any) -> dict[str, Any]:
+    """The search params as a dict for `model`: a list field gets every value, others the first."""
     out: dict[str, Any] = {}
     search = request.search_params
-    for key in search.keys():  # noqa: SIM118 - URLSearchParams.keys() repeats keys
+    fields = model.model_fields
+    for key in dict.fromkeys(search.keys()):
+        field = fields.get(key)
         values = search.get_all(key)
-        out[key] = values if len(values) > 1 else values[0]
+        out[key] = values if field is not None and _is_list(field.annotation) else values[0]
     return out
 
 
