@@ -18,6 +18,8 @@ FORBIDDEN = {
     "settings": ("web", "asgi", "routing", "route_modules", "handlers", "pipeline"),
     "asgi": ("routing.trie", "route_modules", "handlers", "pipeline", "cli", "dev"),
     "cli": ("pipeline", "asgi.send", "handlers", "routing.trie"),
+    "adapters": ("pipeline", "handlers", "routing", "route_modules", "stages"),
+    "pages": ("asgi", "pipeline", "cli", "dev"),
 }
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from approutes.app import create_app
 from approutes.errors import BadRequest, HTTPError
 from approutes.handlers.invoke import RouteContext
+from approutes.pages.request import ApiRequest as NextApiRequest
+from approutes.pages.response import ApiResponse as NextApiResponse
 from approutes.typed.markers import Header, Query
 from approutes.web.cookies import Cookie
 from approutes.web.form_data import File, FormData
@@ -30,6 +32,8 @@ __all__ = [
     "HTTPError",
     "Header",
     "Headers",
+    "NextApiRequest",
+    "NextApiResponse",
     "NextRequest",
     "NextResponse",
     "NextURL",

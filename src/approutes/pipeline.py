@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from approutes.errors import ControlFlowSignal, MethodNotAllowed, RouteNotFound
 from approutes.handlers.invoke import invoke, signal_outcome
 from approutes.handlers.return_value import to_response
+from approutes.pages.serve import serve_pages
 from approutes.web.request import RequestLimits
 from approutes.web.response import Response
 
@@ -56,6 +57,10 @@ class Pipeline:
         module = self.modules.by_file.get(route.file) or self.modules.get(route)
         plan = module.methods.handlers.get(request.method)
         if plan is None:
+            # PERF: a pages/api module has no method table, so it is served from this branch
+            # only: app routes pay nothing for the Pages Router.
+            if module.pages is not None:
+                return serve_pages(scope, module.pages, params)
             raise MethodNotAllowed(module.methods.allow_header)
         if module.cache is not None and plan.method == "GET" and self.cache is not None:
             return self.cache.respond(scope, module, module.cache, plan, params, self.render)

@@ -1,4 +1,7 @@
-"""Manifest <-> .approutes/manifest.json: the checked route table a build leaves for start."""
+"""Manifest <-> .approutes/manifest.json: the checked route table a build leaves for start.
+
+Rows of `app/` and `pages/api/` files alike; `start` rebuilds each from its file path.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +17,11 @@ if TYPE_CHECKING:
 
     from approutes.route_modules.registry import RouteModules
 
-__all__ = ["MANIFEST_SCHEMA", "manifest_path", "read_manifest", "write_manifest"]
+__all__ = ["ANY_METHOD", "MANIFEST_SCHEMA", "manifest_path", "read_manifest", "write_manifest"]
 
 MANIFEST_SCHEMA = 1
+ANY_METHOD = "ANY"
+"""The methods of a pages/api route, in the manifest and the route table: all of them."""
 
 
 def manifest_path(root: Path) -> Path:
@@ -29,12 +34,14 @@ def write_manifest(root: Path, routes: Iterable[RouteFile], modules: RouteModule
     rows: list[dict[str, Any]] = []
     for route in routes:
         module = modules.get(route)
+        pages = module.pages
         rows.append(
             {
                 "pattern": route.pattern,
                 "file": route.file,
-                "methods": list(module.methods.exported),
-                "config": module.config.describe(),
+                # A pages/api handler serves every method.
+                "methods": [ANY_METHOD] if pages else list(module.methods.exported),
+                "config": pages.config.describe() if pages else module.config.describe(),
             }
         )
     path = manifest_path(root)

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from approutes.build.manifest import read_manifest
+from approutes.errors import RouteTreeError
 from approutes.route_modules.registry import RouteModules
 from approutes.routing.route_table import RouteTable
-from approutes.routing.scanner import scan_app_dir
+from approutes.routing.scanner import scan_app_dir, scan_pages_dir
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
+
+    from approutes.routing.scanner import RouteFile
 
 __all__ = ["load_routes"]
 
@@ -18,15 +22,48 @@ __all__ = ["load_routes"]
 def load_routes(root: Path, *, from_manifest: bool = False) -> tuple[RouteTable, RouteModules]:
     """Build the route table of the project at `root` and its module registry.
 
-    A scan loads and checks every module now; a manifest (written by a build that already
-    checked them) loads each module on its first request.
+    `app/**/route.py` and `pages/api/**.py` go into one table, so the same conflict rules
+    apply to both. A scan loads and checks every module now; a manifest (written by a build
+    that already checked them) loads each module on its first request.
 
     Raises:
-        ConfigurationError: a bad tree, module, or manifest.
+        ConfigurationError: a bad tree, module, or manifest; an app route and a pages route
+            for one URL (`app-and-pages-conflict`, naming both files).
     """
     modules = RouteModules(root)
     if from_manifest:
         return RouteTable(read_manifest(root)), modules
-    table = RouteTable(scan_app_dir(root))
+    app_routes = list(scan_app_dir(root))
+    pages_routes = list(scan_pages_dir(root))
+    if app_routes and pages_routes:
+        _refuse_urls_served_twice(app_routes, pages_routes)
+    table = RouteTable([*app_routes, *pages_routes])
     modules.load_all(table.routes)
     return table, modules
+
+
+def _refuse_urls_served_twice(
+    app_routes: Sequence[RouteFile], pages_routes: Sequence[RouteFile]
+) -> None:
+    """Refuse an app route and a pages route with the same URL pattern, as Next does.
+
+    NOTE: checked before the trie, which would call it a plain duplicate and suggest route
+    groups; param names play no part here (a differing name is still the same URL).
+    """
+    by_url = {_url_shape(route): route for route in app_routes}
+    for route in pages_routes:
+        app_route = by_url.get(_url_shape(route))
+        if app_route is not None:
+            raise RouteTreeError(
+                code="app-and-pages-conflict",
+                files=(app_route.file, route.file),
+                problem=(
+                    f"an app route and a pages route both serve the URL {route.pattern} "
+                    "(Next.js refuses this too: conflicting app and page file)"
+                ),
+                fix="keep one of the two files: delete the other or move it to another URL",
+            )
+
+
+def _url_shape(route: RouteFile) -> tuple[tuple[str, str], ...]:
+    return tuple((s.kind, s.url_text if s.kind == "static" else "") for s in route.segments)

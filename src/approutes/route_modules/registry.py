@@ -1,10 +1,13 @@
-"""RouteModules: each route file loaded once (eagerly when scanned, lazily from a manifest)."""
+"""RouteModules: each route file loaded once (eagerly when scanned, lazily from a manifest).
+
+Both kinds: `app/**/route.py` and `pages/api/**.py`.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.route_modules.route_module import RouteModule, load_route_module
+from approutes.route_modules.route_module import RouteModule, load_pages_route, load_route_module
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -43,5 +46,6 @@ class RouteModules:
         """
         module = self.by_file.get(route.file)
         if module is None:
-            module = self.by_file[route.file] = load_route_module(self.root, route.file)
+            load = load_pages_route if route.is_pages else load_route_module
+            module = self.by_file[route.file] = load(self.root, route.file)
         return module

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from approutes.cache.policy import RouteCachePolicy, cache_policy_for
 from approutes.errors import RouteModuleError
+from approutes.pages.module import PagesModule, load_pages_module
 from approutes.project.importer import import_user_file
 from approutes.route_modules.handler_plan import plan_handler
 from approutes.route_modules.method_table import HTTP_METHODS, MethodTable, build_method_table
@@ -15,17 +16,26 @@ from approutes.route_modules.segment_config import SegmentConfig, read_segment_c
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["RouteModule", "load_route_module"]
+__all__ = ["RouteModule", "load_pages_route", "load_route_module"]
 
 
 @dataclass(frozen=True, slots=True)
 class RouteModule:
-    """A loaded route file: its methods and segment config."""
+    """A loaded route file: its methods and segment config.
+
+    A pages/api file has `pages` set and an empty method table: every method reaches its
+    `handler(req, res)`.
+    """
 
     file: str
     methods: MethodTable
     config: SegmentConfig
     cache: RouteCachePolicy | None = None
+    pages: PagesModule | None = None
+
+
+# NOTE: no handler for any method: the pipeline's 405 branch serves `pages` instead.
+_NO_METHODS = MethodTable(handlers={}, allow_header="", exported=())
 
 
 def load_route_module(root: Path, file: str) -> RouteModule:
@@ -60,3 +70,13 @@ def load_route_module(root: Path, file: str) -> RouteModule:
     cache = cache_policy_for(config)
     methods = build_method_table(plans, file, static=cache is not None)
     return RouteModule(file=file, methods=methods, config=config, cache=cache)
+
+
+def load_pages_route(root: Path, file: str) -> RouteModule:
+    """Import the pages/api `file` and check its `handler(req, res)` and `config`.
+
+    Raises:
+        RouteModuleError: import failure, no usable handler, a bad config.
+    """
+    pages = load_pages_module(root, file)
+    return RouteModule(file=file, methods=_NO_METHODS, config=SegmentConfig(), pages=pages)

@@ -1,4 +1,8 @@
-"""Walks app/ and yields one RouteFile per route.py; imports nothing."""
+"""Walks app/ and pages/api/ and yields one RouteFile per route file; imports nothing.
+
+`app/**/route.py` names its URL by its folders; `pages/api/**.py` by its folders and its file
+name, as in Next's Pages Router (`index.py` is its folder's URL).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,19 @@ from approutes.routing.segment import Segment, parse_segment, segment_label
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["ROUTE_FILE_NAME", "RouteFile", "route_file_from_path", "scan_app_dir"]
+__all__ = [
+    "PAGES_PREFIX",
+    "ROUTE_FILE_NAME",
+    "RouteFile",
+    "route_file_from_path",
+    "scan_app_dir",
+    "scan_pages_dir",
+]
 
 ROUTE_FILE_NAME = "route.py"
+PAGES_PREFIX = "pages/"
+"""Every Pages Router route file starts with this (relative to the project root)."""
+_PAGES_INDEX = "index"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +88,11 @@ class RouteFile:
         """True when every segment is static (the path has no params)."""
         return all(s.kind == "static" for s in self.segments)
 
+    @property
+    def is_pages(self) -> bool:
+        """True for a Pages Router file (`pages/api/**.py`), False for an `app/` route.py."""
+        return self.file.startswith(PAGES_PREFIX)
+
 
 def scan_app_dir(root: Path) -> Iterator[RouteFile]:
     """Yield every routable `route.py` under `root / "app"`, in a stable order.
@@ -90,8 +109,28 @@ def scan_app_dir(root: Path) -> Iterator[RouteFile]:
     yield from _walk(root, app_dir, ())
 
 
+def scan_pages_dir(root: Path) -> Iterator[RouteFile]:
+    """Yield every `.py` file under `root / "pages" / "api"`, in a stable order.
+
+    The URL is the folders and the file name without `.py`, as in Next: `pages/api/index.py`
+    is `/api`, `pages/api/users/[id].py` is `/api/users/[id]`, `pages/api/docs/[[...slug]].py`
+    is `/api/docs/[[...slug]]`. Files and folders starting with `_` or `.` are skipped (helper
+    modules, `__init__.py`), as are `__pycache__` and files outside `pages/api/`. A folder in
+    parentheses is an ordinary URL segment here: route groups are an App Router feature.
+
+    Raises:
+        RouteTreeError: a file or folder name with malformed brackets.
+    """
+    api_dir = root / "pages" / "api"
+    if not api_dir.is_dir():
+        return
+    yield from _walk_pages(root, api_dir)
+
+
 def route_file_from_path(file: str) -> RouteFile:
     """Rebuild the RouteFile of `file` (relative to the project root), as the manifest stores it."""
+    if file.startswith(PAGES_PREFIX):
+        return RouteFile(file, tuple(_pages_segments(file)))
     folders = Path(file).parts[1:-1]
     return RouteFile(file, tuple(_url_segments(file, folders)))
 
@@ -123,3 +162,38 @@ def _url_segments(rel: str, folders: tuple[str, ...]) -> Iterator[Segment]:
             ) from exc
         if segment.kind != "group":
             yield segment
+
+
+def _walk_pages(root: Path, folder: Path) -> Iterator[RouteFile]:
+    with os.scandir(folder) as entries:
+        ordered = sorted(entries, key=lambda e: e.name)
+    for entry in ordered:
+        name = entry.name
+        if name.startswith((".", "_")):
+            continue
+        if entry.is_file() and name.endswith(".py"):
+            rel = Path(entry.path).relative_to(root).as_posix()
+            yield RouteFile(rel, tuple(_pages_segments(rel)))
+    for entry in ordered:
+        name = entry.name
+        if entry.is_dir() and not name.startswith((".", "_")):
+            yield from _walk_pages(root, Path(entry.path))
+
+
+def _pages_segments(rel: str) -> Iterator[Segment]:
+    """The URL segments of a `pages/...py` file: its folders after `pages`, then its stem."""
+    parts = Path(rel).parts[1:]
+    stem = parts[-1].removesuffix(".py")
+    names = parts[:-1] if stem == _PAGES_INDEX else (*parts[:-1], stem)
+    for name in names:
+        try:
+            segment = parse_segment(name)
+        except ValueError as exc:
+            raise RouteTreeError(
+                code="bad-segment-name",
+                files=(rel,),
+                problem=str(exc),
+                fix="rename it to one of the shapes in docs/routing.md",
+            ) from exc
+        # COMPAT(next): no route groups in the Pages Router: "(name)" is literal URL text.
+        yield Segment("static", name) if segment.kind == "group" else segment
