@@ -1,0 +1,375 @@
+"""Production serving: workers, graceful shutdown, crashed workers, and the Dockerfile."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from tests.conftest import APPROUTES_BIN, REPO, free_port, make_project, wait_until_serving
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+SERVERS = ["uvicorn", "granian"]
+PAD = "x" * 200_000  # a body larger than one socket write
+
+PID = """
+    import os
+    import time
+
+    async def GET():
+        # NOTE: blocks the worker's loop for a moment, so that concurrent requests
+        # have to be accepted by the other workers.
+        time.sleep(0.02)
+        return {"pid": os.getpid()}
+"""
+SLOW = f"""
+    import asyncio
+    import os
+    from pathlib import Path
+
+    async def GET():
+        Path(os.environ["MARKS"], "slow-started").touch()
+        await asyncio.sleep(1.5)
+        return {{"done": True, "pad": "{PAD}"}}
+"""
+ENDLESS = """
+    import asyncio
+    import os
+    from pathlib import Path
+
+    from approutes import Response
+
+    async def ticks():
+        while True:
+            yield "tick\\n"
+            await asyncio.sleep(0.1)
+
+    async def GET():
+        Path(os.environ["MARKS"], "stream-started").touch()
+        return Response(ticks(), headers={"content-type": "text/plain"})
+"""
+INSTRUMENTATION = """
+    import os
+    from pathlib import Path
+
+    def shutdown():
+        Path(os.environ["MARKS"], f"shutdown-{os.getpid()}").touch()
+"""
+# serve() called directly, to shorten the graceful timeout the CLI leaves at its default.
+SERVE_WITH_TIMEOUT = """
+import sys
+from pathlib import Path
+from approutes.cli.serve import serve
+
+root, port, server, timeout = sys.argv[1:]
+serve(Path(root), host="127.0.0.1", port=int(port), server=server, graceful_timeout=int(timeout))
+"""
+
+
+@pytest.fixture
+def marks(tmp_path: Path) -> Path:
+    folder = tmp_path / "marks"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(
+        tmp_path / "site",
+        {
+            "app/api/pid/route.py": PID,
+            "app/api/slow/route.py": SLOW,
+            "app/api/endless/route.py": ENDLESS,
+            "instrumentation.py": INSTRUMENTATION,
+        },
+    )
+
+
+@contextmanager
+def serving(
+    command: Sequence[str], port: int, log: Path, marks: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run a server in its own process group; yield its base URL and process; kill the group.
+
+    Unlike `server_process`, the process may have exited by the end (the test stopped it).
+    """
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "MARKS": str(marks)},
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_until_serving(base + "/", process)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{log.read_text(errors='replace')}") from None
+        yield base, process
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def start_command(root: Path, port: int, *args: str) -> list[str]:
+    return [
+        str(APPROUTES_BIN),
+        "start",
+        str(root),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+    ]
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        return json.loads(response.read())
+
+
+def pids_serving(base: str, count: int, *, deadline: float = 15.0) -> set[int]:
+    """Distinct worker pids seen over fresh connections, until `count` of them answered."""
+    pids: set[int] = set()
+    stop = time.monotonic() + deadline
+    with ThreadPoolExecutor(4) as pool:
+        while len(pids) < count:
+            assert time.monotonic() < stop, f"only workers {pids} answered"
+            pids.update(pool.map(lambda _: get_json(base + "/api/pid")["pid"], range(4)))
+    return pids
+
+
+def children(pid: int) -> set[int]:
+    """The pids of `pid`'s child processes, from /proc."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(FileNotFoundError):
+            found.update(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def wait_for(condition: Callable[[], bool], what: str, deadline: float = 15.0) -> None:
+    stop = time.monotonic() + deadline
+    while not condition():
+        assert time.monotonic() < stop, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def shutdown_marks(marks: Path) -> list[str]:
+    return sorted(p.name for p in marks.iterdir() if p.name.startswith("shutdown-"))
+
+
+# --- workers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_every_worker_serves(project: Path, marks: Path, tmp_path: Path, server: str) -> None:
+    port = free_port()
+    command = start_command(project, port, "--server", server, "--workers", "2")
+    with serving(command, port, tmp_path / "log", marks) as (base, process):
+        pids = pids_serving(base, 2)
+        assert pids <= children(process.pid)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_crashed_worker_is_replaced_and_the_server_keeps_answering(
+    project: Path, marks: Path, tmp_path: Path, server: str
+) -> None:
+    port = free_port()
+    command = start_command(project, port, "--server", server, "--workers", "2")
+    with serving(command, port, tmp_path / "log", marks) as (base, process):
+        before = pids_serving(base, 2)
+        victim = min(before)
+        assert victim in children(process.pid)
+
+        os.kill(victim, signal.SIGKILL)
+        # NOTE: connections that reach the worker while it dies are reset; once the server
+        # has reaped it, every request must be answered.
+        wait_for(lambda: victim not in children(process.pid), "the server to reap the worker")
+
+        seen: set[int] = set()
+        stop = time.monotonic() + 15
+        while not seen - before:
+            assert time.monotonic() < stop, f"no new worker; answers came from {seen}"
+            seen.add(get_json(base + "/api/pid")["pid"])  # every request is answered
+        assert process.poll() is None
+        replacement = (seen - before).pop()
+        assert replacement in children(process.pid)
+
+
+# --- graceful shutdown ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-worker", "two-workers"])
+@pytest.mark.parametrize("server", SERVERS)
+def test_sigterm_finishes_the_request_in_flight_runs_shutdown_and_exits_zero(
+    project: Path, marks: Path, tmp_path: Path, server: str, workers: int
+) -> None:
+    port = free_port()
+    command = start_command(project, port, "--server", server, "--workers", str(workers))
+    log = tmp_path / "log"
+    with (
+        serving(command, port, log, marks) as (base, process),
+        ThreadPoolExecutor(1) as pool,
+    ):
+        slow = pool.submit(get_json, base + "/api/slow")
+        wait_for((marks / "slow-started").exists, "the slow request to start")
+
+        os.kill(process.pid, signal.SIGTERM)
+
+        assert slow.result(timeout=20) == {"done": True, "pad": PAD}
+        status = process.wait(timeout=20)
+    assert status == 0, log.read_text()
+    assert len(shutdown_marks(marks)) == workers, log.read_text()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_an_endless_stream_holds_shutdown_only_for_the_graceful_timeout(
+    project: Path, marks: Path, tmp_path: Path, server: str
+) -> None:
+    port = free_port()
+    command = [sys.executable, "-c", SERVE_WITH_TIMEOUT, str(project), str(port), server, "1"]
+    log = tmp_path / "log"
+    with serving(command, port, log, marks) as (base, process):
+        with urllib.request.urlopen(base + "/api/endless", timeout=10) as stream:
+            assert stream.readline() == b"tick\n"
+            os.kill(process.pid, signal.SIGTERM)
+            stopping = time.monotonic()
+            status = process.wait(timeout=15)
+        waited = time.monotonic() - stopping
+    assert status == 0, log.read_text()
+    assert waited < 6, f"the server took {waited:.1f} s to stop"
+    if server == "uvicorn":
+        # uvicorn cancels the stream and still runs the lifespan shutdown; granian kills
+        # the worker (see approutes.cli.serve).
+        assert len(shutdown_marks(marks)) == 1, log.read_text()
+
+
+# --- the Dockerfile of the project template -------------------------------------------------
+
+DOCKERFILE = REPO / "examples" / "basic" / "Dockerfile"
+
+
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for line in text.splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        keyword, _, arguments = (pending + line).strip().partition(" ")
+        instructions.append((keyword.upper(), arguments.strip()))
+        pending = ""
+    return instructions
+
+
+def shell_scripts(instruction: str, arguments: str) -> list[str]:
+    """The shell text an instruction runs (exec form: `sh -c` scripts and plain argv)."""
+    if instruction == "HEALTHCHECK":
+        arguments = arguments.partition("CMD ")[2]
+    if not arguments.startswith("["):
+        return [arguments]
+    argv: list[str] = json.loads(arguments)
+    if argv[:2] == ["sh", "-c"]:
+        return [argv[2]]
+    return [shlex.join(argv)]
+
+
+def approutes_invocations(script: str, env: dict[str, str]) -> list[list[str]]:
+    """Each `approutes ...` command in `script`, with $VARIABLES expanded from `env`."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    commands: list[list[str]] = [[]]
+    for token in lexer:
+        if token in ("&&", "||", ";", "|", "&"):
+            commands.append([])
+        else:
+            commands[-1].append(re.sub(r"\$\{?(\w+)\}?", lambda m: env[m[1]], token))
+    found = []
+    for command in commands:
+        if command and command[0] == "exec":
+            command = command[1:]
+        if command and command[0] == "approutes":
+            found.append(command[1:])
+    return found
+
+
+def dockerfile_env(instructions: list[tuple[str, str]]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for keyword, arguments in instructions:
+        if keyword == "ENV":
+            for item in shlex.split(arguments):
+                name, _, value = item.partition("=")
+                env[name] = value
+    return env
+
+
+def test_the_dockerfile_runs_only_real_approutes_commands_and_options() -> None:
+    instructions = dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8"))
+    env = dockerfile_env(instructions)
+    invocations = [
+        invocation
+        for keyword, arguments in instructions
+        if keyword in ("RUN", "CMD", "ENTRYPOINT")
+        for script in shell_scripts(keyword, arguments)
+        for invocation in approutes_invocations(script, env)
+    ]
+    assert [args[0] for args in invocations] == ["build", "start"]
+
+    for subcommand, *args in invocations:
+        shown = subprocess.run(
+            [str(APPROUTES_BIN), subcommand, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert shown.returncode == 0, f"approutes {subcommand}: {shown.stderr}"
+        for option in (arg.split("=", 1)[0] for arg in args if arg.startswith("-")):
+            assert re.search(rf"(^|[\s,]){re.escape(option)}\b", shown.stdout), (
+                f"approutes {subcommand} has no option {option}"
+            )
+        # The whole command line parses (names, values, arity) before --help answers.
+        parsed = subprocess.run(
+            [str(APPROUTES_BIN), subcommand, *args, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert parsed.returncode == 0, f"approutes {shlex.join(args)}: {parsed.stderr}"
+
+
+def test_the_dockerfile_serves_the_exposed_port_and_checks_health_there() -> None:
+    listed = dockerfile_instructions(DOCKERFILE.read_text(encoding="utf-8"))
+    env = dockerfile_env(listed)
+    last = dict(listed)
+    options = approutes_invocations(shell_scripts("CMD", last["CMD"])[0], env)[0]
+    port = options[options.index("--port") + 1]
+    assert options[options.index("--host") + 1] == "0.0.0.0"
+    assert last["EXPOSE"] == port
+    assert f"http://127.0.0.1:{port}/_approutes/health" in last["HEALTHCHECK"]
+    assert env["APPROUTES_HEALTH_CHECK"] == "true"
+    assert last["USER"] not in ("root", "0")
