@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.errors import ControlFlowSignal, MethodNotAllowed, RouteNotFound
-from approutes.handlers.invoke import invoke, signal_outcome
-from approutes.handlers.return_value import to_response
+from approutes.errors import MethodNotAllowed, RouteNotFound
+from approutes.handlers.respond import run_handler
 from approutes.pages.serve import serve_pages
-from approutes.web.request import RequestLimits
-from approutes.web.response import Response
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
     from approutes.cache.route_cache import RouteCache
-    from approutes.handlers.invoke import Params
     from approutes.request_context import RequestScope
-    from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.registry import RouteModules
-    from approutes.route_modules.segment_config import SegmentConfig
     from approutes.routing.route_table import RouteTable
+    from approutes.web.response import Response
 
 __all__ = ["Pipeline"]
 
@@ -63,28 +58,5 @@ class Pipeline:
                 return serve_pages(scope, module.pages, params)
             raise MethodNotAllowed(module.methods.allow_header)
         if module.cache is not None and plan.method == "GET" and self.cache is not None:
-            return self.cache.respond(scope, module, module.cache, plan, params, self.render)
-        return self.render(scope, plan, params, module.config)
-
-    async def render(
-        self, scope: RequestScope, plan: HandlerPlan, params: Params, config: SegmentConfig
-    ) -> Response:
-        """Run the handler of `plan` for the request of `scope` and finish its response."""
-        request = scope.request
-        if config.body_size_limit is not None:
-            request.limits = RequestLimits(config.body_size_limit, request.limits.upload)
-        try:
-            result = await invoke(plan, request, params, config.max_duration)
-        except ControlFlowSignal as signal:
-            result = signal_outcome(signal)
-        if isinstance(result, Response) and result.middleware_action is None:
-            response = result
-        else:
-            response = to_response(result, plan.file, plan.method)
-        if scope.cookie_changes is not None:
-            # COMPAT(next): cookies().set() lines come after the handler's own Set-Cookie.
-            for line in scope.cookie_changes.get_all("set-cookie"):
-                response.headers.append("set-cookie", line)
-        if response.resolve_location:
-            response.resolve_location_against(request.url)
-        return response
+            return self.cache.respond(scope, module, module.cache, plan, params, run_handler)
+        return run_handler(scope, plan, params, module.config)

@@ -359,13 +359,6 @@ async def test_a_handler_within_max_duration_answers_normally(tmp_path: Path) ->
     assert response.json() == {"finished": True}
 
 
-@pytest.mark.xfail(
-    reason=(
-        'not built yet (issue #10): runtime = "process" runs the handler in the server process; '
-        "DESIGN section 3 promises a pool of worker processes"
-    ),
-    strict=True,
-)
 @pytest.mark.anyio
 async def test_a_process_runtime_handler_runs_in_another_process(tmp_path: Path) -> None:
     source = """

@@ -11,7 +11,7 @@ from approutes.build.prerender import prerender_static_routes
 from approutes.build.route_rows import route_rows
 from approutes.cache.route_cache import RouteCache
 from approutes.cache.store_url import store_from_setting
-from approutes.pipeline import Pipeline
+from approutes.handlers.respond import run_handler
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.project.middleware_module import load_middleware
@@ -50,6 +50,5 @@ def build_project(root: Path) -> BuildResult:
     load_instrumentation(root)
     manifest = write_manifest(root, table.routes, modules)
     cache = RouteCache(store_from_setting(settings.cache, root, dev=False))
-    render = Pipeline(table, modules, cache).render
-    prerendered = asyncio.run(prerender_static_routes(table, modules, cache, render))
+    prerendered = asyncio.run(prerender_static_routes(table, modules, cache, run_handler))
     return BuildResult(manifest, route_rows(table, modules), prerendered)

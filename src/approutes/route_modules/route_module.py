@@ -12,6 +12,7 @@ from approutes.project.importer import import_user_file
 from approutes.route_modules.handler_plan import plan_handler
 from approutes.route_modules.method_table import HTTP_METHODS, MethodTable, build_method_table
 from approutes.route_modules.segment_config import SegmentConfig, read_segment_config
+from approutes.routing.scanner import route_file_from_path
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,8 +49,9 @@ def load_route_module(root: Path, file: str) -> RouteModule:
         RouteModuleError: import failure, no handler, a bad handler or segment config value.
     """
     module = import_user_file(root, file)
+    route_params = route_file_from_path(file).param_names
     plans = {
-        method: plan_handler(getattr(module, method), method, file)
+        method: plan_handler(getattr(module, method), method, file, route_params)
         for method in HTTP_METHODS
         if hasattr(module, method)
     }
