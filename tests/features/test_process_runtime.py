@@ -1,0 +1,113 @@
+"""runtime = "process": handlers computed in a pool of worker processes."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+from tests.conftest import client_for, make_project
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ROUTE = "app/api/work/[id]/route.py"
+IN_POOL = """
+    import os
+    import time
+
+    from approutes import HTTPError, NextResponse
+    from approutes.headers import cookies, headers
+    from approutes.navigation import not_found
+    from pydantic import BaseModel
+
+    runtime = "process"
+    max_duration = 2
+
+
+    class Job(BaseModel):
+        size: int
+
+
+    async def POST(request, context):
+        job = Job.model_validate(await request.json())
+        if context.params["id"] == "teapot":
+            raise HTTPError(418, "I'm a teapot")
+        if context.params["id"] == "missing":
+            not_found()
+        if context.params["id"] == "boom":
+            raise RuntimeError("exploded in the pool")
+        if context.params["id"] == "slow":
+            time.sleep(5)
+        cookies().set("done", "yes")
+        return NextResponse.json(
+            {
+                "pid": os.getpid(),
+                "size": job.size,
+                "agent": headers().get("user-agent"),
+                "q": request.search_params.get("q"),
+            },
+            status=201,
+        )
+
+    def GET():
+        def chunks():
+            yield "never"
+        return NextResponse(chunks())
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path, {ROUTE: IN_POOL, "approutes.toml": "process_pool_size = 1\n"})
+
+
+@pytest.mark.anyio
+async def test_the_handler_runs_in_another_process_with_the_whole_request(project: Path) -> None:
+    async with client_for(project) as client:
+        response = await client.post(
+            "/api/work/7?q=fast", json={"size": 3}, headers={"user-agent": "pytest"}
+        )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["pid"] != os.getpid()
+    assert body == {"pid": body["pid"], "size": 3, "agent": "pytest", "q": "fast"}
+    assert response.headers["set-cookie"] == "done=yes; Path=/"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("item", "payload", "status", "error"),
+    [
+        ("teapot", {"size": 1}, 418, "I'm a teapot"),
+        ("missing", {"size": 1}, 404, "Not Found"),
+        ("7", {"size": "big"}, 400, "Invalid input"),
+        ("boom", {"size": 1}, 500, "Internal Server Error"),
+    ],
+)
+async def test_errors_in_the_pool_get_the_answers_they_get_anywhere(
+    project: Path, item: str, payload: dict[str, object], status: int, error: str
+) -> None:
+    async with client_for(project) as client:
+        response = await client.post(f"/api/work/{item}", json=payload)
+
+    assert response.status_code == status
+    assert response.json()["error"] == error
+    assert "exploded" not in response.text
+
+
+@pytest.mark.anyio
+async def test_max_duration_answers_504_while_the_pool_computes(project: Path) -> None:
+    async with client_for(project) as client:
+        response = await client.post("/api/work/slow", json={"size": 1})
+
+    assert response.status_code == 504
+
+
+@pytest.mark.anyio
+async def test_a_stream_from_the_pool_is_refused_with_a_500(project: Path) -> None:
+    async with client_for(project) as client:
+        response = await client.get("/api/work/1")
+
+    assert response.status_code == 500
