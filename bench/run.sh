@@ -39,3 +39,6 @@ python3 "$work/harness/report.py" "$out"/*.json --baseline raw-asgi-uvicorn > "$
 python3 "$repo/bench/goals.py" "$out" > "$out/goals.md"
 cat "$out/goals.md"
 echo "report: $out/report.md, goals: $out/goals.md"
+
+# Dev reload latency (in-process, not a server benchmark): one route saved vs. lib/ saved.
+"$repo/.venv/bin/python" "$repo/bench/reload_latency.py" | tee "$out/reload.txt"

@@ -68,5 +68,5 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     if dev:
         from approutes.dev.reloader import attach_reloader  # noqa: PLC0415 - dev only
 
-        attach_reloader(app, project)
+        attach_reloader(app, project, modules)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,16 +18,19 @@ from approutes.errors import ConfigurationError
 from approutes.log import reload_log
 from approutes.project.assemble import assemble_handler
 from approutes.project.env_files import load_env_files
-from approutes.project.importer import forget_project_modules
+from approutes.project.importer import forget_project_modules, module_name_for
 from approutes.project.routes import load_routes
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from approutes.asgi.entrypoint import AsgiEntrypoint
     from approutes.request_context import RequestScope
+    from approutes.route_modules.registry import RouteModules
     from approutes.web.response import Response
 
-__all__ = ["BrokenProject", "attach_reloader", "reload_project"]
+__all__ = ["BrokenProject", "ProjectReloader", "attach_reloader", "reload_project"]
 
 _WATCHED_SUFFIXES = (".py", ".toml")
 
@@ -45,30 +49,63 @@ class BrokenProject:
 
 def reload_project(app: AsgiEntrypoint, root: Path) -> None:
     """Re-import every project module and swap `app`'s pipeline (or a BrokenProject)."""
-    started = time.perf_counter()
-    forget_project_modules(root)
-    try:
-        load_env_files(root, "development")
-        settings = load_settings(root)
-        table, modules = load_routes(root)
-        cache = app.route_cache or current_cache()
-        handler = assemble_handler(root, settings, table, modules, cache, dev=True)
-    except ConfigurationError as exc:
-        app.pipeline = BrokenProject(exc)
-        reload_log.error("error: %s", exc.render())
-        return
-    app.apply_settings(settings)
-    app.pipeline = handler
-    reload_log.info("reloaded in %dms", round((time.perf_counter() - started) * 1e3))
+    ProjectReloader(app, root).reload(None)
 
 
-def attach_reloader(app: AsgiEntrypoint, root: Path) -> None:
+class ProjectReloader:
+    """Reloads a dev project after a save: only the saved route modules when that is enough."""
+
+    def __init__(
+        self, app: AsgiEntrypoint, root: Path, modules: RouteModules | None = None
+    ) -> None:
+        """Reload `app`, serving `root`, whose route modules are `modules` when known."""
+        self.app = app
+        self.root = root
+        self.modules = modules
+
+    def reload(self, changed: Iterable[str] | None) -> None:
+        """Reload after `changed` files (paths under the root; None: reload everything).
+
+        When only route files changed (`app/**/route.py`, `pages/api/**.py`), only those are
+        imported again; anything else (lib/, settings, middleware, .env) reloads all.
+        """
+        started = time.perf_counter()
+        root = self.root
+        saved = None if changed is None else [_relative(root, path) for path in changed]
+        if saved is not None and self.modules is not None and all(map(_is_route_file, saved)):
+            for file in saved:
+                sys.modules.pop(module_name_for(root, file), None)
+            self.modules.forget(saved)
+            reuse: RouteModules | None = self.modules
+        else:
+            forget_project_modules(root)
+            reuse = None
+        try:
+            load_env_files(root, "development")
+            settings = load_settings(root)
+            table, modules = load_routes(root, reuse=reuse)
+            cache = self.app.route_cache or current_cache()
+            handler = assemble_handler(root, settings, table, modules, cache, dev=True)
+        except ConfigurationError as exc:
+            self.modules = None
+            self.app.pipeline = BrokenProject(exc)
+            reload_log.error("error: %s", exc.render())
+            return
+        self.modules = modules
+        self.app.apply_settings(settings)
+        self.app.pipeline = handler
+        scope = "all" if reuse is None else f"{len(saved or ())} route module(s)"
+        reload_log.info("reloaded %s in %dms", scope, round((time.perf_counter() - started) * 1e3))
+
+
+def attach_reloader(app: AsgiEntrypoint, root: Path, modules: RouteModules | None = None) -> None:
     """Watch `root` while `app` runs (started and stopped by its lifespan)."""
+    reloader = ProjectReloader(app, root, modules)
     task: asyncio.Task[None] | None = None
 
     async def start() -> None:
         nonlocal task
-        task = asyncio.create_task(_watch(app, root))
+        task = asyncio.create_task(_watch(reloader))
 
     async def stop() -> None:
         if task is not None:
@@ -80,8 +117,24 @@ def attach_reloader(app: AsgiEntrypoint, root: Path) -> None:
     app.on_shutdown.append(stop)
 
 
-async def _watch(app: AsgiEntrypoint, root: Path) -> None:
+def _relative(root: Path, path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def _is_route_file(file: str) -> bool:
+    """Whether `file` (relative to the root) is a route module and nothing else imports it."""
+    return (file.startswith("app/") and file.endswith("/route.py")) or (
+        file.startswith("pages/api/") and file.endswith(".py")
+    )
+
+
+async def _watch(reloader: ProjectReloader) -> None:
     from watchfiles import awatch  # noqa: PLC0415 - heavy, and only dev needs it
+
+    root = reloader.root
 
     def relevant(_change: object, path: str) -> bool:
         parts = Path(path).parts
@@ -92,5 +145,5 @@ async def _watch(app: AsgiEntrypoint, root: Path) -> None:
             p.startswith(".") or p == "__pycache__" for p in inside
         )
 
-    async for _changes in awatch(root, watch_filter=relevant, debounce=50, step=20):
-        reload_project(app, root)
+    async for changes in awatch(root, watch_filter=relevant, debounce=50, step=20):
+        reloader.reload({path for _, path in changes})

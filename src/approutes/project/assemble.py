@@ -32,6 +32,8 @@ def assemble_handler(
     """Return what answers each request of the project at `root`.
 
     PERF: a project without middleware, base path, rules or CORS gets the bare pipeline.
+    In dev, the OpenAPI document and its docs page (`/_approutes/openapi.json`,
+    `/_approutes/docs`) are answered in front of it.
 
     Raises:
         RouteModuleError: `middleware.py` is not valid.
@@ -39,5 +41,11 @@ def assemble_handler(
     pipeline = Pipeline(table, modules, cache)
     middleware = load_middleware(root)
     if middleware is None and not settings.has_front_stages:
-        return pipeline
-    return FrontStages(pipeline, table, settings, middleware, dev=dev)
+        handler: Handle = pipeline
+    else:
+        handler = FrontStages(pipeline, table, settings, middleware, dev=dev)
+    if not dev:
+        return handler
+    from approutes.openapi.dev_docs import DevDocs  # noqa: PLC0415 - dev only
+
+    return DevDocs(handler, table, modules, title=root.name)

@@ -19,8 +19,13 @@ if TYPE_CHECKING:
 __all__ = ["load_routes"]
 
 
-def load_routes(root: Path, *, from_manifest: bool = False) -> tuple[RouteTable, RouteModules]:
+def load_routes(
+    root: Path, *, from_manifest: bool = False, reuse: RouteModules | None = None
+) -> tuple[RouteTable, RouteModules]:
     """Build the route table of the project at `root` and its module registry.
+
+    With `reuse` (a dev reload), modules already loaded there are kept; those of files no
+    longer in the tree are dropped.
 
     `app/**/route.py` and `pages/api/**.py` go into one table, so the same conflict rules
     apply to both. A scan loads and checks every module now; a manifest (written by a build
@@ -30,7 +35,7 @@ def load_routes(root: Path, *, from_manifest: bool = False) -> tuple[RouteTable,
         ConfigurationError: a bad tree, module, or manifest; an app route and a pages route
             for one URL (`app-and-pages-conflict`, naming both files).
     """
-    modules = RouteModules(root)
+    modules = reuse if reuse is not None else RouteModules(root)
     if from_manifest:
         return RouteTable(read_manifest(root)), modules
     app_routes = list(scan_app_dir(root))
@@ -38,6 +43,9 @@ def load_routes(root: Path, *, from_manifest: bool = False) -> tuple[RouteTable,
     if app_routes and pages_routes:
         _refuse_urls_served_twice(app_routes, pages_routes)
     table = RouteTable([*app_routes, *pages_routes])
+    if reuse is not None:
+        current = {route.file for route in table.routes}
+        modules.forget([file for file in modules.by_file if file not in current])
     modules.load_all(table.routes)
     return table, modules
 

@@ -38,6 +38,11 @@ class RouteModules:
         for route in routes:
             self.get(route)
 
+    def forget(self, files: Iterable[str]) -> None:
+        """Drop the loaded modules of `files` (changed or deleted), to load them afresh."""
+        for file in files:
+            self.by_file.pop(file, None)
+
     def get(self, route: RouteFile) -> RouteModule:
         """Return the module of `route`, loading it on first use.
 
