@@ -33,7 +33,7 @@ PUBLIC = {
     "approutes.cache": ["cached", "revalidate_path", "revalidate_tag"],
     "approutes.server": ["NextRequest", "NextResponse", "after"],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
-    "approutes.navigation": ["not_found", "permanent_redirect", "redirect"],
+    "approutes.navigation": ["local_path", "not_found", "permanent_redirect", "redirect"],
 }
 
 

@@ -11,6 +11,7 @@ ApproutesError
 │   ├── BadRequest            400 (invalid JSON, malformed form, undecodable path)
 │   ├── RouteNotFound         404
 │   ├── MethodNotAllowed      405, carries the Allow header
+│   ├── RequestTimeout        408 (a body that stalls past body_timeout)
 │   ├── PayloadTooLarge       413
 │   └── GatewayTimeout        504 (max_duration)
 ├── HandlerReturnError        a handler returned something that is not a response (-> 500)
@@ -48,6 +49,7 @@ __all__ = [
     "OutsideRequestError",
     "PayloadTooLarge",
     "RedirectSignal",
+    "RequestTimeout",
     "RouteModuleError",
     "RouteNotFound",
     "RouteTreeError",
@@ -168,6 +170,14 @@ class PayloadTooLarge(HTTPError):
     def __init__(self) -> None:
         """Answer 413 Payload Too Large."""
         super().__init__(413, "Payload Too Large")
+
+
+class RequestTimeout(HTTPError):
+    """408: the client stopped sending its body for longer than the body timeout."""
+
+    def __init__(self) -> None:
+        """Answer 408 Request Timeout."""
+        super().__init__(408, "Request Timeout")
 
 
 class GatewayTimeout(HTTPError):

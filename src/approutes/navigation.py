@@ -6,7 +6,7 @@ from typing import NoReturn
 
 from approutes.errors import NotFoundSignal, RedirectSignal
 
-__all__ = ["not_found", "permanent_redirect", "redirect"]
+__all__ = ["local_path", "not_found", "permanent_redirect", "redirect"]
 
 
 def redirect(url: str) -> NoReturn:
@@ -28,6 +28,29 @@ def permanent_redirect(url: str) -> NoReturn:
         permanent_redirect("/api/v2/users")
     """
     raise RedirectSignal(_checked(url), 308)
+
+
+def local_path(target: str | None, fallback: str = "/") -> str:
+    """`target` when it is a path on this site, else `fallback`: for user-supplied redirects.
+
+    Use it before redirecting to a `?next=` or `returnTo` value, so a crafted link cannot
+    send users to another site (an open redirect).
+
+    >>> local_path("/account?tab=2")
+    '/account?tab=2'
+    >>> local_path("https://evil.example/login")
+    '/'
+    >>> local_path("//evil.example", fallback="/home")
+    '/home'
+
+    Example:
+        redirect(local_path(request.search_params.get("next")))
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return fallback
+    if any(ord(c) < 0x20 or c == "\\" for c in target):
+        return fallback
+    return target
 
 
 def not_found() -> NoReturn:

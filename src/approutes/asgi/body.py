@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from approutes.errors import BadRequest, ClientDisconnected, PayloadTooLarge
+from approutes.errors import BadRequest, ClientDisconnected, PayloadTooLarge, RequestTimeout
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -17,12 +18,16 @@ __all__ = ["AsgiBody"]
 class AsgiBody:
     """The BodySource of an ASGI request; the body can be consumed once."""
 
-    __slots__ = ("_consumed", "_finished", "_receive", "_scope", "_watched")
+    __slots__ = ("_consumed", "_finished", "_receive", "_scope", "_timeout", "_watched")
 
-    def __init__(self, scope: Scope, receive: Receive) -> None:
-        """Read from `receive`; `scope` gives the Content-Length when there is one."""
+    def __init__(self, scope: Scope, receive: Receive, timeout: float = 30.0) -> None:
+        """Read from `receive`; `scope` gives the Content-Length when there is one.
+
+        A body that sends nothing for `timeout` seconds is answered 408.
+        """
         self._scope = scope
         self._receive = receive
+        self._timeout = timeout
         self._consumed = False
         self._finished = False
         self._watched = False
@@ -50,6 +55,7 @@ class AsgiBody:
         Raises:
             PayloadTooLarge: Content-Length or the bytes received pass `limit`; nothing past
                 the limit is buffered.
+            RequestTimeout: the client sent nothing for the body timeout.
             ClientDisconnected: the client went away mid-body.
         """
         if self._begin(limit):
@@ -96,7 +102,12 @@ class AsgiBody:
         return False
 
     async def _next_message(self, received: int, limit: int) -> tuple[bytes, bool]:
-        message = await self._receive()
+        try:
+            async with asyncio.timeout(self._timeout):
+                message = await self._receive()
+        except TimeoutError:
+            # SECURITY: a client that stalls mid-body cannot hold the request open forever.
+            raise RequestTimeout from None
         if message["type"] == "http.disconnect":
             raise ClientDisconnected
         chunk: bytes = message.get("body", b"")

@@ -60,6 +60,7 @@ class AsgiEntrypoint:
         # PERF: plain attributes, read on every request.
         self.trust_proxy = settings.trust_proxy
         self.trailing_slash = settings.trailing_slash
+        self.body_timeout = settings.body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope: HTTP requests, and the lifespan."""
@@ -79,7 +80,7 @@ class AsgiEntrypoint:
             if target is not None:
                 redirect = _canonical_redirect(target, scope)
                 return await send_response(redirect, send, head_only=head_only)
-        body = AsgiBody(scope, receive)
+        body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
         request_scope = RequestScope(request)
         token = CURRENT_SCOPE.set(request_scope)

@@ -40,6 +40,7 @@ class Settings:
     base_path: str = ""
     body_size_limit: int = 1024 * 1024
     upload_size_limit: int = 100 * 1024 * 1024
+    body_timeout: float = 30.0
     trust_proxy: bool = False
     cache: str | None = None
     health_check: bool = False
@@ -143,6 +144,15 @@ def _to_base_path(raw: object) -> str:
     return raw
 
 
+def _to_seconds(raw: object) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise ValueError("expected a number of seconds")
+    seconds = float(raw)
+    if not 0 < seconds < 86400:
+        raise ValueError("expected a number of seconds above 0")
+    return seconds
+
+
 def _to_pool_size(raw: object) -> int:
     number = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else raw
     if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 256:
@@ -162,6 +172,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "base_path": _to_base_path,
     "body_size_limit": _to_size,
     "upload_size_limit": _to_size,
+    "body_timeout": _to_seconds,
     "trust_proxy": _to_bool,
     "cache": _to_cache,
     "health_check": _to_bool,

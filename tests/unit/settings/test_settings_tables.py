@@ -655,6 +655,7 @@ SAMPLES = {
     "body_size_limit": 'body_size_limit = "2mb"',
     "upload_size_limit": 'upload_size_limit = "3mb"',
     "trust_proxy": "trust_proxy = true",
+    "body_timeout": "body_timeout = 5",
     "cache": 'cache = "memory"',
     "health_check": "health_check = true",
     "process_pool_size": "process_pool_size = 2",
