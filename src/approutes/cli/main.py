@@ -1,7 +1,8 @@
-"""The `approutes` command group: new, dev, build, start, routes."""
+"""The `approutes` command group: new, dev, build, start, routes, openapi."""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -18,6 +19,7 @@ from approutes.cli.console import DevLogFormatter, print_error, print_table, say
 from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ServerName, serve
 from approutes.errors import ConfigurationError
+from approutes.openapi import OPENAPI_VERSION, build_openapi
 from approutes.project.routes import load_routes
 
 if TYPE_CHECKING:
@@ -107,6 +109,28 @@ def routes(root: Path) -> None:
     with _stop_on_configuration_error():
         table, modules = load_routes(root.resolve())
     print_table(ROUTE_HEADERS, route_rows(table, modules))
+
+
+@cli.command()
+@_root_argument
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the document to this file instead of printing it.",
+)
+def openapi(root: Path, output: Path | None) -> None:
+    """Print the OpenAPI 3.1 document of ROOT (JSON), from its routes and type hints."""
+    with _stop_on_configuration_error():
+        document = build_openapi(root.resolve())
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    paths = document["paths"]
+    operations = sum(len(item) for item in paths.values())
+    say(f"Wrote OpenAPI {OPENAPI_VERSION}: {len(paths)} paths, {operations} operations -> {output}")
 
 
 def main() -> None:
