@@ -54,9 +54,13 @@ SEARCH = """
 
     from approutes import Query
     from lib.models import Filters
+    from pydantic import Field
 
     async def GET(filters: Annotated[Filters, Query()]):
         return filters.model_dump()
+
+    async def POST(page: Annotated[int, Query(), Field(ge=1, le=5)] = 1):
+        return {"page": page}
 """
 
 PLAIN = """
@@ -139,6 +143,7 @@ async def test_a_query_model_takes_its_fields_from_the_search_params(project: Pa
         bad = await client.get("/api/search?active=maybe")
 
     assert one.json() == {"tag": ["a"], "active": False}
+    assert many.status_code == 200
     assert many.json() == {"tag": ["a", "b"], "active": True}
     assert bad.status_code == 400
 
@@ -189,3 +194,14 @@ def test_a_body_on_get_stops_loading_with_the_fix(tmp_path: Path) -> None:
 
     assert "GET cannot take a JSON body" in caught.value.render()
     assert "Annotated[UserIn, Query()]" in caught.value.render()
+
+
+@pytest.mark.anyio
+async def test_pydantic_constraints_in_annotated_apply(project: Path) -> None:
+    async with client_for(project) as client:
+        fine = await client.post("/api/search?page=3")
+        over = await client.post("/api/search?page=9")
+
+    assert fine.json() == {"page": 3}
+    assert over.status_code == 400
+    assert over.json()["issues"][0]["code"] == "less_than_equal"

@@ -218,9 +218,14 @@ def _read(source: ParamSource, request: NextRequest, params: dict[str, str | lis
 
 
 def _unwrap(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    """(the type, with any pydantic metadata kept, such as Field(ge=1); approutes' markers)."""
     if typing.get_origin(hint) is typing.Annotated:
         base, *extras = typing.get_args(hint)
-        return base, tuple(extras)
+        markers = tuple(e for e in extras if isinstance(e, Query | Header))
+        others = [e for e in extras if not isinstance(e, Query | Header)]
+        if others:
+            base = typing.Annotated[(base, *others)]
+        return base, markers
     return hint, ()
 
 
@@ -235,6 +240,8 @@ def _is_model(annotation: Any) -> bool:
 
 def _is_list(annotation: Any) -> bool:
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _is_list(typing.get_args(annotation)[0])
     return origin in (list, tuple, set, frozenset)
 
 
