@@ -246,3 +246,14 @@ def test_dev_leaves_the_garbage_collector_alone(project: Path) -> None:
     assert status == 200
     assert state["frozen"] is False
     assert state["threshold"] == 700
+
+
+def test_routes_json_prints_one_record_per_route(project: Path) -> None:
+    result = run_cli("routes", str(project), "--json")
+
+    assert result.returncode == 0, result.stderr
+    records = {r["pattern"]: r for r in json.loads(result.stdout)}
+    assert records["/api/users/[id]"]["methods"] == ["GET", "DELETE"]
+    assert records["/api/users/[id]"]["file"] == "app/api/users/[id]/route.py"
+    assert records["/api/users/[id]"]["router"] == "app"
+    assert records["/api/echo"]["config"] == {"dynamic": "force-dynamic"}

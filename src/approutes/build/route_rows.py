@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from approutes.build.manifest import ANY_METHOD
 
@@ -10,19 +10,51 @@ if TYPE_CHECKING:
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable
 
-__all__ = ["ROUTE_HEADERS", "route_rows"]
+__all__ = ["ROUTE_HEADERS", "RouteRecord", "route_records", "route_rows"]
 
 ROUTE_HEADERS = ("Route", "Methods", "File", "Config")
 
 
-def route_rows(table: RouteTable, modules: RouteModules) -> list[tuple[str, str, str, str]]:
-    """One row per route, sorted by URL pattern; a pages/api route lists its methods as ANY."""
-    rows = []
+class RouteRecord(TypedDict):
+    """One route as `approutes routes --json` prints it."""
+
+    pattern: str
+    methods: list[str]
+    file: str
+    router: Literal["app", "pages"]
+    config: dict[str, object]
+
+
+def route_records(table: RouteTable, modules: RouteModules) -> list[RouteRecord]:
+    """One record per route, sorted by URL pattern (`approutes routes --json`).
+
+    Each has `pattern`, `methods` (["ANY"] for a pages/api route), `file`, `router`
+    ("app" or "pages") and `config` (the values that differ from the defaults).
+    """
+    records: list[RouteRecord] = []
     for route in sorted(table.routes, key=lambda r: r.pattern):
         module = modules.get(route)
         pages = module.pages
-        described = pages.config.describe() if pages else module.config.describe()
-        config = ", ".join(f"{k}={v!r}" for k, v in described.items())
-        methods = ANY_METHOD if pages else " ".join(module.methods.exported)
-        rows.append((route.pattern, methods, route.file, config))
-    return rows
+        records.append(
+            {
+                "pattern": route.pattern,
+                "methods": [ANY_METHOD] if pages else list(module.methods.exported),
+                "file": route.file,
+                "router": "pages" if pages else "app",
+                "config": pages.config.describe() if pages else module.config.describe(),
+            }
+        )
+    return records
+
+
+def route_rows(table: RouteTable, modules: RouteModules) -> list[tuple[str, str, str, str]]:
+    """The records of `route_records` as text columns (Route, Methods, File, Config)."""
+    return [
+        (
+            record["pattern"],
+            " ".join(record["methods"]),
+            record["file"],
+            ", ".join(f"{k}={v!r}" for k, v in record["config"].items()),
+        )
+        for record in route_records(table, modules)
+    ]

@@ -14,12 +14,13 @@ import click
 
 from approutes import __version__
 from approutes.build.builder import build_project
-from approutes.build.route_rows import ROUTE_HEADERS, route_rows
+from approutes.build.route_rows import ROUTE_HEADERS, route_records, route_rows
 from approutes.cli.console import DevLogFormatter, print_error, print_table, say
 from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ServerName, serve
 from approutes.errors import ConfigurationError
 from approutes.openapi import OPENAPI_VERSION, build_openapi
+from approutes.project.env_files import load_env_files
 from approutes.project.routes import load_routes
 
 if TYPE_CHECKING:
@@ -104,10 +105,16 @@ def new(name: Path) -> None:
 
 @cli.command()
 @_root_argument
-def routes(root: Path) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records, for scripts.")
+def routes(root: Path, as_json: bool) -> None:
     """Print the route table of ROOT: URL pattern, methods, file, config."""
+    project = root.resolve()
     with _stop_on_configuration_error():
-        table, modules = load_routes(root.resolve())
+        load_env_files(project, "production")
+        table, modules = load_routes(project)
+    if as_json:
+        click.echo(json.dumps(route_records(table, modules), indent=2, default=str))
+        return
     print_table(ROUTE_HEADERS, route_rows(table, modules))
 
 
