@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 3000
 EXAMPLE ?= examples/basic
 
-.PHONY: dev test lint format typecheck pytest docs bench clean redis-server
+.PHONY: dev test lint format typecheck pytest fuzz docs bench clean redis-server
 
 $(BIN)/approutes: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,6 +34,11 @@ typecheck: $(BIN)/approutes
 
 pytest: $(BIN)/approutes redis-server
 	$(BIN)/pytest
+
+# The property tests of tests/fuzz with thousands of examples each (hypothesis's `fuzz`
+# profile); `make test` runs them too, with a bounded, derandomized number (`ci`).
+fuzz: $(BIN)/approutes
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz
 
 # The Redis cache store's tests start a real redis-server on a free loopback port.
 redis-server:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 __all__ = ["parse_size"]
@@ -31,4 +32,7 @@ def parse_size(value: str | int) -> int:
     if found is None:
         raise ValueError(f"{value!r} is not a size like '500kb', '4mb' or a number of bytes")
     number, unit = found.groups()
-    return int(float(number) * _UNITS[(unit or "b").lower()])
+    size = float(number) * _UNITS[(unit or "b").lower()]
+    if not math.isfinite(size):
+        raise ValueError(f"{value!r} is too large to be a size")
+    return int(size)

@@ -13,7 +13,7 @@ from tempfile import SpooledTemporaryFile
 from typing import IO, TYPE_CHECKING, cast
 from urllib.parse import parse_qsl
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from approutes.errors import BadRequest, PayloadTooLarge
@@ -31,6 +31,7 @@ _READ_CHUNK = 64 * 1024
 # SECURITY: caps that keep a hostile form from costing unbounded work or memory.
 MAX_FIELDS = 1000
 """Most parts of a multipart body, or fields of a urlencoded one."""
+_MAX_BOUNDARY = 70  # RFC 2046
 MAX_PART_HEADER_BYTES = 16 * 1024
 """Most bytes in the headers of one multipart part."""
 
@@ -143,6 +144,8 @@ async def parse_multipart(
     boundary = options.get(b"boundary")
     if not boundary:
         raise BadRequest("The multipart/form-data body has no boundary")
+    if len(boundary) > _MAX_BOUNDARY:
+        raise BadRequest(f"The multipart/form-data boundary is over {_MAX_BOUNDARY} characters")
     builder = _FormBuilder(field_limit)
     parser = MultipartParser(boundary, builder.callbacks())
     try:
@@ -150,7 +153,7 @@ async def parse_multipart(
             async for chunk in chunks:
                 parser.write(chunk)
             parser.finalize()
-        except MultipartParseError as exc:
+        except FormParserError as exc:
             raise BadRequest(f"Malformed multipart/form-data body: {exc}") from None
         if not builder.finished:
             raise BadRequest("The multipart/form-data body ends before its closing boundary")

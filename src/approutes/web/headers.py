@@ -88,8 +88,9 @@ class Headers:
         """Replace every value of `name` with `value`."""
         self._check_writable()
         key = name.lower()
+        text = _value(value)  # refused before anything changes
         self._items = [(k, v) for k, v in self._items if k != key]
-        self._items.append((key, _value(value)))
+        self._items.append((key, text))
 
     def append(self, name: str, value: str) -> None:
         """Add a value to `name`, keeping the existing ones (e.g. several Set-Cookie)."""
