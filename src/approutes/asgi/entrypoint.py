@@ -71,7 +71,8 @@ class AsgiEntrypoint:
         raw = scope.get("raw_path")
         path = raw.decode("latin-1") if raw else quote(scope["path"], safe=_PATH_SAFE)
         head_only = scope["method"] == "HEAD"
-        if not path.startswith("/") or not path.isascii():
+        # SECURITY: browsers read "\\" as "/": "/\\evil.example" would redirect off-site.
+        if not path.startswith("/") or not path.isascii() or "\\" in path:
             return await send_response(json_error(400, {"error": "Bad Request"}), send)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
@@ -88,7 +89,9 @@ class AsgiEntrypoint:
             try:
                 response = await self.pipeline.handle(request_scope)
             except ClientDisconnected:
-                return None
+                # NOTE: some servers report a malformed body (bad chunk framing) as a disconnect;
+                # a 400 answers it, and a client that is really gone never sees it.
+                return await _answer_bad_body(send)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 response = error_response(exc, dev=self.dev, route_file=request_scope.route_file)
             await send_response(
@@ -128,6 +131,13 @@ class AsgiEntrypoint:
                     await hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+async def _answer_bad_body(send: Send) -> None:
+    try:
+        await send_response(json_error(400, {"error": "Bad Request"}), send)
+    except Exception:  # noqa: BLE001 - the connection is gone: nothing to answer
+        return
 
 
 def _canonical_redirect(target: str, scope: Scope) -> Response:

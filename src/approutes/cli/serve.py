@@ -133,6 +133,8 @@ def _serve_uvicorn(
         log_level="warning",  # dev prints its own start-up and request lines
         lifespan="on",
         server_header=False,
+        # SECURITY: approutes reads X-Forwarded-For itself, only with the trust_proxy setting.
+        proxy_headers=False,
         timeout_graceful_shutdown=graceful_timeout,
     )
 

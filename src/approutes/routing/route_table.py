@@ -21,6 +21,21 @@ Params = dict[str, str | list[str]]
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
+def _climbs(value: str) -> bool:
+    r"""Whether a decoded param could lead a path join out of its folder.
+
+    SECURITY: `..`, `.`, a leading slash or backslash, or a `.`/`..` between encoded separators
+    (`..%2Fsecret`): such a request matches no route. `a%2Fb` (`a/b`) is still a value.
+    """
+    if value in _DOT_SEGMENTS:
+        return True
+    if "/" not in value and "\\" not in value:
+        return False
+    if value[0] in "/\\":
+        return True
+    return not _DOT_SEGMENTS.isdisjoint(value.replace("\\", "/").split("/"))
+
+
 class RouteMatch(NamedTuple):
     """The route a path resolved to and its decoded params."""
 
@@ -79,12 +94,12 @@ class RouteTable:
             if type(value) is str:
                 if "%" in value:
                     value = decode_param(value)
-                    if value in _DOT_SEGMENTS:
+                    if _climbs(value):
                         return None
                 params[name] = value
             elif value is not None:
                 decoded = [decode_param(v) for v in value]
-                if not _DOT_SEGMENTS.isdisjoint(decoded):
+                if any(map(_climbs, decoded)):
                     return None
                 params[name] = decoded
         return _new_match(RouteMatch, (route, params))

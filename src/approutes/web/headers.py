@@ -5,6 +5,7 @@ Not to be confused with `approutes.headers`, the module of the `headers()` helpe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
 __all__ = ["Headers", "HeadersInit"]
@@ -43,9 +44,9 @@ class Headers:
         elif isinstance(init, Headers):
             self._items = list(init._items)
         elif isinstance(init, Mapping):
-            self._items = [(str(k).lower(), _value(v)) for k, v in init.items()]
+            self._items = [(_name(k), _value(v)) for k, v in init.items()]
         else:
-            self._items = [(str(k).lower(), _value(v)) for k, v in init]
+            self._items = [(_name(k), _value(v)) for k, v in init]
 
     @classmethod
     def of(cls, items: list[tuple[str, str]]) -> Headers:
@@ -87,7 +88,7 @@ class Headers:
     def set(self, name: str, value: str) -> None:
         """Replace every value of `name` with `value`."""
         self._check_writable()
-        key = name.lower()
+        key = _name(name)
         text = _value(value)  # refused before anything changes
         self._items = [(k, v) for k, v in self._items if k != key]
         self._items.append((key, text))
@@ -95,7 +96,7 @@ class Headers:
     def append(self, name: str, value: str) -> None:
         """Add a value to `name`, keeping the existing ones (e.g. several Set-Cookie)."""
         self._check_writable()
-        self._items.append((name.lower(), _value(value)))
+        self._items.append((_name(name), _value(value)))
 
     def delete(self, name: str) -> None:
         """Remove every value of `name`."""
@@ -145,8 +146,21 @@ class Headers:
 HeadersInit = Mapping[str, str] | Iterable[tuple[str, str]] | Headers
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 def _value(value: object) -> str:
     text = str(value)
-    if "\r" in text or "\n" in text:
-        raise ValueError(f"header value {text!r} contains a line break")
+    if _CONTROL.search(text):
+        if "\r" in text or "\n" in text:
+            raise ValueError(f"header value {text!r} contains a line break")
+        raise ValueError(f"header value {text!r} contains a control character")
     return text
+
+
+def _name(name: object) -> str:
+    text = str(name)
+    if not _TOKEN.fullmatch(text):
+        raise ValueError(f"header name {text!r} is not a valid HTTP token")
+    return text.lower()

@@ -248,7 +248,10 @@ class NextRequest:
         scheme = scope.get("scheme", "http")
         for name, value in scope["headers"]:
             if name == b"x-forwarded-proto":
-                scheme = value.decode("latin-1").split(",")[0].strip()
+                forwarded = value.decode("latin-1").split(",")[0].strip().lower()
+                # SECURITY: only a scheme, never text that would move the URL's origin.
+                if forwarded in ("http", "https"):
+                    scheme = forwarded
                 break
         server = scope.get("server")
         port = str(server[1]) if server and server[1] else ""
