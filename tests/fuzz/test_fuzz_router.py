@@ -41,6 +41,16 @@ _PCHAR = "!$&'()*+,;=:@-._~"
 _HEX = "0123456789abcdefABCDEF"
 _DOTS = (".", "..")
 
+
+def _climbs(value: str) -> bool:
+    """The documented rule (docs/security.md): a value that is a dot segment, starts with a
+    slash or backslash, or has a dot part between separators, matches no route."""
+    if value in _DOTS:
+        return True
+    parts = value.replace("\\", "/").split("/")
+    return len(parts) > 1 and (value[0] in "/\\" or any(part in _DOTS for part in parts))
+
+
 RawValue = str | list[str] | None
 
 
@@ -118,7 +128,7 @@ class Expected:
     route: RouteFile | None = None
     params: Params = field(default_factory=dict)
     undecodable: bool = False  # a param value decodeURIComponent refuses: a 400
-    dot_param: bool = False  # a param value that decodes to "." or "..": no match
+    dot_param: bool = False  # a param value that could climb out of a folder: no match
 
 
 def reference_match(routes: Sequence[RouteFile], path: str) -> Expected:
@@ -139,7 +149,7 @@ def reference_match(routes: Sequence[RouteFile], path: str) -> Expected:
             continue  # an optional catch-all with no segments: the key is absent
         decoded = [reference_decode(v) for v in ([raw] if isinstance(raw, str) else raw)]
         expected.undecodable |= None in decoded
-        expected.dot_param |= any(d in _DOTS for d in decoded)
+        expected.dot_param |= any(d is not None and _climbs(d) for d in decoded)
         values = [d for d in decoded if d is not None]
         expected.params[name] = values[0] if isinstance(raw, str) and values else values
     return expected
@@ -297,7 +307,7 @@ def trees_and_paths(draw: st.DrawFn) -> tuple[list[RouteFile], list[str]]:
 def param_values(draw: st.DrawFn, route: RouteFile) -> dict[str, str | list[str]]:
     """Decoded params for `route`, as a handler would pass them to `url_for`."""
     text = st.one_of(st.text(min_size=1, max_size=5), st.text("%2Fe.a/ ", min_size=1, max_size=5))
-    value = text.filter(lambda v: v not in _DOTS)
+    value = text.filter(lambda v: not _climbs(v))
     params: dict[str, str | list[str]] = {}
     for segment in route.segments:
         if segment.kind == "dynamic":
