@@ -151,17 +151,22 @@ def _walk(root: Path, folder: Path, folders: tuple[str, ...]) -> Iterator[RouteF
 
 def _url_segments(rel: str, folders: tuple[str, ...]) -> Iterator[Segment]:
     for folder in folders:
-        try:
-            segment = parse_segment(folder)
-        except ValueError as exc:
-            raise RouteTreeError(
-                code="bad-segment-name",
-                files=(rel,),
-                problem=str(exc),
-                fix="rename the folder to one of the shapes in docs/routing.md",
-            ) from exc
+        segment = _segment_of(rel, folder)
         if segment.kind != "group":
             yield segment
+
+
+def _segment_of(rel: str, name: str) -> Segment:
+    """Parse one folder (or pages file) name of `rel`, naming the file when it is malformed."""
+    try:
+        return parse_segment(name)
+    except ValueError as exc:
+        raise RouteTreeError(
+            code="bad-segment-name",
+            files=(rel,),
+            problem=str(exc),
+            fix="rename it to one of the shapes in docs/routing.md",
+        ) from exc
 
 
 def _walk_pages(root: Path, folder: Path) -> Iterator[RouteFile]:
@@ -186,14 +191,6 @@ def _pages_segments(rel: str) -> Iterator[Segment]:
     stem = parts[-1].removesuffix(".py")
     names = parts[:-1] if stem == _PAGES_INDEX else (*parts[:-1], stem)
     for name in names:
-        try:
-            segment = parse_segment(name)
-        except ValueError as exc:
-            raise RouteTreeError(
-                code="bad-segment-name",
-                files=(rel,),
-                problem=str(exc),
-                fix="rename it to one of the shapes in docs/routing.md",
-            ) from exc
+        segment = _segment_of(rel, name)
         # COMPAT(next): no route groups in the Pages Router: "(name)" is literal URL text.
         yield Segment("static", name) if segment.kind == "group" else segment
