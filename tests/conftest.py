@@ -10,7 +10,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,7 +99,8 @@ def server_process(
         wait_until_serving(base + "/", process)
         yield base, process
     finally:
-        os.killpg(process.pid, 15)
+        with suppress(ProcessLookupError):  # it may have exited already
+            os.killpg(process.pid, 15)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
