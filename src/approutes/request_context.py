@@ -6,6 +6,7 @@ Set by the ASGI entrypoint for each request; read by `approutes.headers`,
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from approutes.web.request import NextRequest
 
-__all__ = ["CURRENT_SCOPE", "CookieStore", "RequestScope", "current_scope"]
+__all__ = ["CURRENT_SCOPE", "CookieStore", "RequestScope", "current_scope", "entered_scope"]
 
 
 class RequestScope:
@@ -37,6 +38,23 @@ class RequestScope:
 # The scope of the request being handled. The entrypoint sets and resets it around each
 # request (PERF: directly, no wrapper functions); the helpers read it through current_scope().
 CURRENT_SCOPE: ContextVar[RequestScope | None] = ContextVar("approutes_request", default=None)
+
+
+@contextmanager
+def entered_scope(request: NextRequest, route_file: str) -> Iterator[RequestScope]:
+    """Make `request` (of `route_file`) the current one until the block ends.
+
+    For requests served outside the ASGI entrypoint: a static render, a process-pool
+    handler, a test's `call_route`. At the end the request's uploads are released.
+    """
+    scope = RequestScope(request)
+    scope.route_file = route_file
+    token = CURRENT_SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        CURRENT_SCOPE.reset(token)
+        request.close()
 
 
 def current_scope(helper: str) -> RequestScope:

@@ -25,7 +25,7 @@ import orjson
 from approutes.app import create_app
 from approutes.error_responses import error_response
 from approutes.handlers.respond import run_handler
-from approutes.request_context import CURRENT_SCOPE, RequestScope
+from approutes.request_context import entered_scope
 from approutes.route_modules.handler_plan import plan_handler
 from approutes.route_modules.segment_config import SegmentConfig
 from approutes.web.bytes_body import BytesBody
@@ -287,10 +287,8 @@ async def call_route(
         "client": ("127.0.0.1", 50000),
     }
     limits = RequestLimits(1024 * 1024, 100 * 1024 * 1024)
-    request_scope = RequestScope(NextRequest(scope, BytesBody(content), path, limits))
-    request_scope.route_file = plan.file
-    token = CURRENT_SCOPE.set(request_scope)
-    try:
+    request = NextRequest(scope, BytesBody(content), path, limits)
+    with entered_scope(request, plan.file) as request_scope:
         try:
             response = await run_handler(request_scope, plan, dict(params or {}), SegmentConfig())
         except Exception as exc:  # noqa: BLE001 - answered as the server would
@@ -300,9 +298,6 @@ async def call_route(
             outcome = callback()
             if asyncio.iscoroutine(outcome):
                 await outcome
-    finally:
-        CURRENT_SCOPE.reset(token)
-        request_scope.request.close()
     return called
 
 

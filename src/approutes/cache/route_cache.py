@@ -10,7 +10,7 @@ from approutes.cache.revalidator import Revalidator
 from approutes.cache.static_request import static_request
 from approutes.cache.store import CacheEntry
 from approutes.errors import RouteNotFound
-from approutes.request_context import CURRENT_SCOPE, RequestScope
+from approutes.request_context import entered_scope
 from approutes.web.response import whole_body
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from approutes.cache.policy import RouteCachePolicy
     from approutes.cache.store import CacheStore
+    from approutes.request_context import RequestScope
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.route_module import RouteModule
     from approutes.route_modules.segment_config import SegmentConfig
@@ -77,10 +78,10 @@ class RouteCache:
             raise RouteNotFound
         request = scope.request
         path = request.path
-        port = request.next_url.port
 
         async def render() -> tuple[bytes, bool]:
-            return await self._render(path, int(port or 0), plan, params, module, render_with)
+            port = int(request.next_url.port or 0)  # only when rendering, not on a HIT
+            return await self._render(path, port, plan, params, module, render_with)
 
         value, state = await self.revalidator.fetch(
             route_key(path),
@@ -127,15 +128,10 @@ class RouteCache:
         forbid = (
             plan.file if module.cache is not None and module.cache.forbid_request_data else None
         )
-        scope = RequestScope(static_request(path, port, forbid_reads_in=forbid))
-        scope.route_file = plan.file
-        token = CURRENT_SCOPE.set(scope)
-        try:
+        request = static_request(path, port, forbid_reads_in=forbid)
+        with entered_scope(request, plan.file) as scope:
             response = await render_with(scope, plan, params, module.config)
             body = await whole_body(response)
-        finally:
-            CURRENT_SCOPE.reset(token)
-            scope.request.close()
         return encode_response(response.status, response.headers.raw(), body), response.status < 400
 
     async def close(self) -> None:

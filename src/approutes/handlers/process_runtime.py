@@ -125,7 +125,7 @@ async def _respond_in_child(
     from approutes.error_responses import error_response  # noqa: PLC0415
     from approutes.handlers.respond import run_handler  # noqa: PLC0415
     from approutes.project.importer import import_user_file  # noqa: PLC0415
-    from approutes.request_context import CURRENT_SCOPE, RequestScope  # noqa: PLC0415
+    from approutes.request_context import entered_scope  # noqa: PLC0415
     from approutes.route_modules.handler_plan import plan_handler  # noqa: PLC0415
     from approutes.route_modules.segment_config import SegmentConfig  # noqa: PLC0415
     from approutes.web.bytes_body import BytesBody  # noqa: PLC0415
@@ -136,19 +136,15 @@ async def _respond_in_child(
     plan = plan_handler(getattr(module, method), method, file)
     limits = RequestLimits(len(body), len(body))
     request = NextRequest(scope, BytesBody(body), scope["path"], limits)
-    request_scope = RequestScope(request)
-    request_scope.route_file = file
-    token = CURRENT_SCOPE.set(request_scope)
-    try:
-        response = await run_handler(request_scope, plan, params, SegmentConfig())
-    except Exception as exc:
-        # NOTE: errors with their own answer (HTTPError, not_found(), validation) are
-        # answered here, as the server would; anything else goes back as a traceback.
-        if not _answered(exc):
-            raise
-        response = error_response(exc, dev=False, route_file=file)
-    finally:
-        CURRENT_SCOPE.reset(token)
+    with entered_scope(request, file) as request_scope:
+        try:
+            response = await run_handler(request_scope, plan, params, SegmentConfig())
+        except Exception as exc:
+            # NOTE: errors with their own answer (HTTPError, not_found(), validation) are
+            # answered here, as the server would; anything else goes back as a traceback.
+            if not _answered(exc):
+                raise
+            response = error_response(exc, dev=False, route_file=file)
     if response.stream is not None:
         raise TypeError(f'{file}: a runtime = "process" handler cannot return a stream')
     return response.status, response.headers.raw(), response.body or b""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from approutes.web.url import decode_query_component
 
 __all__ = ["MAX_KEYS", "QueryValue", "parse_querystring"]
 
@@ -30,8 +30,8 @@ def parse_querystring(text: str) -> dict[str, QueryValue]:
         if not piece:
             continue
         name, _, value = piece.partition("=")
-        key = _unescape(name)
-        decoded = _unescape(value)
+        key = decode_query_component(name)
+        decoded = decode_query_component(value)
         seen = out.get(key)
         if seen is None:
             out[key] = decoded
@@ -40,9 +40,3 @@ def parse_querystring(text: str) -> dict[str, QueryValue]:
         else:
             out[key] = [seen, decoded]
     return out
-
-
-def _unescape(text: str) -> str:
-    if "+" in text:
-        text = text.replace("+", " ")
-    return unquote(text, errors="replace") if "%" in text else text

@@ -7,7 +7,7 @@ from urllib.parse import quote_plus, unquote, urlsplit
 
 from approutes.web.entries import Entries
 
-__all__ = ["NextURL", "URLSearchParams"]
+__all__ = ["NextURL", "URLSearchParams", "decode_query_component"]
 
 _DEFAULT_PORTS = {"http:": "80", "https:": "443"}
 
@@ -169,11 +169,18 @@ def _parse_query(query: str) -> list[tuple[str, str]]:
         if not piece:
             continue
         name, _, value = piece.partition("=")
-        pairs.append((_decode(name), _decode(value)))
+        pairs.append((decode_query_component(name), decode_query_component(value)))
     return pairs
 
 
-def _decode(text: str) -> str:
+def decode_query_component(text: str) -> str:
+    """Decode one name or value of a query string, as WHATWG does.
+
+    "+" is a space, bad escapes stay as written, bytes that are not UTF-8 read as U+FFFD.
+
+    >>> decode_query_component("a+b%21%ZZ")
+    'a b!%ZZ'
+    """
     if "+" in text:
         text = text.replace("+", " ")
     return unquote(text, errors="replace") if "%" in text else text
