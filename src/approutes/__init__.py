@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from approutes.app import create_app
 from approutes.errors import BadRequest, HTTPError
-from approutes.handlers.invoke import RouteContext
 from approutes.pages.request import ApiRequest as NextApiRequest
 from approutes.pages.response import ApiResponse as NextApiResponse
 from approutes.typed.markers import Header, Query
@@ -21,6 +20,7 @@ from approutes.web.form_data import File, FormData
 from approutes.web.headers import Headers
 from approutes.web.request import NextRequest
 from approutes.web.response import NextResponse, Response
+from approutes.web.route_context import RouteContext
 from approutes.web.sse import sse
 from approutes.web.url import NextURL, URLSearchParams
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from approutes.errors import MethodNotAllowed, RouteNotFound
-from approutes.handlers.respond import run_handler
+from approutes.handlers.runner import run_handler
+from approutes.pages.module import PagesModule
 from approutes.pages.serve import serve_pages
 
 if TYPE_CHECKING:
@@ -50,12 +51,10 @@ class Pipeline:
         scope.route_file = route.file
         # PERF: dict lookups in place of the registry's and method table's methods (callgrind).
         module = self.modules.by_file.get(route.file) or self.modules.get(route)
+        if isinstance(module, PagesModule):
+            return serve_pages(scope, module, params)
         plan = module.methods.handlers.get(request.method)
         if plan is None:
-            # PERF: a pages/api module has no method table, so it is served from this branch
-            # only: app routes pay nothing for the Pages Router.
-            if module.pages is not None:
-                return serve_pages(scope, module.pages, params)
             raise MethodNotAllowed(module.methods.allow_header)
         if module.cache is not None and plan.method == "GET" and self.cache is not None:
             return self.cache.respond(scope, module, module.cache, plan, params, run_handler)

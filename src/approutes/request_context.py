@@ -6,11 +6,14 @@ Set by the ASGI entrypoint for each request; read by `approutes.headers`,
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Unpack
 
 from approutes.errors import OutsideRequestError
+from approutes.log import error_log
 from approutes.web.cookies import Cookie, CookieAttributes, ResponseCookies
 from approutes.web.headers import Headers
 
@@ -19,7 +22,14 @@ if TYPE_CHECKING:
 
     from approutes.web.request import NextRequest
 
-__all__ = ["CURRENT_SCOPE", "CookieStore", "RequestScope", "current_scope", "entered_scope"]
+__all__ = [
+    "CURRENT_SCOPE",
+    "CookieStore",
+    "RequestScope",
+    "current_scope",
+    "entered_scope",
+    "run_after",
+]
 
 
 class RequestScope:
@@ -55,6 +65,24 @@ def entered_scope(request: NextRequest, route_file: str) -> Iterator[RequestScop
     finally:
         CURRENT_SCOPE.reset(token)
         request.close()
+
+
+async def run_after(scope: RequestScope) -> None:
+    """Run the `after()` callbacks of `scope`, in order, once its response is sent.
+
+    Sync callbacks run in a worker thread. One that raises is logged with the route file;
+    the others still run.
+    """
+    for callback in scope.after or ():
+        try:
+            if inspect.iscoroutinefunction(callback):
+                await callback()
+            else:
+                result = await asyncio.to_thread(callback)
+                if inspect.isawaitable(result):
+                    await result
+        except Exception as exc:  # noqa: BLE001 - an after() callback must not hurt the server
+            error_log.error("after() callback raised in %s", scope.route_file, exc_info=exc)
 
 
 def current_scope(helper: str) -> RequestScope:

@@ -14,8 +14,10 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -24,13 +26,14 @@ import orjson
 
 from approutes.app import create_app
 from approutes.error_responses import error_response
-from approutes.handlers.respond import run_handler
-from approutes.request_context import entered_scope
-from approutes.route_modules.handler_plan import plan_handler
-from approutes.route_modules.segment_config import SegmentConfig
-from approutes.web.bytes_body import BytesBody
-from approutes.web.request import NextRequest, RequestLimits
+from approutes.handlers.runner import run_handler
+from approutes.project.importer import MODULE_PREFIX
+from approutes.request_context import entered_scope, run_after
+from approutes.route_modules.loader import route_module_from
+from approutes.settings.model import Settings
+from approutes.web.request import RequestLimits
 from approutes.web.response import whole_body
+from approutes.web.synthetic_request import synthetic_request, synthetic_scope
 
 if TYPE_CHECKING:
     import os
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
     from approutes.asgi.entrypoint import AsgiEntrypoint
     from approutes.asgi.interface import Message
+    from approutes.route_modules.route_module import RouteModule
     from approutes.web.headers import Headers
 
 __all__ = ["CalledRoute", "TestClient", "call_route"]
@@ -263,7 +267,8 @@ async def call_route(
     """
     name = getattr(handler, "__name__", "")
     verb = method or (name if name.isupper() else "GET")
-    plan = plan_handler(handler, verb, _file_of(handler))
+    route = _route_of(handler, verb, params)
+    plan = route.methods.handlers[verb]
     header_lines = {k.lower(): v for k, v in (headers or {}).items()}
     content = body.encode() if isinstance(body, str) else body or b""
     if json is not None:
@@ -274,33 +279,58 @@ async def call_route(
     if content:
         header_lines.setdefault("content-length", str(len(content)))
     parts = urlsplit(url)
-    path = parts.path or "/"
-    scope = {
-        "type": "http",
-        "method": verb,
-        "scheme": parts.scheme or "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": parts.query.encode(),
-        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in header_lines.items()],
-        "server": ("localhost", 3000),
-        "client": ("127.0.0.1", 50000),
-    }
-    limits = RequestLimits(1024 * 1024, 100 * 1024 * 1024)
-    request = NextRequest(scope, BytesBody(content), path, limits)
-    with entered_scope(request, plan.file) as request_scope:
+    scope = synthetic_scope(
+        verb,
+        parts.path or "/",
+        query=parts.query,
+        headers=header_lines.items(),
+        scheme=parts.scheme or "http",
+        client=("127.0.0.1", 50000),
+    )
+    request = synthetic_request(scope, content, _LIMITS)
+    # NOTE: the pool is the server's; call_route runs a runtime = "process" handler here.
+    config = replace(route.config, runtime="python")
+    with entered_scope(request, route.file) as request_scope:
         try:
-            response = await run_handler(request_scope, plan, dict(params or {}), SegmentConfig())
-        except Exception as exc:  # noqa: BLE001 - answered as the server would
-            response = error_response(exc, dev=True, route_file=plan.file)
+            response = await run_handler(request_scope, plan, dict(params or {}), config)
+        except Exception as exc:  # noqa: BLE001 - answered as the dev server would
+            response = error_response(exc, dev=True, route_file=route.file)
         called = CalledRoute(response.status, response.headers, await whole_body(response))
-        for callback in request_scope.after or ():
-            outcome = callback()
-            if asyncio.iscoroutine(outcome):
-                await outcome
+        await run_after(request_scope)
     return called
 
 
-def _file_of(handler: Callable[..., Any]) -> str:
+_DEFAULTS = Settings()
+_LIMITS = RequestLimits(_DEFAULTS.body_size_limit, _DEFAULTS.upload_size_limit)
+
+
+def _route_of(
+    handler: Callable[..., Any], verb: str, params: Mapping[str, object] | None
+) -> RouteModule:
+    """The route `handler` answers `verb` for, built by the server's loader.
+
+    When `handler` is its route module's export for `verb`, the module is the route (its
+    segment config and the params its folders name included); otherwise a route of that one
+    handler, whose params are the ones given.
+    """
+    module = sys.modules.get(getattr(handler, "__module__", "") or "")
+    file = _route_file_of(module) if module is not None else None
+    if module is not None and file is not None and getattr(module, verb, None) is handler:
+        return route_module_from(module, file)
     code = getattr(handler, "__code__", None)
-    return code.co_filename if code is not None else repr(handler)
+    where = file or (code.co_filename if code is not None else repr(handler))
+    return route_module_from(SimpleNamespace(**{verb: handler}), where, tuple(params or ()))
+
+
+def _route_file_of(module: ModuleType) -> str | None:
+    """The project-relative route file of `module`, from the name it was imported under.
+
+    >>> _route_file_of(ModuleType("app.api.items.[id].route"))
+    'app/api/items/[id]/route.py'
+    """
+    name = module.__name__
+    if name.startswith(MODULE_PREFIX):
+        return name.rpartition(":")[2]
+    if name.startswith("app.") and name.endswith(".route"):
+        return name.replace(".", "/") + ".py"
+    return None

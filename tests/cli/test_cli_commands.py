@@ -218,7 +218,7 @@ def test_dev_keeps_serving_the_error_until_the_file_is_fixed(project: Path) -> N
         while (answer := fetch_json(base + "/api/users/1"))[0] != 500:
             assert time.monotonic() < deadline, "dev server did not pick up the broken file"
             time.sleep(0.05)
-        assert "route-without-handler" in answer[1]["detail"]
+        assert "miscased-method-export" in answer[1]["detail"]
         route.write_text(HELLO)
         while fetch_json(base + "/api/hello")[0] != 200:
             assert time.monotonic() < deadline + 15, "dev server did not recover"

@@ -144,8 +144,18 @@ def test_a_missing_project_folder_is_refused(tmp_path: Path) -> None:
     [
         pytest.param(
             "def get():\n    ...\n",
-            ["upper-case", "get", "GET"],
+            ["upper-case", "get()", "GET"],
             id="lower-case-handlers-point-at-upper-case-names",
+        ),
+        pytest.param(
+            "def GET():\n    return {}\n\n\nasync def post():\n    return {}\n",
+            ["miscased-method-export", "post", "POST"],
+            id="lower-case-beside-upper-case-is-reported",
+        ),
+        pytest.param(
+            "def Delete():\n    return {}\n",
+            ["miscased-method-export", "Delete", "DELETE"],
+            id="title-case-method-is-reported",
         ),
         pytest.param("", ["GET"], id="no-handler-empty"),
         pytest.param("import os\n\nVALUE = 1\n", ["GET"], id="no-handler-no-functions"),
@@ -328,3 +338,10 @@ def test_a_bad_environment_value_is_refused_naming_the_variable(
     refused = refusal(tmp_path, {ROUTE: OK}, SettingsError)
 
     assert "APPROUTES_BODY_SIZE_LIMIT" in str(refused)
+
+
+def test_an_imported_function_named_like_a_method_is_not_an_export(tmp_path: Path) -> None:
+    source = "from json import loads as post\n\n\nasync def GET():\n    return {'ok': post('1')}\n"
+    root = make_project(tmp_path, {ROUTE: source})
+
+    create_app(root)  # loads without a miscased-method-export refusal

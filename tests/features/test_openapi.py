@@ -502,7 +502,7 @@ def test_cli_stops_on_a_bad_project_with_the_configuration_error(tmp_path: Path)
 
     assert result.returncode == 1
     assert result.stdout == ""
-    assert "route-without-handler" in result.stderr
+    assert "miscased-method-export" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -18,6 +18,7 @@ from approutes.build.builder import build_project
 from approutes.build.route_rows import route_rows
 from approutes.errors import RouteModuleError
 from approutes.pages.etag import generate_etag
+from approutes.pages.module import PagesModule
 from approutes.project.importer import forget_project_modules
 from approutes.project.routes import load_routes
 
@@ -774,7 +775,7 @@ def test_build_writes_pages_routes_that_start_serves_from_the_manifest(
     assert {r.file for r in table.routes} == set(rows)
     found = table.match("/api/items/7")
     assert found is not None
-    assert modules.get(found.route).pages is not None
+    assert isinstance(modules.get(found.route), PagesModule)
     assert route_rows(table, modules) == result.rows
 
 

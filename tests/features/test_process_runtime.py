@@ -111,3 +111,31 @@ async def test_a_stream_from_the_pool_is_refused_with_a_500(project: Path) -> No
         response = await client.get("/api/work/1")
 
     assert response.status_code == 500
+
+
+TYPED_IN_POOL = """
+    import os
+
+    runtime = "process"
+
+
+    def GET(request, id: int) -> dict[str, object]:
+        return {"id": id, "type": type(id).__name__, "pid": os.getpid()}
+"""
+
+
+@pytest.mark.anyio
+async def test_a_typed_path_param_is_bound_in_the_pool_as_on_the_main_road(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        {"app/api/typed/[id]/route.py": TYPED_IN_POOL, "approutes.toml": "process_pool_size = 1\n"},
+    )
+    async with client_for(root) as client:
+        bound = await client.get("/api/typed/42")
+        refused = await client.get("/api/typed/forty-two")
+
+    assert bound.status_code == 200
+    assert bound.json()["pid"] != os.getpid()
+    assert bound.json() == {"id": 42, "type": "int", "pid": bound.json()["pid"]}
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "Invalid input"

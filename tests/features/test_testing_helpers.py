@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import importlib
+import sys
+from typing import TYPE_CHECKING, Annotated
 
 import pytest
 from tests.conftest import make_project
 
-from approutes import NextRequest, NextResponse, RouteContext
+from approutes import NextRequest, NextResponse, Query, RouteContext
 from approutes.headers import cookies, headers
 from approutes.navigation import not_found, redirect
 from approutes.server import after
@@ -161,3 +163,44 @@ def test_call_route_works_from_plain_sync_tests_with_asyncio_run() -> None:
     called = asyncio.run(call_route(GET, url="/?q=sync"))
 
     assert called.json() == {"q": "sync", "theme": None}
+
+
+TYPED_ROUTE = """
+    runtime = "process"
+    max_duration = 5
+
+
+    def GET(request, id: int) -> dict[str, object]:
+        return {"id": id, "doubled": id * 2}
+"""
+
+
+@pytest.mark.anyio
+async def test_call_route_binds_typed_path_params_of_a_project_route(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, {"app/api/items/[id]/route.py": TYPED_ROUTE})
+    monkeypatch.syspath_prepend(str(root))
+    try:
+        items = importlib.import_module("app.api.items.[id].route")
+        bound = await call_route(items.GET, url="/api/items/42", params={"id": "42"})
+        refused = await call_route(items.GET, url="/api/items/x", params={"id": "x"})
+    finally:
+        for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
+            del sys.modules[name]
+
+    assert bound.status == 200
+    assert bound.json() == {"id": 42, "doubled": 84}
+    assert refused.status == 400
+    assert refused.json()["issues"][0]["path"] == ["id"]
+
+
+@pytest.mark.anyio
+async def test_call_route_binds_typed_params_of_a_handler_defined_anywhere() -> None:
+    async def GET(id: int, q: Annotated[str, Query()] = "none") -> dict[str, object]:  # noqa: N802
+        return {"id": id, "q": q}
+
+    called = await call_route(GET, url="/x?q=yes", params={"id": "7"})
+
+    assert called.status == 200
+    assert called.json() == {"id": 7, "q": "yes"}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
@@ -13,7 +11,7 @@ from approutes.asgi.send import send_response
 from approutes.error_responses import error_response, json_error
 from approutes.errors import ClientDisconnected
 from approutes.log import error_log, log_access
-from approutes.request_context import CURRENT_SCOPE, RequestScope
+from approutes.request_context import CURRENT_SCOPE, RequestScope, run_after
 from approutes.routing.request_path import redirect_target, resolve_dots
 from approutes.web.request import NextRequest, RequestLimits
 from approutes.web.response import Response
@@ -99,7 +97,7 @@ class AsgiEntrypoint:
             )
             if request_scope.after:
                 # NOTE: in the request's scope, with its uploads still open, as in Next.
-                await _run_after(request_scope)
+                await run_after(request_scope)
         finally:
             CURRENT_SCOPE.reset(token)
             request.close()
@@ -147,16 +145,3 @@ def _canonical_redirect(target: str, scope: Scope) -> Response:
     return Response(
         location, status=308, headers={"location": location, "refresh": f"0;url={location}"}
     )
-
-
-async def _run_after(scope: RequestScope) -> None:
-    for callback in scope.after or ():
-        try:
-            if inspect.iscoroutinefunction(callback):
-                await callback()
-            else:
-                result = await asyncio.to_thread(callback)
-                if inspect.isawaitable(result):
-                    await result
-        except Exception as exc:  # noqa: BLE001 - an after() callback must not hurt the server
-            error_log.error("after() callback raised in %s", scope.route_file, exc_info=exc)

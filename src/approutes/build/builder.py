@@ -11,7 +11,7 @@ from approutes.build.prerender import prerender_static_routes
 from approutes.build.route_rows import route_rows
 from approutes.cache.route_cache import RouteCache
 from approutes.cache.store_url import store_from_setting
-from approutes.handlers.respond import run_handler
+from approutes.handlers.runner import run_handler
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.project.middleware_module import load_middleware

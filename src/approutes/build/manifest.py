@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import ManifestError
+from approutes.route_modules.route_module import RouteModule
 from approutes.routing.scanner import RouteFile, route_file_from_path
 
 if TYPE_CHECKING:
@@ -34,14 +35,17 @@ def write_manifest(root: Path, routes: Iterable[RouteFile], modules: RouteModule
     rows: list[dict[str, Any]] = []
     for route in routes:
         module = modules.get(route)
-        pages = module.pages
         rows.append(
             {
                 "pattern": route.pattern,
                 "file": route.file,
                 # A pages/api handler serves every method.
-                "methods": [ANY_METHOD] if pages else list(module.methods.exported),
-                "config": pages.config.describe() if pages else module.config.describe(),
+                "methods": (
+                    list(module.methods.exported)
+                    if isinstance(module, RouteModule)
+                    else [ANY_METHOD]
+                ),
+                "config": module.config.describe(),
             }
         )
     path = manifest_path(root)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from approutes.cache.route_cache import static_params
 from approutes.errors import RouteModuleError
+from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
     from approutes.cache.route_cache import RenderWith, RouteCache
@@ -29,6 +30,8 @@ async def prerender_static_routes(
     stored = []
     for route in table.routes:
         module = modules.get(route)
+        if not isinstance(module, RouteModule):
+            continue
         policy = module.cache
         plan = module.methods.handlers.get("GET")
         if policy is None or plan is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from approutes.build.manifest import ANY_METHOD
+from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
     from approutes.route_modules.registry import RouteModules
@@ -34,14 +35,17 @@ def route_records(table: RouteTable, modules: RouteModules) -> list[RouteRecord]
     records: list[RouteRecord] = []
     for route in sorted(table.routes, key=lambda r: r.pattern):
         module = modules.get(route)
-        pages = module.pages
         records.append(
             {
                 "pattern": route.pattern,
-                "methods": [ANY_METHOD] if pages else list(module.methods.exported),
+                "methods": (
+                    list(module.methods.exported)
+                    if isinstance(module, RouteModule)
+                    else [ANY_METHOD]
+                ),
                 "file": route.file,
-                "router": "pages" if pages else "app",
-                "config": pages.config.describe() if pages else module.config.describe(),
+                "router": "app" if isinstance(module, RouteModule) else "pages",
+                "config": module.config.describe(),
             }
         )
     return records

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     from approutes.route_modules.route_module import RouteModule
     from approutes.route_modules.segment_config import SegmentConfig
     from approutes.web.response import Response
+    from approutes.web.route_context import Params
 
 __all__ = ["RouteCache", "path_tag", "route_key", "static_params"]
 
-Params = dict[str, str | list[str]]
 
 if TYPE_CHECKING:
     RenderWith: TypeAlias = Callable[

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 from approutes.errors import DynamicUsageError
 from approutes.web.bytes_body import BytesBody
 from approutes.web.request import NextRequest, RequestLimits
+from approutes.web.synthetic_request import synthetic_request, synthetic_scope
 from approutes.web.url import NextURL
 
 __all__ = ["static_request"]
@@ -20,17 +21,9 @@ def static_request(path: str, port: int, *, forbid_reads_in: str | None = None) 
     With `forbid_reads_in` (the route file of a `dynamic = "error"` route), reading the
     query, headers, cookies, client address or body raises DynamicUsageError.
     """
-    scope: dict[str, Any] = {
-        "type": "http",
-        "method": "GET",
-        "scheme": "http",
-        "headers": [],
-        "query_string": b"",
-        "server": ("localhost", port),
-        "client": None,
-    }
+    scope = synthetic_scope("GET", path, server=("localhost", port))
     if forbid_reads_in is None:
-        return NextRequest(scope, BytesBody(), path, _LIMITS)
+        return synthetic_request(scope)
     return _ForbiddingRequest(scope, BytesBody(), path, _LIMITS, route_file=forbid_reads_in)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from approutes.errors import GatewayTimeout, RedirectSignal, RouteNotFound
 from approutes.log import error_log
 from approutes.web.response import Response
+from approutes.web.route_context import RouteContext
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -17,30 +18,14 @@ if TYPE_CHECKING:
     from approutes.errors import ControlFlowSignal
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.web.request import NextRequest
+    from approutes.web.route_context import Params
 
 __all__ = [
-    "RouteContext",
     "ThreadsPastDeadline",
     "invoke",
     "signal_outcome",
     "threads_past_deadline",
 ]
-
-Params = dict[str, str | list[str]]
-
-
-class RouteContext(NamedTuple):
-    """The second argument of a handler.
-
-    Attributes:
-        params: The route's dynamic values: `str` for `[id]`, `list[str]` for `[...path]`;
-            an optional catch-all with no segments has no key.
-
-    Next.js: `params` is a plain dict here, not a promise.
-    """
-
-    params: Params
-
 
 # PERF: builds a RouteContext without NamedTuple's Python-level __new__ (callgrind, S2).
 _new_context = tuple.__new__

@@ -8,21 +8,24 @@ is not available there. Each pool process imports the project's route files itse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import pickle
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from approutes.errors import ApproutesError
+from approutes.errors import ApproutesError, HTTPError
+from approutes.web.response import Response
 
 if TYPE_CHECKING:
-    from approutes.handlers.invoke import Params
     from approutes.route_modules.handler_plan import HandlerPlan
+    from approutes.route_modules.route_module import RouteModule
     from approutes.web.request import NextRequest
-    from approutes.web.response import Response
+    from approutes.web.route_context import Params
 
 __all__ = ["ProcessHandlerError", "ProcessPool", "configure_process_pool", "run_in_process"]
 
@@ -75,10 +78,10 @@ async def run_in_process(plan: HandlerPlan, request: NextRequest, params: Params
 
     Raises:
         ProcessHandlerError: the handler raised (or returned a stream) in the pool.
+        HTTPError, ValidationError: what the handler raised, when it has an answer of its
+            own; the entrypoint maps it as for any other handler.
         PayloadTooLarge: the body is over the route's limit.
     """
-    from approutes.web.response import Response  # noqa: PLC0415 - a cycle through web
-
     if _pool is None:
         raise ProcessHandlerError("no process pool: serve the project with create_app")
     body = await request.bytes()
@@ -86,6 +89,8 @@ async def run_in_process(plan: HandlerPlan, request: NextRequest, params: Params
     outcome = await asyncio.get_running_loop().run_in_executor(
         _pool.executor(), _handle_in_child, plan.file, plan.method, scope, body, params
     )
+    if outcome[0] == "raised":
+        raise pickle.loads(outcome[1])  # noqa: S301 - from our own pool process
     if outcome[0] == "error":
         raise ProcessHandlerError(
             f"{plan.method} in {plan.file} raised in the process pool:\n{outcome[1]}"
@@ -114,7 +119,12 @@ def _handle_in_child(
 ) -> tuple[Any, ...]:
     try:
         return ("ok", *asyncio.run(_respond_in_child(file, method, scope, body, params)))
-    except Exception:  # noqa: BLE001 - sent back to the server process as text
+    except Exception as exc:  # noqa: BLE001 - sent back to the server process
+        portable = _portable(exc)
+        if portable is not None:
+            # NOTE: raised again in the server process, where the entrypoint answers it.
+            with contextlib.suppress(Exception):
+                return ("raised", pickle.dumps(portable))
         return ("error", traceback.format_exc())
 
 
@@ -122,39 +132,43 @@ async def _respond_in_child(
     file: str, method: str, scope: dict[str, Any], body: bytes, params: Params
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     # NOTE: imported here so the pool processes import approutes only once started.
-    from approutes.error_responses import error_response  # noqa: PLC0415
-    from approutes.handlers.respond import run_handler  # noqa: PLC0415
-    from approutes.project.importer import import_user_file  # noqa: PLC0415
+    from approutes.handlers.respond import finish_response, respond  # noqa: PLC0415
     from approutes.request_context import entered_scope  # noqa: PLC0415
-    from approutes.route_modules.handler_plan import plan_handler  # noqa: PLC0415
-    from approutes.route_modules.segment_config import SegmentConfig  # noqa: PLC0415
-    from approutes.web.bytes_body import BytesBody  # noqa: PLC0415
-    from approutes.web.request import NextRequest, RequestLimits  # noqa: PLC0415
+    from approutes.web.synthetic_request import synthetic_request  # noqa: PLC0415
 
-    assert _root is not None  # noqa: S101 - set by the pool initializer
-    module = import_user_file(_root, file)
-    plan = plan_handler(getattr(module, method), method, file)
-    limits = RequestLimits(len(body), len(body))
-    request = NextRequest(scope, BytesBody(body), scope["path"], limits)
+    plan = _child_route(file).methods.handlers[method]
+    request = synthetic_request(scope, body)
     with entered_scope(request, file) as request_scope:
-        try:
-            response = await run_handler(request_scope, plan, params, SegmentConfig())
-        except Exception as exc:
-            # NOTE: errors with their own answer (HTTPError, not_found(), validation) are
-            # answered here, as the server would; anything else goes back as a traceback.
-            if not _answered(exc):
-                raise
-            response = error_response(exc, dev=False, route_file=file)
+        response = await respond(plan, request, params, None)
+        finish_response(request_scope, response)
     if response.stream is not None:
         raise TypeError(f'{file}: a runtime = "process" handler cannot return a stream')
     return response.status, response.headers.raw(), response.body or b""
 
 
-def _answered(exc: Exception) -> bool:
-    """Whether `exc` has an answer of its own (not a 500): HTTPError or a validation error."""
-    from approutes.errors import HTTPError  # noqa: PLC0415
+_routes: dict[str, RouteModule] = {}
 
+
+def _child_route(file: str) -> RouteModule:
+    """The route of `file`, loaded once per pool process by the same loader as the server's."""
+    from approutes.route_modules.loader import load_route_module  # noqa: PLC0415
+
+    route = _routes.get(file)
+    if route is None:
+        assert _root is not None  # noqa: S101 - set by the pool initializer
+        route = _routes[file] = load_route_module(_root, file)
+    return route
+
+
+def _portable(exc: Exception) -> Exception | None:
+    """`exc` as the server process can raise it, when it has an answer of its own.
+
+    An HTTPError (its subclasses take other arguments, so it travels as a plain HTTPError
+    with the same status, message and headers) or a pydantic validation error; None for
+    anything else, which is a 500.
+    """
+    if isinstance(exc, HTTPError):
+        return HTTPError(exc.status, exc.message, exc.headers)
     pydantic = sys.modules.get("pydantic")
-    return isinstance(exc, HTTPError) or (
-        pydantic is not None and isinstance(exc, pydantic.ValidationError)
-    )
+    invalid = pydantic is not None and isinstance(exc, pydantic.ValidationError)
+    return exc if invalid else None

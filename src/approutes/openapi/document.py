@@ -24,13 +24,14 @@ from approutes.openapi.operation import (
     shared_responses,
 )
 from approutes.project.routes import load_routes
+from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from approutes.openapi.schemas import SchemaCollector
     from approutes.route_modules.registry import RouteModules
-    from approutes.route_modules.route_module import RouteModule
+    from approutes.route_modules.route_module import LoadedRoute
     from approutes.routing.route_table import RouteTable
     from approutes.routing.scanner import RouteFile
     from approutes.routing.segment import Segment
@@ -83,9 +84,7 @@ def openapi_document(
                     operation_id=_operation_id(method, path, ids),
                     path_params=params,
                     tags=_tags(route),
-                    cache_control=module.cache.cache_control
-                    if module.cache is not None and method == "GET"
-                    else None,
+                    cache_control=_cache_control(module, method),
                 )
                 item[method.lower()] = _operation(module, method, site, schemas)
     components = schemas.resolve()
@@ -128,16 +127,22 @@ def path_templates(route: RouteFile) -> list[tuple[str, tuple[Segment, ...]]]:
     return templates
 
 
-def _methods(module: RouteModule) -> tuple[str, ...]:
-    return _PAGES_METHODS if module.pages is not None else module.methods.exported
+def _methods(module: LoadedRoute) -> tuple[str, ...]:
+    return module.methods.exported if isinstance(module, RouteModule) else _PAGES_METHODS
+
+
+def _cache_control(module: LoadedRoute, method: str) -> str | None:
+    if isinstance(module, RouteModule) and module.cache is not None and method == "GET":
+        return module.cache.cache_control
+    return None
 
 
 def _operation(
-    module: RouteModule, method: str, site: OperationSite, schemas: SchemaCollector
+    module: LoadedRoute, method: str, site: OperationSite, schemas: SchemaCollector
 ) -> dict[str, Any]:
-    if module.pages is not None:
-        return pages_operation(module.pages.handler, module.file, site, schemas)
-    return handler_operation(module.methods.handlers[method], site, schemas)
+    if isinstance(module, RouteModule):
+        return handler_operation(module.methods.handlers[method], site, schemas)
+    return pages_operation(module.handler, module.file, site, schemas)
 
 
 def _operation_id(method: str, path: str, taken: set[str]) -> str:

@@ -34,10 +34,10 @@ if TYPE_CHECKING:
 
     from approutes.pages.module import PagesModule
     from approutes.request_context import RequestScope
+    from approutes.web.route_context import Params
 
 __all__ = ["serve_pages"]
 
-Params = dict[str, str | list[str]]
 
 # NOTE: a handler may outlive its response; the loop keeps only weak references to tasks.
 _RUNNING: set[asyncio.Future[Any]] = set()

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.route_modules.route_module import RouteModule, load_pages_route, load_route_module
+from approutes.route_modules.loader import load_route
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
+    from approutes.route_modules.route_module import LoadedRoute
     from approutes.routing.scanner import RouteFile
 
 __all__ = ["RouteModules"]
@@ -27,7 +28,7 @@ class RouteModules:
         """Load modules of the project at `root` on demand."""
         self.root = root
         # Loaded modules by route file; the pipeline reads it directly (PERF), `get` loads.
-        self.by_file: dict[str, RouteModule] = {}
+        self.by_file: dict[str, LoadedRoute] = {}
 
     def load_all(self, routes: Iterable[RouteFile]) -> None:
         """Load and check every route now (dev, build, start without a manifest).
@@ -43,7 +44,7 @@ class RouteModules:
         for file in files:
             self.by_file.pop(file, None)
 
-    def get(self, route: RouteFile) -> RouteModule:
+    def get(self, route: RouteFile) -> LoadedRoute:
         """Return the module of `route`, loading it on first use.
 
         Raises:
@@ -51,6 +52,5 @@ class RouteModules:
         """
         module = self.by_file.get(route.file)
         if module is None:
-            load = load_pages_route if route.is_pages else load_route_module
-            module = self.by_file[route.file] = load(self.root, route.file)
+            module = self.by_file[route.file] = load_route(self.root, route)
         return module

@@ -11,7 +11,6 @@ from approutes.settings.sizes import parse_size
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import ModuleType
 
 __all__ = ["DynamicMode", "Runtime", "SegmentConfig", "read_segment_config"]
 
@@ -59,7 +58,7 @@ class SegmentConfig:
 _DEFAULTS = {name: getattr(SegmentConfig(), name) for name in SegmentConfig.__dataclass_fields__}
 
 
-def read_segment_config(module: ModuleType, file: str) -> SegmentConfig:
+def read_segment_config(module: object, file: str) -> SegmentConfig:
     """Read the segment config names of `module`, refusing values outside the contract.
 
     Raises:

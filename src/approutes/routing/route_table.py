@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from approutes.routing.request_path import decode_param, split_path
 from approutes.routing.trie import MatchValue, SegmentTrie
+from approutes.web.route_context import Params
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -13,8 +14,6 @@ if TYPE_CHECKING:
     from approutes.routing.scanner import RouteFile
 
 __all__ = ["Params", "RouteMatch", "RouteTable"]
-
-Params = dict[str, str | list[str]]
 
 # COMPAT(next): "%2E%2E" is not resolved like "..", and no route matches it
 # (conformance: catch-all-encoded-dots-not-resolved). SECURITY: so a param is never "..".

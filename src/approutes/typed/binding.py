@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from approutes.typed.markers import Header, Query
+from approutes.web.request import NextRequest
+from approutes.web.response import Response
+from approutes.web.route_context import RouteContext
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from approutes.web.request import NextRequest
 
 __all__ = ["ParamSource", "TypedBinding", "analyse_handler"]
 
@@ -105,8 +107,6 @@ class TypedBinding:
 
     def shape(self, result: object) -> object:
         """Pass a Response through; fit anything else to the return annotation, as JSON data."""
-        from approutes.web.response import Response  # noqa: PLC0415 - a cycle through web
-
         if self._return_adapter is None or isinstance(result, Response):
             return result
         checked = self._return_adapter.validate_python(result, from_attributes=True)
@@ -246,19 +246,14 @@ def _is_list(annotation: Any) -> bool:
 
 
 def _is_request_type(annotation: Any) -> bool:
-    from approutes.web.request import NextRequest  # noqa: PLC0415 - avoids a cycle at import
-
     return isinstance(annotation, type) and issubclass(annotation, NextRequest)
 
 
 def _is_context_type(annotation: Any) -> bool:
-    from approutes.handlers.invoke import RouteContext  # noqa: PLC0415
-
     return annotation is RouteContext
 
 
 def _is_response_type(annotation: Any) -> bool:
-    from approutes.web.response import Response  # noqa: PLC0415
 
     return isinstance(annotation, type) and issubclass(annotation, Response)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from approutes.errors import RouteTreeError
+from approutes.pages.module import PagesModule
 from approutes.project.routes import load_routes
 from approutes.routing.route_table import RouteTable
 from approutes.routing.scanner import route_file_from_path, scan_app_dir, scan_pages_dir
@@ -180,5 +181,5 @@ def test_app_and_pages_routes_for_different_urls_share_one_table(tmp_path: Path)
     legacy = table.match("/api/legacy")
     assert legacy is not None
     module = modules.get(legacy.route)
-    assert module.pages is not None
-    assert module.methods.handlers == {}
+    assert isinstance(module, PagesModule)
+    assert module.file == "pages/api/legacy.py"
