@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from approutes.asgi.entrypoint import AsgiEntrypoint
+from approutes.assemble import assemble_handler
 from approutes.build.manifest import manifest_path
 from approutes.cache.runtime import use_store
 from approutes.cache.store_url import store_from_setting
 from approutes.errors import ConfigurationError
 from approutes.handlers.process_runtime import configure_process_pool
-from approutes.project.assemble import assemble_handler
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.project.routes import load_routes

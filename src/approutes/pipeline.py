@@ -26,6 +26,9 @@ class Pipeline:
 
     __slots__ = ("cache", "modules", "routes")
 
+    finish = None
+    """Nothing to add to a response: a project without front stages (see FrontHalf)."""
+
     def __init__(
         self, routes: RouteTable, modules: RouteModules, cache: RouteCache | None = None
     ) -> None:
@@ -59,3 +62,7 @@ class Pipeline:
         if module.cache is not None and plan.method == "GET" and self.cache is not None:
             return self.cache.respond(scope, module, module.cache, plan, params, run_handler)
         return run_handler(scope, plan, params, module.config)
+
+    def redirect(self, scope: RequestScope, response: Response) -> Response:
+        """Answer a non-canonical path with its 308 `response`."""
+        return response

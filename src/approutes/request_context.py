@@ -35,7 +35,7 @@ __all__ = [
 class RequestScope:
     """What belongs to one request besides the request itself."""
 
-    __slots__ = ("after", "cookie_changes", "request", "route_file")
+    __slots__ = ("after", "cookie_changes", "front_headers", "front_path", "request", "route_file")
 
     def __init__(self, request: NextRequest) -> None:
         """Start with no cookie changes and no after() callbacks."""
@@ -43,6 +43,9 @@ class RequestScope:
         self.route_file = ""
         self.cookie_changes: Headers | None = None
         self.after: list[Callable[[], Any]] | None = None
+        # The front half's: the path [[headers]] match, and middleware's next() headers.
+        self.front_path = ""
+        self.front_headers: Headers | None = None
 
 
 # The scope of the request being handled. The entrypoint sets and resets it around each

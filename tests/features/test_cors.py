@@ -447,3 +447,55 @@ async def test_a_listed_origin_written_with_a_trailing_slash_still_matches(
     response = await request(tmp_path, settings, "GET", "/api/hello", {"origin": APP})
 
     assert response.headers["access-control-allow-origin"] == APP
+
+
+# --- the trailing-slash 308 goes through the same front half ---------------------------------
+
+SLASH_RULES = f"""
+{CORS}
+[[headers]]
+source = "/api/:path*"
+headers = [{{ key = "X-Frame-Options", value = "DENY" }}]
+"""
+
+
+@pytest.mark.anyio
+async def test_a_preflight_to_a_slash_path_is_answered_not_redirected(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {**ROUTES, SETTINGS: SLASH_RULES})
+    preflight = {"origin": APP, "access-control-request-method": "POST"}
+
+    async with client_for(root) as client:
+        slash = await client.options("/api/hello/", headers=preflight)
+        canonical = await client.options("/api/hello", headers=preflight)
+
+    assert slash.status_code == 204
+    assert slash.headers["access-control-allow-origin"] == APP
+    assert "location" not in slash.headers
+    assert dict(slash.headers) == dict(canonical.headers)
+
+
+@pytest.mark.anyio
+async def test_the_trailing_slash_redirect_carries_cors_and_rule_headers(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {**ROUTES, SETTINGS: SLASH_RULES})
+
+    async with client_for(root) as client:
+        moved = await client.get("/api/hello/?x=1", headers={"origin": APP})
+
+    assert moved.status_code == 308
+    assert moved.headers["location"] == "/api/hello?x=1"
+    assert moved.headers["access-control-allow-origin"] == APP
+    assert "Origin" in moved.headers["vary"]
+    assert moved.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.anyio
+async def test_the_trailing_slash_redirect_is_in_the_dev_request_log(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = make_project(tmp_path, ROUTES)
+
+    with caplog.at_level("INFO", logger="approutes.access"):
+        async with client_for(root, dev=True) as client:
+            await client.get("/api/hello/")
+
+    assert any("GET /api/hello/ 308" in record.getMessage() for record in caplog.records)

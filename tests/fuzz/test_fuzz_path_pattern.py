@@ -15,7 +15,7 @@ from typing import Literal, TypeAlias
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 
-from approutes.matching import PathPattern, PatternError, compile_destination
+from approutes.rules.path_pattern import PathPattern, PatternError, compile_destination
 
 Modifier: TypeAlias = Literal["", "?", "*", "+"]
 Value: TypeAlias = str | list[str]

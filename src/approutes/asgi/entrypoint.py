@@ -29,10 +29,19 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class Handle(Protocol):
-    """What answers a request once it is built: the pipeline (or, in dev, a broken project)."""
+    """What answers a request once it is built: the pipeline, the front half, a broken project."""
 
     def handle(self, scope: RequestScope) -> Awaitable[Response]:
         """Answer the request of `scope` (raising at once, or when awaited)."""
+        ...
+
+    def redirect(self, scope: RequestScope, response: Response) -> Response:
+        """Answer a non-canonical path: its 308 `response`, or what replaces it."""
+        ...
+
+    @property
+    def finish(self) -> Callable[[RequestScope, Response], None] | None:
+        """What decorates every response, error responses included; None for nothing."""
         ...
 
 
@@ -73,25 +82,32 @@ class AsgiEntrypoint:
         if not path.startswith("/") or not path.isascii() or "\\" in path:
             return await send_response(json_error(400, {"error": "Bad Request"}), send)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
+        redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = resolve_dots(path)
-            target = redirect_target(path, trailing_slash=self.trailing_slash)
-            if target is not None:
-                redirect = _canonical_redirect(target, scope)
-                return await send_response(redirect, send, head_only=head_only)
+            redirect_to = redirect_target(path, trailing_slash=self.trailing_slash)
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
         request_scope = RequestScope(request)
         token = CURRENT_SCOPE.set(request_scope)
+        pipeline = self.pipeline
         try:
             try:
-                response = await self.pipeline.handle(request_scope)
+                if redirect_to is None:
+                    response = await pipeline.handle(request_scope)
+                else:
+                    response = pipeline.redirect(
+                        request_scope, _canonical_redirect(redirect_to, scope)
+                    )
             except ClientDisconnected:
                 # NOTE: some servers report a malformed body (bad chunk framing) as a disconnect;
                 # a 400 answers it, and a client that is really gone never sees it.
                 return await _answer_bad_body(send)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 response = error_response(exc, dev=self.dev, route_file=request_scope.route_file)
+            finish = pipeline.finish
+            if finish is not None:
+                finish(request_scope, response)
             await send_response(
                 response, send, head_only=head_only, route_file=request_scope.route_file, body=body
             )

@@ -12,9 +12,9 @@ from approutes.build.route_rows import route_rows
 from approutes.cache.route_cache import RouteCache
 from approutes.cache.store_url import store_from_setting
 from approutes.handlers.runner import run_handler
+from approutes.middleware.loader import load_middleware
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
-from approutes.project.middleware_module import load_middleware
 from approutes.project.routes import load_routes
 from approutes.settings.model import load_settings
 

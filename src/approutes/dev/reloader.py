@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from approutes.assemble import assemble_handler
 from approutes.cache.runtime import current_cache
 from approutes.errors import ConfigurationError
 from approutes.log import reload_log
-from approutes.project.assemble import assemble_handler
 from approutes.project.env_files import load_env_files
 from approutes.project.importer import forget_project_modules, module_name_for
 from approutes.project.routes import load_routes
@@ -42,9 +42,15 @@ class BrokenProject:
         """Answer every request with `error`."""
         self.error = error
 
+    finish = None
+
     async def handle(self, scope: RequestScope) -> Response:
         """Raise the load error, which dev answers as a 500 with detail."""
         raise self.error
+
+    def redirect(self, scope: RequestScope, response: Response) -> Response:
+        """A non-canonical path is still redirected to its canonical form."""
+        return response
 
 
 def reload_project(app: AsgiEntrypoint, root: Path) -> None:

@@ -5,7 +5,7 @@
 - `GET /_approutes/docs`: Swagger UI. Its files come from the installed `swagger-ui-bundle`
   package, served at `/_approutes/docs/assets/<file>`: no CDN, the page works offline.
 
-`create_app(root)` without `dev=True` never builds this wrapper: there, these paths are 404.
+`create_app(root)` without `dev=True` never builds this: there, these paths are 404.
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ from approutes.web.json_codec import dumps
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
     from importlib.resources.abc import Traversable
 
-    from approutes.asgi.entrypoint import Handle
     from approutes.request_context import RequestScope
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable
@@ -77,34 +75,37 @@ _PAGE = """<!DOCTYPE html>
 
 
 class DevDocs:
-    """Answers the dev docs paths; hands every other request to `handler`.
+    """Answers the dev docs paths; the front half asks it first in dev.
 
     Example:
-        handler = DevDocs(pipeline, table, modules, title="my-app")   # dev only
+        docs = DevDocs(table, modules, title="my-app")   # dev only
     """
 
-    __slots__ = ("_handler", "_modules", "_table", "_title")
+    __slots__ = ("_modules", "_table", "_title")
 
-    def __init__(
-        self, handler: Handle, table: RouteTable, modules: RouteModules, *, title: str
-    ) -> None:
-        """Serve the docs of `table` / `modules` (titled `title`) in front of `handler`."""
-        self._handler = handler
+    def __init__(self, table: RouteTable, modules: RouteModules, *, title: str) -> None:
+        """Serve the docs of `table` / `modules`, titled `title`."""
         self._table = table
         self._modules = modules
         self._title = title
 
-    def handle(self, scope: RequestScope) -> Awaitable[Response]:
-        """Answer a docs path here; anything else goes to the project's handler."""
-        if scope.request.path.startswith(_OURS):
-            return self._answer(scope)
-        return self._handler.handle(scope)
+    @staticmethod
+    def answers(path: str) -> bool:
+        """Whether `path` is one of the docs paths (the `trailing_slash` setting allowed)."""
+        if not path.startswith(_OURS):
+            return False
+        path = path.removesuffix("/")
+        return path in _OURS or path.startswith(ASSETS_PREFIX)
 
-    async def _answer(self, scope: RequestScope) -> Response:
-        request = scope.request
-        path = request.path.removesuffix("/")  # NOTE: the `trailing_slash` setting adds one
-        if path != OPENAPI_PATH and path != DOCS_PATH and not path.startswith(ASSETS_PREFIX):
-            return await self._handler.handle(scope)  # e.g. /_approutes/docsx
+    def answer(self, state: RequestScope) -> Response:
+        """Answer a docs path (see `answers`).
+
+        Raises:
+            MethodNotAllowed: not a GET or HEAD.
+            RouteNotFound: no such asset.
+        """
+        request = state.request
+        path = request.path.removesuffix("/")
         if request.method not in ("GET", "HEAD"):
             raise MethodNotAllowed("GET, HEAD")
         if path == OPENAPI_PATH:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from approutes.cache.store_url import check_store_setting
 from approutes.errors import SettingsError
-from approutes.settings.cors import CorsSettings, parse_cors
-from approutes.settings.rules import (
+from approutes.rules.cors_table import CorsSettings, parse_cors
+from approutes.rules.tables import (
     HeaderRule,
     RedirectRule,
     RewriteRule,
@@ -49,18 +49,6 @@ class Settings:
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
     cors: CorsSettings | None = None
-
-    @property
-    def has_front_stages(self) -> bool:
-        """Whether any setting acts before routing or on every response."""
-        return bool(
-            self.base_path
-            or self.health_check
-            or self.headers
-            or self.redirects
-            or self.rewrites
-            or self.cors
-        )
 
 
 def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Settings:

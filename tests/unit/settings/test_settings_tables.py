@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from approutes.errors import SettingsError
-from approutes.settings.cors import CorsSettings
+from approutes.rules.cors_table import CorsSettings
 from approutes.settings.model import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -63,7 +63,6 @@ def test_the_example_settings_are_read(tmp_path: Path) -> None:
     settings = load(tmp_path, EXAMPLE)
 
     assert settings.base_path == "/docs"
-    assert settings.has_front_stages
 
     [redirect] = settings.redirects
     assert redirect.matcher.pattern.source == "/old/:slug"
@@ -94,7 +93,6 @@ def test_without_tables_nothing_acts_before_routing(tmp_path: Path) -> None:
     assert settings.rewrites == ()
     assert settings.cors is None
     assert settings.base_path == ""
-    assert not settings.has_front_stages
 
 
 @pytest.mark.parametrize(
@@ -609,7 +607,6 @@ def test_approutes_base_path_sets_the_base_path(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, environ={"APPROUTES_BASE_PATH": "/docs"})
 
     assert settings.base_path == "/docs"
-    assert settings.has_front_stages
 
 
 def test_approutes_base_path_wins_over_the_file(tmp_path: Path) -> None:

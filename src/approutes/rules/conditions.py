@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
-from approutes.matching.path_pattern import PatternError, python_regex
+from approutes.rules.path_pattern import PatternError, python_regex
 
 if TYPE_CHECKING:
-    from approutes.matching.path_pattern import Params
+    from approutes.rules.path_pattern import Params
     from approutes.web.request import NextRequest
 
 __all__ = ["Condition", "ConditionType", "compile_conditions"]

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from approutes.matching import Matcher, PatternError, any_match, compile_matchers
+from approutes.rules.matcher import Matcher, any_match, compile_matchers
+from approutes.rules.path_pattern import PatternError
 from approutes.web.request import NextRequest, RequestLimits
 
 if TYPE_CHECKING:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.matching.conditions import compile_conditions
-from approutes.matching.path_pattern import PathPattern, PatternError
+from approutes.rules.conditions import compile_conditions
+from approutes.rules.path_pattern import PathPattern, PatternError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from approutes.matching.conditions import Condition
-    from approutes.matching.path_pattern import Params
+    from approutes.rules.conditions import Condition
+    from approutes.rules.path_pattern import Params
     from approutes.web.request import NextRequest
 
 __all__ = ["Matcher", "any_match", "compile_matchers"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from approutes.matching import Matcher, PatternError, compile_destination, compile_template
+from approutes.rules.matcher import Matcher
+from approutes.rules.path_pattern import PatternError, compile_destination, compile_template
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from approutes.matching import Destination
+    from approutes.rules.path_pattern import Destination
 
 __all__ = [
     "HeaderRule",

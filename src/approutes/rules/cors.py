@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
-    from approutes.settings.cors import CorsSettings
+    from approutes.rules.cors_table import CorsSettings
     from approutes.web.request import NextRequest
 
 __all__ = ["CorsPolicy"]

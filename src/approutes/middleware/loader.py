@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
-from approutes.matching import PatternError, compile_matchers
 from approutes.project.importer import import_user_file
+from approutes.rules.matcher import any_match, compile_matchers
+from approutes.rules.path_pattern import PatternError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from approutes.matching import Matcher
+    from approutes.rules.matcher import Matcher
+    from approutes.web.request import NextRequest
 
 __all__ = ["MIDDLEWARE_FILE", "MiddlewareModule", "load_middleware"]
 
@@ -34,6 +36,10 @@ class MiddlewareModule:
     fn: Callable[[Any], Any]
     is_async: bool
     matchers: tuple[Matcher, ...]
+
+    def runs_for(self, request: NextRequest) -> bool:
+        """Whether its matcher takes `request` (no matcher: every request)."""
+        return not self.matchers or any_match(self.matchers, request)
 
 
 def load_middleware(root: Path) -> MiddlewareModule | None:

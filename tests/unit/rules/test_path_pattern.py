@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from approutes.matching import (
+from approutes.rules.path_pattern import (
     PathPattern,
     PatternError,
     compile_destination,
     compile_template,
+    python_regex,
 )
-from approutes.matching.path_pattern import python_regex
 
 NEXT_DOCS_EXCLUDE = "/((?!api|_next/static|_next/image|favicon.ico).*)"
 

@@ -1,0 +1,61 @@
+"""Puts a loaded project together: the route pipeline, behind the front half when needed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from approutes.front import FrontHalf
+from approutes.middleware.loader import load_middleware
+from approutes.pipeline import Pipeline
+from approutes.rules.cors import CorsPolicy
+from approutes.rules.rule_set import RuleSet
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from approutes.asgi.entrypoint import Handle
+    from approutes.cache.route_cache import RouteCache
+    from approutes.route_modules.registry import RouteModules
+    from approutes.routing.route_table import RouteTable
+    from approutes.settings.model import Settings
+
+__all__ = ["assemble_handler"]
+
+
+def assemble_handler(
+    root: Path,
+    settings: Settings,
+    table: RouteTable,
+    modules: RouteModules,
+    cache: RouteCache,
+    *,
+    dev: bool,
+) -> Handle:
+    """Return what answers each request of the project at `root`.
+
+    PERF: a project whose rules are empty, with no middleware and no health check, gets the
+    bare pipeline (in production). In dev, the OpenAPI document and its docs page
+    (`/_approutes/openapi.json`, `/_approutes/docs`) are answered by the front half.
+
+    Raises:
+        RouteModuleError: `middleware.py` is not valid.
+    """
+    pipeline = Pipeline(table, modules, cache)
+    middleware = load_middleware(root)
+    rules = RuleSet(
+        base_path=settings.base_path,
+        cors=CorsPolicy(settings.cors) if settings.cors is not None else None,
+        redirects=settings.redirects,
+        rewrites=settings.rewrites,
+        headers=settings.headers,
+    )
+    docs = None
+    if dev:
+        from approutes.openapi.dev_docs import DevDocs  # noqa: PLC0415 - dev only
+
+        docs = DevDocs(table, modules, title=root.name)
+    if not rules.acts and middleware is None and not settings.health_check and docs is None:
+        return pipeline
+    return FrontHalf(
+        pipeline, table, rules, middleware, health_check=settings.health_check, docs=docs
+    )

@@ -1,0 +1,134 @@
+"""FrontHalf: the project-wide stages before the route pipeline, and the finish of every answer.
+
+For each request, in Next's order: the health check, (dev) the docs pages, the base path, a
+CORS preflight and `[[redirects]]`, `middleware.py`, `[[rewrites]]`, then the pipeline.
+Whatever answers (the pipeline, a rule, middleware, the canonical-path 308, or the
+entrypoint's error mapping) is finished by `finish`: middleware's `next()` headers,
+`[[headers]]` and CORS. The front half maps no errors itself: the entrypoint does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from approutes.errors import HTTPError
+from approutes.handlers.invoke import threads_past_deadline
+from approutes.middleware.loader import MIDDLEWARE_FILE
+from approutes.middleware.outcome import Respond, Rewrite
+from approutes.middleware.runner import run_middleware
+from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from approutes.asgi.entrypoint import Handle
+    from approutes.middleware.loader import MiddlewareModule
+    from approutes.openapi.dev_docs import DevDocs
+    from approutes.request_context import RequestScope
+    from approutes.routing.route_table import RouteTable
+    from approutes.rules.rule_set import RuleSet
+    from approutes.web.request import NextRequest
+
+__all__ = ["HEALTH_PATH", "FrontHalf"]
+
+HEALTH_PATH = "/_approutes/health"
+
+
+class FrontHalf:
+    """Answers a request through the project-wide stages and then `pipeline`."""
+
+    __slots__ = ("_docs", "_health_check", "_middleware", "_pipeline", "_routes", "_rules")
+
+    def __init__(
+        self,
+        pipeline: Handle,
+        routes: RouteTable,
+        rules: RuleSet,
+        middleware: MiddlewareModule | None,
+        *,
+        health_check: bool = False,
+        docs: DevDocs | None = None,
+    ) -> None:
+        """Put `rules`, `middleware`, the health check and `docs` in front of `pipeline`."""
+        self._pipeline = pipeline
+        self._routes = routes
+        self._rules = rules
+        self._middleware = middleware
+        self._health_check = health_check
+        self._docs = docs
+
+    async def handle(self, state: RequestScope) -> Response:
+        """Answer the request of `state`; errors propagate to the entrypoint."""
+        request = state.request
+        state.front_path = request.path
+        if self._health_check and request.path == HEALTH_PATH:
+            return _health()
+        if self._docs is not None and self._docs.answers(request.path):
+            return self._docs.answer(state)
+        rules = self._rules
+        rules.strip_base_path(request)
+        state.front_path = request.path
+        early = rules.before_middleware(request)
+        if early is not None:
+            return early
+        middleware = self._middleware
+        if middleware is not None and middleware.runs_for(request):
+            state.route_file = MIDDLEWARE_FILE
+            outcome = await run_middleware(middleware, request)
+            if isinstance(outcome, Respond):
+                return outcome.response
+            if outcome is not None:
+                state.front_headers = outcome.response_headers
+                if isinstance(outcome, Rewrite):
+                    # COMPAT(next): the target's query replaces the request's (rule 47).
+                    request.reroute(*self._same_origin_target(request, outcome.url))
+                else:
+                    request.override_headers(outcome.request_headers)
+        rules.rewrite(request, self._routes.is_static)
+        return await self._pipeline.handle(state)
+
+    def redirect(self, state: RequestScope, response: Response) -> Response:
+        """The canonical-path 308 `response`; a CORS preflight is answered instead.
+
+        A browser refuses a redirect in answer to a preflight, so the preflight of a
+        non-canonical path is answered as the canonical path's would be.
+        """
+        target = (response.headers.get("location") or "").partition("?")[0]
+        base = self._rules.base_path
+        state.front_path = target[len(base) :] or "/" if base else target
+        return self._rules.preflight(state.request) or response
+
+    def finish(self, state: RequestScope, response: Response) -> None:
+        """Add middleware's `next()` headers, `[[headers]]` and CORS headers to `response`."""
+        added = state.front_headers
+        if added is not None:
+            headers = response.headers
+            for name, value in added.raw():
+                if name == "set-cookie":
+                    headers.append(name, value)
+                else:
+                    headers.set(name, value)
+        self._rules.decorate(state.request, state.front_path, response)
+
+    def _same_origin_target(self, request: NextRequest, url: str) -> tuple[str, str]:
+        parts = urlsplit(url)
+        if parts.netloc and parts.netloc not in (
+            request.next_url.host,
+            request.headers.get("host"),
+        ):
+            raise HTTPError(
+                500, f"middleware.py rewrote to {url}: rewrites to another origin are not supported"
+            )
+        path = parts.path or "/"
+        base = self._rules.base_path
+        if base and (path == base or path.startswith(base + "/")):
+            path = path[len(base) :] or "/"
+        return path, parts.query
+
+
+def _health() -> Response:
+    """The health check's answer: this process serves (for load balancers)."""
+    running = threads_past_deadline.running
+    return Response.json(
+        {"status": "ok", "threads_past_deadline": running},
+        headers={"cache-control": "no-store"},
+    )

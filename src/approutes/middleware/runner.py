@@ -1,0 +1,64 @@
+"""Runs `middleware.py` for a request and turns what it returned into an Outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import TYPE_CHECKING
+
+from approutes.errors import ControlFlowSignal, HandlerReturnError
+from approutes.handlers.invoke import signal_outcome
+from approutes.middleware.loader import MIDDLEWARE_FILE
+from approutes.middleware.outcome import Continue, Respond, Rewrite
+from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from approutes.middleware.loader import MiddlewareModule
+    from approutes.middleware.outcome import Outcome
+    from approutes.web.request import NextRequest
+
+__all__ = ["run_middleware"]
+
+
+async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> Outcome | None:
+    """Run `middleware` for `request`; None when it has nothing to say (it returned None).
+
+    A sync middleware runs in a worker thread. `redirect()` / `not_found()` work in it as in
+    a handler.
+
+    Raises:
+        HandlerReturnError: it returned something other than None or a Response.
+        Exception: whatever the middleware raised.
+    """
+    response = await _call(middleware, request)
+    if response is None:
+        return None
+    action = response.middleware_action
+    if action is None:
+        if response.resolve_location:
+            response.resolve_location_against(request.url)
+            if response.body is None and response.stream is None:
+                # COMPAT(next): a middleware redirect's body is its Location (rule 48).
+                response.body = (response.headers.get("location") or "").encode()
+        return Respond(response)
+    if action.kind == "rewrite":
+        return Rewrite(action.rewrite_url, response.headers)
+    return Continue(action.request_headers, response.headers)
+
+
+async def _call(middleware: MiddlewareModule, request: NextRequest) -> Response | None:
+    try:
+        if middleware.is_async:
+            result = await middleware.fn(request)
+        else:
+            result = await asyncio.to_thread(middleware.fn, request)
+            if inspect.isawaitable(result):
+                result = await result
+    except ControlFlowSignal as signal:
+        return signal_outcome(signal)
+    if result is None or isinstance(result, Response):
+        return result
+    raise HandlerReturnError(
+        MIDDLEWARE_FILE,
+        f"middleware returned a {type(result).__name__}; return None or a Response",
+    )

@@ -1,0 +1,123 @@
+"""RuleSet: the settings rules of one project, applied to a request phase by phase.
+
+In Next's order: the base path, then (before middleware) a CORS preflight and `[[redirects]]`;
+after middleware, `[[rewrites]]` (Next's `afterFiles`: a path that is a static route is
+never rewritten); on the way out, `[[headers]]` and the CORS headers, on whatever answered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+from approutes.errors import HTTPError, RouteNotFound
+from approutes.web.response import Response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from approutes.rules.cors import CorsPolicy
+    from approutes.rules.tables import HeaderRule, RedirectRule, RewriteRule
+    from approutes.web.request import NextRequest
+
+__all__ = ["RuleSet"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """The compiled rules of the settings; an empty one does nothing."""
+
+    base_path: str = ""
+    cors: CorsPolicy | None = None
+    redirects: tuple[RedirectRule, ...] = ()
+    rewrites: tuple[RewriteRule, ...] = ()
+    headers: tuple[HeaderRule, ...] = ()
+
+    @property
+    def acts(self) -> bool:
+        """Whether any rule is set (derived from the fields, so a new rule cannot be missed)."""
+        return any(getattr(self, field.name) for field in fields(self))
+
+    def strip_base_path(self, request: NextRequest) -> None:
+        """Serve `request` without the base path.
+
+        Raises:
+            RouteNotFound: the path is outside the base path.
+        """
+        base = self.base_path
+        if not base:
+            return
+        path = request.path
+        if path != base and not path.startswith(base + "/"):
+            raise RouteNotFound
+        request.path = path[len(base) :] or "/"
+        request.base_path = base
+
+    def preflight(self, request: NextRequest) -> Response | None:
+        """The answer to a CORS preflight from an allowed origin, else None."""
+        return self.cors.preflight(request) if self.cors is not None else None
+
+    def before_middleware(self, request: NextRequest) -> Response | None:
+        """A CORS preflight's answer or a `[[redirects]]` redirect; None to go on."""
+        preflight = self.preflight(request)
+        if preflight is not None:
+            return preflight
+        for rule in self.redirects:
+            params = rule.matcher.match(request)
+            if params is not None:
+                target, _, query = rule.destination.fill(params).partition("?")
+                if target.startswith("/"):
+                    target = self.base_path + target
+                # COMPAT(next): the request's query goes along to the destination.
+                query = merge_query(query, request.next_url.search[1:])
+                return Response.redirect(f"{target}?{query}" if query else target, rule.status)
+        return None
+
+    def rewrite(self, request: NextRequest, is_static: Callable[[str], bool]) -> None:
+        """Apply `[[rewrites]]` in order, unless the path is a static route (`afterFiles`).
+
+        Raises:
+            HTTPError: 500 for a rewrite loop, naming the paths.
+        """
+        if not self.rewrites or is_static(request.path):
+            return
+        visited = [request.path]
+        for rule in self.rewrites:
+            params = rule.matcher.match(request)
+            if params is None:
+                continue
+            path, _, query = rule.destination.fill(params).partition("?")
+            request.reroute(path, merge_query(query, request.next_url.search[1:]))
+            if path in visited[:-1]:
+                trail = " -> ".join([*visited, path])
+                raise HTTPError(500, f"Rewrite loop: {trail} (see [[rewrites]] in the settings)")
+            visited.append(path)
+            if is_static(path):
+                return
+
+    def decorate(self, request: NextRequest, path: str, response: Response) -> None:
+        """Add the `[[headers]]` matching `path` and the CORS headers to `response`."""
+        headers = response.headers
+        for rule in self.headers:
+            params = rule.matcher.match(request, path)
+            if params is not None:
+                for name, template in rule.headers:
+                    if not headers.has(name):  # the route's own header wins
+                        headers.set(name, template.fill(params))
+        if self.cors is not None:
+            self.cors.decorate(request, response)
+
+
+def merge_query(destination: str, original: str) -> str:
+    """The destination's query, then the original's parameters it does not set.
+
+    >>> merge_query("a=1", "a=2&b=3")
+    'a=1&b=3'
+    """
+    if not original:
+        return destination
+    if not destination:
+        return original
+    taken = {pair.partition("=")[0] for pair in destination.split("&")}
+    kept = [pair for pair in original.split("&") if pair.partition("=")[0] not in taken]
+    return "&".join([destination, *kept])
