@@ -14,7 +14,7 @@ from approutes.app import create_app
 from approutes.errors import BadRequest, HTTPError
 from approutes.pages.request import ApiRequest as NextApiRequest
 from approutes.pages.response import ApiResponse as NextApiResponse
-from approutes.typed.markers import Header, Query
+from approutes.typed_params.markers import Header, Query
 from approutes.web.cookies import Cookie
 from approutes.web.form_data import File, FormData
 from approutes.web.headers import Headers

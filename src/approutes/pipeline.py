@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from approutes.errors import MethodNotAllowed, RouteNotFound
 from approutes.handlers.runner import run_handler
-from approutes.pages.module import PagesModule
 from approutes.pages.serve import serve_pages
+from approutes.route_modules.pages_module import PagesModule
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable

@@ -18,9 +18,9 @@ from approutes.build.builder import build_project
 from approutes.build.route_rows import route_rows
 from approutes.errors import RouteModuleError
 from approutes.pages.etag import generate_etag
-from approutes.pages.module import PagesModule
 from approutes.project.importer import forget_project_modules
 from approutes.project.routes import load_routes
+from approutes.route_modules.pages_module import PagesModule
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

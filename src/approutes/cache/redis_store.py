@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING
 
 from approutes.cache.entry_codec import MAGIC, decode_entry, encode_entry, retention_seconds
+from approutes.settings.cache_setting import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from approutes.cache.store import CacheEntry
 
-__all__ = ["RedisStore", "redact_url"]
+__all__ = ["RedisStore"]
 
 _PREFIX = b"approutes:"
 _ENTRY = _PREFIX + b"entry:"
@@ -155,26 +156,6 @@ class RedisStore:
     async def close(self) -> None:
         """Close the client's connections."""
         await self._client.aclose()
-
-
-def redact_url(url: str) -> str:
-    """Return `url` with its password replaced by `***`, for messages and logs.
-
-    >>> redact_url("redis://:s3cret@cache:6379/0")
-    'redis://:***@cache:6379/0'
-    >>> redact_url("rediss://app:s3cret@cache")
-    'rediss://app:***@cache'
-    >>> redact_url("redis://token@cache")
-    'redis://***@cache'
-    >>> redact_url("redis://localhost:6379")
-    'redis://localhost:6379'
-    """
-    scheme, separator, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not separator or not at:
-        return url
-    user, colon, _ = credentials.partition(":")
-    return f"{scheme}://{user}:***@{host}" if colon else f"{scheme}://***@{host}"
 
 
 def _key_bytes(key: str) -> bytes:

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import TypeAlias
 
-    from approutes.cache.policy import RouteCachePolicy
     from approutes.cache.store import CacheStore
     from approutes.request_context import RequestScope
+    from approutes.route_modules.cache_policy import RouteCachePolicy
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.route_module import RouteModule
     from approutes.route_modules.segment_config import SegmentConfig

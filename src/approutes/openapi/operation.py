@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from approutes.openapi.schemas import Components, SchemaCollector
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.routing.segment import Segment
-    from approutes.typed.binding import TypedBinding
+    from approutes.typed_params.binding import TypedBinding
 
 __all__ = ["OperationSite", "handler_operation", "pages_operation", "shared_responses"]
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Generator, Mapping
 
     from approutes.pages.channel import ResponseChannel
-    from approutes.pages.config import PagesConfig
+    from approutes.route_modules.pages_config import PagesConfig
 
 __all__ = ["ApiResponse", "HeaderValue"]
 

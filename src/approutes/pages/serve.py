@@ -32,8 +32,8 @@ from approutes.web.response import Response
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from approutes.pages.module import PagesModule
     from approutes.request_context import RequestScope
+    from approutes.route_modules.pages_module import PagesModule
     from approutes.web.route_context import Params
 
 __all__ = ["serve_pages"]

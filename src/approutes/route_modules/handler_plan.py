@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
-from approutes.typed.binding import analyse_handler
+from approutes.typed_params.binding import analyse_handler
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from approutes.typed.binding import TypedBinding
+    from approutes.typed_params.binding import TypedBinding
 
 __all__ = ["TYPED", "HandlerPlan", "plan_handler"]
 

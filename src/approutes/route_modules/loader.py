@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.cache.policy import cache_policy_for
 from approutes.errors import RouteModuleError
-from approutes.pages.module import load_pages_module
 from approutes.project.importer import import_user_file
+from approutes.route_modules.cache_policy import cache_policy_for
 from approutes.route_modules.handler_plan import plan_handler
 from approutes.route_modules.method_table import HTTP_METHODS, build_method_table
+from approutes.route_modules.pages_module import load_pages_module
 from approutes.route_modules.route_module import RouteModule
 from approutes.route_modules.segment_config import read_segment_config
 from approutes.routing.scanner import route_file_from_path

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
-    from approutes.cache.policy import RouteCachePolicy
-    from approutes.pages.module import PagesModule
+    from approutes.route_modules.cache_policy import RouteCachePolicy
     from approutes.route_modules.method_table import MethodTable
+    from approutes.route_modules.pages_module import PagesModule
     from approutes.route_modules.segment_config import SegmentConfig
 
 __all__ = ["LoadedRoute", "RouteModule"]

@@ -7,7 +7,6 @@ import tomllib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from approutes.cache.store_url import check_store_setting
 from approutes.errors import SettingsError
 from approutes.rules.cors_table import CorsSettings, parse_cors
 from approutes.rules.tables import (
@@ -18,6 +17,7 @@ from approutes.rules.tables import (
     compile_redirect_rules,
     compile_rewrite_rules,
 )
+from approutes.settings.cache_setting import check_store_setting
 from approutes.settings.sizes import parse_size
 
 if TYPE_CHECKING:

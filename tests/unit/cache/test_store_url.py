@@ -11,7 +11,8 @@ from approutes.cache.memory_store import MemoryStore
 from approutes.cache.redis_store import RedisStore
 from approutes.cache.resilient import ResilientStore
 from approutes.cache.store import CacheEntry
-from approutes.cache.store_url import NullStore, check_store_setting, store_from_setting
+from approutes.cache.store_url import NullStore, store_from_setting
+from approutes.settings.cache_setting import check_store_setting
 
 pytestmark = pytest.mark.anyio
 

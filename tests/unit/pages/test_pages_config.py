@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from approutes.errors import RouteModuleError
-from approutes.pages.config import PagesConfig, read_pages_config
+from approutes.route_modules.pages_config import PagesConfig, read_pages_config
 
 FILE = "pages/api/x.py"
 

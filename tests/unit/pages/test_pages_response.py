@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from approutes.pages.channel import ChunkStream, ResponseChannel
-from approutes.pages.config import PagesConfig
 from approutes.pages.etag import generate_etag
 from approutes.pages.response import ApiResponse
+from approutes.route_modules.pages_config import PagesConfig
 
 if TYPE_CHECKING:
     from approutes.web.response import Response

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
-from approutes.pages.config import PagesConfig, read_pages_config
 from approutes.project.importer import import_user_file
+from approutes.route_modules.pages_config import PagesConfig, read_pages_config
 
 if TYPE_CHECKING:
     from collections.abc import Callable

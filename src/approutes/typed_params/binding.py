@@ -23,7 +23,7 @@ import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from approutes.typed.markers import Header, Query
+from approutes.typed_params.markers import Header, Query
 from approutes.web.request import NextRequest
 from approutes.web.response import Response
 from approutes.web.route_context import RouteContext
