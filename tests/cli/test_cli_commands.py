@@ -132,16 +132,6 @@ def test_build_writes_a_manifest_that_start_serves(project: Path) -> None:
         assert fetch_json(base + "/api/users/42") == (200, {"id": "42"})
 
 
-def test_start_refuses_a_manifest_naming_a_deleted_route(project: Path) -> None:
-    assert run_cli("build", str(project)).returncode == 0
-    (project / "app/api/hello/route.py").unlink()
-    result = run_cli("start", str(project), "--port", "1")
-    assert result.returncode == 1
-    assert "stale-manifest" in result.stderr
-    assert "app/api/hello/route.py" in result.stderr
-    assert "approutes build" in result.stderr
-
-
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])
 def test_start_serves_the_project_on_each_server(project: Path, server: str) -> None:
     with running_server(project, "--server", server) as base:

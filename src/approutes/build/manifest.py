@@ -1,11 +1,15 @@
 """Manifest <-> .approutes/manifest.json: the checked route table a build leaves for start.
 
-Rows of `app/` and `pages/api/` files alike; `start` rebuilds each from its file path.
+Rows of `app/` and `pages/api/` files alike; `start` rebuilds each from its file path. Each
+row carries the SHA-256 of its file, so that `start` can tell a manifest that no longer
+describes the route files on disk (`manifest_drift`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import ManifestError
@@ -13,16 +17,38 @@ from approutes.route_modules.route_module import RouteModule
 from approutes.routing.scanner import RouteFile, route_file_from_path
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping, Sequence
     from pathlib import Path
 
     from approutes.route_modules.registry import RouteModules
 
-__all__ = ["ANY_METHOD", "MANIFEST_SCHEMA", "manifest_path", "read_manifest", "write_manifest"]
+__all__ = [
+    "ANY_METHOD",
+    "MANIFEST_SCHEMA",
+    "Manifest",
+    "StaleManifestWarning",
+    "manifest_drift",
+    "manifest_path",
+    "read_manifest",
+    "write_manifest",
+]
 
 MANIFEST_SCHEMA = 1
 ANY_METHOD = "ANY"
 """The methods of a pages/api route, in the manifest and the route table: all of them."""
+
+
+class StaleManifestWarning(UserWarning):
+    """The build manifest does not match the route files on disk (the tree is scanned instead)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a build wrote: its routes and the digest of each route file then."""
+
+    routes: tuple[RouteFile, ...]
+    digests: Mapping[str, str]
+    """file -> SHA-256 of its bytes at build time (absent for a file a build did not hash)."""
 
 
 def manifest_path(root: Path) -> Path:
@@ -46,6 +72,7 @@ def write_manifest(root: Path, routes: Iterable[RouteFile], modules: RouteModule
                     else [ANY_METHOD]
                 ),
                 "config": module.config.describe(),
+                "sha256": _digest(root, route.file),
             }
         )
     path = manifest_path(root)
@@ -57,11 +84,11 @@ def write_manifest(root: Path, routes: Iterable[RouteFile], modules: RouteModule
     return path
 
 
-def read_manifest(root: Path) -> list[RouteFile]:
-    """Read the route list back; every file it names must still exist.
+def read_manifest(root: Path) -> Manifest:
+    """Read the routes (and their file digests) back.
 
     Raises:
-        ManifestError: an unreadable manifest, another schema, or a route file gone since.
+        ManifestError: an unreadable manifest, or another schema.
     """
     path = manifest_path(root)
     shown = path.relative_to(root).as_posix()
@@ -69,6 +96,10 @@ def read_manifest(root: Path) -> list[RouteFile]:
         document = json.loads(path.read_text(encoding="utf-8"))
         rows = document["routes"]
         schema = document["schema"]
+        files = [row["file"] for row in rows]
+        # NOTE: a manifest written before digests existed has none; its files are then only
+        # compared by name.
+        digests = {row["file"]: row["sha256"] for row in rows if "sha256" in row}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ManifestError(
             code="bad-manifest",
@@ -83,13 +114,30 @@ def read_manifest(root: Path) -> list[RouteFile]:
             problem=f"it has schema {schema}, this approutes reads {MANIFEST_SCHEMA}",
             fix="run `approutes build` again",
         )
-    routes = [route_file_from_path(row["file"]) for row in rows]
-    missing = [r.file for r in routes if not (root / r.file).is_file()]
-    if missing:
-        raise ManifestError(
-            code="stale-manifest",
-            files=(shown, *missing),
-            problem="route files listed in the manifest no longer exist",
-            fix="run `approutes build` again",
-        )
-    return routes
+    return Manifest(tuple(route_file_from_path(file) for file in files), digests)
+
+
+def manifest_drift(root: Path, manifest: Manifest, found: Sequence[RouteFile]) -> str | None:
+    """Say how the route files `found` on disk differ from `manifest`, or None if they match.
+
+    Names the first differing file in path order: added since the build, removed, or with
+    other contents than at the build.
+
+    PERF: runs at every production start-up: a set comparison, then one read and hash of each
+    route file (no import).
+    """
+    listed = {route.file for route in manifest.routes}
+    on_disk = {route.file for route in found}
+    for file in sorted(listed | on_disk):
+        if file not in listed:
+            return f"{file} was added"
+        if file not in on_disk:
+            return f"{file} was removed"
+        built = manifest.digests.get(file)
+        if built is not None and _digest(root, file) != built:
+            return f"{file} was changed"
+    return None
+
+
+def _digest(root: Path, file: str) -> str:
+    return hashlib.sha256((root / file).read_bytes()).hexdigest()

@@ -11,7 +11,7 @@ import click
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["DevLogFormatter", "print_error", "print_table", "say"]
+__all__ = ["DevLogFormatter", "print_error", "print_table", "print_warning", "say"]
 
 _STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
 
@@ -24,6 +24,11 @@ def say(text: str = "") -> None:
 def print_error(text: str) -> None:
     """Print an error message to standard error, in red on a terminal."""
     click.secho(f"error: {text}", fg="red", err=True, color=sys.stderr.isatty() or None)
+
+
+def print_warning(text: str) -> None:
+    """Print a warning to standard error, in yellow on a terminal."""
+    click.secho(f"warning: {text}", fg="yellow", err=True, color=sys.stderr.isatty() or None)
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

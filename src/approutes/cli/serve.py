@@ -22,11 +22,14 @@ import os
 import signal
 import threading
 import time
+import warnings
 from typing import TYPE_CHECKING, Literal
 
 import click
 
 from approutes.app import create_app
+from approutes.build.manifest import StaleManifestWarning
+from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
 
 if TYPE_CHECKING:
@@ -55,7 +58,10 @@ _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
 def app_from_environment() -> AsgiEntrypoint:
     """Factory the server's workers call: the project named by the serving process."""
     dev = os.environ.get(_DEV_VARIABLE) == "1"
-    app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
+    with warnings.catch_warnings():
+        # NOTE: the serving process said it once already (`serve`); not once per worker.
+        warnings.simplefilter("ignore", StaleManifestWarning)
+        app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
     if not dev:
         tune_gc_for_serving()
     return app
@@ -92,7 +98,7 @@ def serve(
     """
     if graceful_timeout is None:
         graceful_timeout = _DEV_GRACEFUL_TIMEOUT if dev else GRACEFUL_TIMEOUT
-    app = create_app(root, dev=dev)
+    app = _create_app_printing_stale_manifest(root, dev=dev)
     if started is not None:
         app.on_startup.append(_ready_printer(started))
     os.environ[_ROOT_VARIABLE] = str(root)
@@ -105,6 +111,25 @@ def serve(
         if not dev:
             tune_gc_for_serving()  # several workers tune themselves in app_from_environment
     _serve_uvicorn(app, host, port, workers, graceful_timeout)
+
+
+def _create_app_printing_stale_manifest(root: Path, *, dev: bool) -> AsgiEntrypoint:
+    """create_app, printing a stale build manifest as one `warning:` line on stderr.
+
+    NOTE: Python's own display of a warning takes two lines and names approutes' source;
+    other warnings are passed on to it untouched.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StaleManifestWarning)
+        app = create_app(root, dev=dev)
+    for warning in caught:
+        if issubclass(warning.category, StaleManifestWarning):
+            print_warning(str(warning.message))
+        else:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return app
 
 
 def _ready_printer(started: float) -> Callable[[], Awaitable[None]]:

@@ -13,8 +13,11 @@ import multiprocessing
 import os
 import pickle
 import sys
+import threading
+import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,12 +25,27 @@ from approutes.errors import ApproutesError, HTTPError
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.route_module import RouteModule
     from approutes.web.request import NextRequest
     from approutes.web.route_context import Params
 
-__all__ = ["ProcessHandlerError", "ProcessPool", "configure_process_pool", "run_in_process"]
+__all__ = [
+    "POOL_SHUTDOWN_TIMEOUT",
+    "ProcessHandlerError",
+    "ProcessPool",
+    "configure_process_pool",
+    "run_in_process",
+]
+
+POOL_SHUTDOWN_TIMEOUT = 2.0
+"""Seconds the pool's processes get at shutdown to finish the call they compute and exit.
+
+Kept well under the 5 s a stopping server should take once its requests are done.
+"""
+_KILL_GRACE = 1.0  # seconds a terminated (then killed) pool process gets to go
 
 
 class ProcessHandlerError(ApproutesError):
@@ -54,11 +72,52 @@ class ProcessPool:
             )
         return self._executor
 
-    def shutdown(self) -> None:
-        """Stop the processes (at the app's shutdown)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+    def shutdown(self, timeout: float = POOL_SHUTDOWN_TIMEOUT) -> None:
+        """Stop the processes (at the app's shutdown); none is left running on return.
+
+        Queued calls are cancelled. Each process gets `timeout` seconds to finish the call it
+        is computing and exit; one still running then is terminated, and killed if it ignores
+        that. Blocks for at most `timeout` plus `_KILL_GRACE` twice.
+        """
+        executor = self._executor
+        if executor is None:
+            return
+        self._executor = None
+        # NOTE: ProcessPoolExecutor has no public list of its processes; read it before
+        # shutdown() drops it. An executor that never ran a call has none.
+        processes: list[BaseProcess] = list((getattr(executor, "_processes", None) or {}).values())
+        # NOTE: shutdown(wait=False) alone left the processes running when the server ran the
+        # app in a multiprocessing worker (granian; uvicorn --workers N): the worker's exit
+        # closes the call queue's feeder thread (multiprocessing's finalizers run before the
+        # executor's atexit hook) before the executor's thread has sent the processes their
+        # stop sentinels, then joins them for ever. Waiting for them here, while the executor
+        # still works, lets the sentinels through; granian used to kill such a worker after
+        # its 30 s timeout and orphan the pool processes and the resource tracker.
+        executor.shutdown(wait=False, cancel_futures=True)
+        left = _wait_for_exit(processes, timeout)
+        for process in left:
+            process.terminate()
+        left = _wait_for_exit(left, _KILL_GRACE)
+        for process in left:
+            process.kill()
+        _wait_for_exit(left, _KILL_GRACE)
+
+
+def _wait_for_exit(processes: list[BaseProcess], timeout: float) -> list[BaseProcess]:
+    """Wait up to `timeout` seconds for `processes` to exit; return those still running.
+
+    NOTE: waits on each process's sentinel rather than join(): the executor's own thread
+    joins (reaps) them too, and a process reaped by another thread looks alive to join().
+    """
+    deadline = time.monotonic() + timeout
+    running = list(processes)
+    while running:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        ended = set(wait([process.sentinel for process in running], remaining))
+        running = [process for process in running if process.sentinel not in ended]
+    return running
 
 
 _pool: ProcessPool | None = None
@@ -112,6 +171,23 @@ def _start_child(root: str) -> None:
     _root = Path(root)
     if root not in sys.path:
         sys.path.insert(0, root)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with_parent, args=(parent,), name="approutes-parent-watch", daemon=True
+        ).start()
+
+
+def _exit_with_parent(parent: BaseProcess) -> None:
+    """End this pool process as soon as the server process that started it is gone.
+
+    NOTE: a pool process waits for work on a queue it holds both ends of, so it never sees
+    its parent die (SIGKILL, OOM, granian killing a worker past its timeout); without this
+    it would run on under PID 1, keeping the resource tracker alive with it. No result can
+    be delivered any more, so exit at once.
+    """
+    parent.join()
+    os._exit(1)
 
 
 def _handle_in_child(

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from approutes.build.manifest import read_manifest
+from approutes.build.manifest import (
+    StaleManifestWarning,
+    manifest_drift,
+    manifest_path,
+    read_manifest,
+)
 from approutes.errors import RouteTreeError
 from approutes.route_modules.registry import RouteModules
 from approutes.routing.route_table import RouteTable
@@ -12,7 +20,6 @@ from approutes.routing.scanner import scan_app_dir, scan_pages_dir
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
     from approutes.routing.scanner import RouteFile
 
@@ -31,15 +38,29 @@ def load_routes(
     apply to both. A scan loads and checks every module now; a manifest (written by a build
     that already checked them) loads each module on its first request.
 
+    A manifest is used only while it still describes the route files on disk (the scanner,
+    which imports nothing, lists them): when a file was added, removed or changed since the
+    build, a `StaleManifestWarning` names the first such file and the tree is scanned (and
+    every module loaded) as if there were no manifest.
+
     Raises:
         ConfigurationError: a bad tree, module, or manifest; an app route and a pages route
             for one URL (`app-and-pages-conflict`, naming both files).
     """
     modules = reuse if reuse is not None else RouteModules(root)
-    if from_manifest:
-        return RouteTable(read_manifest(root)), modules
+    manifest = read_manifest(root) if from_manifest else None
     app_routes = list(scan_app_dir(root))
     pages_routes = list(scan_pages_dir(root))
+    if manifest is not None:
+        drift = manifest_drift(root, manifest, [*app_routes, *pages_routes])
+        if drift is None:
+            return RouteTable(manifest.routes), modules
+        # NOTE: rescan rather than refuse: the site keeps serving every route on disk (as
+        # without a manifest) and the warning says the build is out of date.
+        warnings.warn(
+            StaleManifestWarning(_stale_manifest_message(root, drift)),
+            stacklevel=_first_caller_outside_approutes(),
+        )
     if app_routes and pages_routes:
         _refuse_urls_served_twice(app_routes, pages_routes)
     table = RouteTable([*app_routes, *pages_routes])
@@ -48,6 +69,30 @@ def load_routes(
         modules.forget([file for file in modules.by_file if file not in current])
     modules.load_all(table.routes)
     return table, modules
+
+
+def _stale_manifest_message(root: Path, drift: str) -> str:
+    """The one line that says the manifest is out of date; `drift` names the file."""
+    shown = manifest_path(root).relative_to(root).as_posix()
+    return (
+        f"{shown} is out of date ({drift} since `approutes build`); serving the route files "
+        "found on disk instead. Run `approutes build` again."
+    )
+
+
+def _first_caller_outside_approutes() -> int:
+    """The `stacklevel` that points a warning from here at the first caller outside approutes.
+
+    NOTE: as 3.12's `skip_file_prefixes`, for 3.11: pytest and the default warning filter
+    then show the user's line (a test's `TestClient(...)`), not approutes' internals.
+    """
+    package = str(Path(__file__).resolve().parent.parent)
+    level = 1
+    frame = sys._getframe(1)  # the function that calls warnings.warn
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _refuse_urls_served_twice(
