@@ -31,7 +31,8 @@ async def send_response(
 ) -> None:
     """Send `response`; a stream is sent chunk by chunk as the iterator yields.
 
-    A stream that raises midway is logged once (naming `route_file`) and ended cleanly. With
+    A stream that raises midway is logged once (naming `route_file`) and cut: its body is
+    left unfinished, so the server closes the connection without the chunked terminator. With
     the request's `body`, a client that goes away mid-stream stops the iterator.
     """
     headers, has_length = response.encoded_headers()
@@ -47,6 +48,11 @@ async def send_response(
     if head_only:
         await _close(stream)
     elif not await _stream_body(stream, send, body, route_file):
+        # COMPAT(next): a broken stream is cut, not ended: returning without the last message
+        # makes uvicorn and granian close the connection without the terminating chunk, so a
+        # client sees a truncated transfer rather than a whole body. uvicorn adds its own
+        # one-line "returned without completing response"; raising instead would make both
+        # servers log the error a second time, with its traceback.
         return
     await send({"type": "http.response.body", "body": b""})
 
@@ -54,7 +60,7 @@ async def send_response(
 async def _stream_body(
     stream: StreamBody, send: Send, body: AsgiBody | None, route_file: str
 ) -> bool:
-    """Send the chunks of `stream`; False if the client went away first."""
+    """Send the chunks of `stream`; False if it broke or the client went away first."""
     task = asyncio.current_task()
     watch = (
         None
@@ -70,7 +76,8 @@ async def _stream_body(
         return False
     except Exception as exc:  # noqa: BLE001 - a broken stream must not take the server down
         where = f" from {route_file}" if route_file else ""
-        error_log.error("streamed body%s raised midway; response ended", where, exc_info=exc)
+        error_log.error("streamed body%s raised midway; response cut", where, exc_info=exc)
+        return False
     finally:
         if watch is not None:
             watch.stop()
