@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -249,4 +250,31 @@ def test_a_cut_stream_still_closes_the_uploads_it_read(served: Served) -> None:
     wait_until(
         lambda: not _open_files_under(live.pids(), served.spool), "the upload's file is closed"
     )
+    live.assert_serving()
+
+
+# --- issue #16: a client that resets the connection stops the stream ------------------------
+
+
+@pytest.mark.parametrize("kind", ["async", "sync"])
+def test_a_reset_client_stops_a_stream_that_never_waits(served: Served, kind: str) -> None:
+    live = served.live
+    token = _token()
+    failures = live.log.count("raised midway")
+    with socket.create_connection(("127.0.0.1", live.port), timeout=IO_TIMEOUT) as sock:
+        sock.sendall(http_request("GET", f"/huge?kind={kind}&token={token}", keep_alive=True))
+        received = b""
+        while len(received) < 4 * MIB:  # a little of the body
+            piece = sock.recv(MIB)
+            assert piece, "the server ended the stream early"
+            received += piece
+        # SO_LINGER 0: close() resets the connection instead of ending it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    stopped = served.probe / f"{token}.stopped"
+    wait_until(stopped.exists, f"the {kind} iterator's finally has run", deadline=60.0)
+    produced = int(stopped.read_text())
+    # Loopback buffers and the server's queue hold a few chunks; the end is 20,000 away.
+    assert produced < TOTAL_CHUNKS // 20, f"{produced} chunks produced after the reset"
+    assert live.log.count("raised midway") == failures
     live.assert_serving()
