@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sys
 import threading
 from dataclasses import dataclass, replace
@@ -37,11 +38,11 @@ from approutes.web.synthetic_request import synthetic_request, synthetic_scope
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Awaitable, Callable, Coroutine, Mapping
+    from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
     from types import TracebackType
 
     from approutes.asgi.entrypoint import AsgiEntrypoint
-    from approutes.asgi.interface import Message
+    from approutes.asgi.interface import Message, Receive, Scope, Send
     from approutes.route_modules.route_module import RouteModule
     from approutes.web.headers import Headers
 
@@ -173,7 +174,7 @@ class TestClient:
     async def _open(self) -> httpx.AsyncClient:
         self._lifespan = _Lifespan(self.app)
         await self._lifespan.start()
-        transport = httpx.ASGITransport(app=self.app)
+        transport = _Transport(app=_CutWatch(self.app))
         return httpx.AsyncClient(transport=transport, base_url=self.base_url)
 
     async def _shut(self) -> None:
@@ -186,6 +187,93 @@ class TestClient:
     def _run(self, work: Coroutine[Any, Any, T]) -> T:
         assert self._loop is not None  # noqa: S101 - only called between enter and close
         return asyncio.run_coroutine_threadsafe(work, self._loop).result()
+
+
+_CUT_MESSAGE = (
+    "peer closed connection without sending complete message body: the streamed response "
+    "was cut midway (its iterator raised; the error is in the approutes.error log)"
+)
+
+
+class _Exchange:
+    """What one request's response did on the way out."""
+
+    __slots__ = ("cut",)
+
+    def __init__(self) -> None:
+        self.cut = False
+
+
+_EXCHANGE: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
+    "approutes_test_exchange", default=None
+)
+
+
+class _CutWatch:
+    """The app, noting when a response is started but never finished (a cut stream).
+
+    httpx's transport would fail its own assertion there; the response is finished for it,
+    and `_Transport` turns the note into the error a client of a real server gets.
+    """
+
+    def __init__(self, app: AsgiEntrypoint) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = _EXCHANGE.get()
+        if exchange is None or scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = finished = False
+
+        async def noting_send(message: Message) -> None:
+            nonlocal started, finished
+            if message["type"] == "http.response.start":
+                started = True
+            elif not message.get("more_body", False):
+                finished = True
+            await send(message)
+
+        await self.app(scope, receive, noting_send)
+        if started and not finished:
+            exchange.cut = True
+            await send({"type": "http.response.body", "body": b""})
+        return None
+
+
+class _Transport(httpx.ASGITransport):
+    """httpx's ASGI transport, where a cut stream fails to read as it does from a server.
+
+    COMPAT(next): a stream that raises midway is cut; reading its body raises
+    httpx.RemoteProtocolError after the chunks sent, as against uvicorn or granian.
+    """
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = _Exchange()
+        # NOTE: httpx awaits the app in this task, so the app sees this exchange.
+        token = _EXCHANGE.set(exchange)
+        try:
+            response = await super().handle_async_request(request)
+        finally:
+            _EXCHANGE.reset(token)
+        if exchange.cut:
+            response.stream = _CutBody(response.stream, request)
+        return response
+
+
+class _CutBody(httpx.AsyncByteStream):
+    """The chunks a cut stream sent, then the error of a connection closed midway."""
+
+    def __init__(
+        self, sent: httpx.SyncByteStream | httpx.AsyncByteStream, request: httpx.Request
+    ) -> None:
+        self._sent = sent
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._sent, httpx.AsyncByteStream)  # noqa: S101 - ASGITransport's
+        async for chunk in self._sent:
+            yield chunk
+        raise httpx.RemoteProtocolError(_CUT_MESSAGE, request=self._request)
 
 
 class _Lifespan:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from tests.conftest import client_for, make_project
 
@@ -21,11 +22,10 @@ from approutes.pages.etag import generate_etag
 from approutes.project.importer import forget_project_modules
 from approutes.project.routes import load_routes
 from approutes.route_modules.pages_module import PagesModule
+from approutes.testing import TestClient
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    import httpx
 
 pytestmark = pytest.mark.anyio
 
@@ -667,10 +667,15 @@ async def test_raising_mid_stream_cuts_the_stream_and_logs_the_file(
     project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger=ERROR_LOGGER):
-        async with client_for(project) as client:
-            response = await client.get("/api/throws_mid_stream")
+        async with (
+            TestClient(project) as client,
+            client.stream("GET", "/api/throws_mid_stream") as response,
+        ):
+            received: list[bytes] = []
+            with pytest.raises(httpx.RemoteProtocolError):  # cut, as from a real server
+                await read_into(received, response)
 
-    assert (response.status_code, response.content) == (200, b"before\n")
+    assert (response.status_code, received) == (200, [b"before\n"])
     assert "pages/api/throws_mid_stream.py raised midway" in error_messages(caplog)
 
 
@@ -787,3 +792,9 @@ async def test_a_manifest_project_serves_pages_routes(tmp_path: Path) -> None:
         response: httpx.Response = await client.get("/api/items/7?a=1")
 
     assert response.json() == {"query": {"a": "1", "id": "7"}}
+
+
+async def read_into(received: list[bytes], response: httpx.Response) -> None:
+    """Append each chunk of `response` to `received` as it is read."""
+    async for chunk in response.aiter_bytes():
+        received.append(chunk)

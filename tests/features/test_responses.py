@@ -9,13 +9,14 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from tests.conftest import client_for, make_project
 
+from approutes.testing import TestClient
+
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import httpx
 
 ROUTE = "app/api/x/route.py"
 
@@ -322,30 +323,49 @@ async def test_a_list_of_chunks_is_sent_whole(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-async def test_a_stream_that_raises_midway_ends_the_response_and_is_logged(
+async def test_a_stream_that_raises_midway_is_cut_and_logged_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     source = """
+    from pathlib import Path
+
     from approutes import Response
+    from approutes.server import after
+
+    AFTER_LOG = Path(__file__).with_name("after.log")
 
     async def chunks():
         yield "first;"
         raise RuntimeError("stream broke")
 
+    def note():
+        with AFTER_LOG.open("a") as log:
+            log.write("after\\n")
+
     async def GET():
+        after(note)
         return Response(chunks())
     """
-    root = make_project(tmp_path, {ROUTE: source})
+    ok = handler_returning('{"ok": True}')
+    root = make_project(tmp_path, {ROUTE: source, "app/api/ok/route.py": ok})
     with caplog.at_level(logging.ERROR, logger="approutes.error"):
-        async with client_for(root) as client:
-            broken = await client.get("/api/x")
-            again = await client.get("/api/x")
+        async with TestClient(root) as client:
+            # As from a real server: the head and the first chunk, then a broken transfer.
+            async with client.stream("GET", "/api/x") as broken:
+                received: list[bytes] = []
+                with pytest.raises(httpx.RemoteProtocolError, match="cut midway"):
+                    await read_into(received, broken)
+            with pytest.raises(httpx.RemoteProtocolError):
+                await client.get("/api/x")
+            served = await client.get("/api/ok")
 
     assert broken.status_code == 200
-    assert broken.content == b"first;"
-    assert again.status_code == 200
-    assert ROUTE in caplog.text
-    assert "stream broke" in caplog.text
+    assert received == [b"first;"]
+    assert served.json() == {"ok": True}
+    assert (root / "app/api/x/after.log").read_text() == "after\nafter\n"
+    message = f"streamed body from {ROUTE} raised midway; response cut"
+    assert [r.getMessage() for r in caplog.records].count(message) == 2
+    assert caplog.text.count("RuntimeError: stream broke") == 2
 
 
 # --- redirects ------------------------------------------------------------------------------
@@ -469,3 +489,9 @@ async def test_response_cookies_calls_become_set_cookie_lines(
     response = await get(tmp_path, source)
 
     assert response.headers.get_list("set-cookie") == set_cookie
+
+
+async def read_into(received: list[bytes], response: httpx.Response) -> None:
+    """Append each chunk of `response` to `received` as it is read."""
+    async for chunk in response.aiter_bytes():
+        received.append(chunk)
