@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
@@ -12,6 +13,7 @@ from tests.conftest import make_project
 
 from approutes import create_app
 from approutes.dev.reloader import ProjectReloader
+from approutes.errors import RouteModuleError
 from approutes.project.importer import forget_project_modules, module_name_for
 from approutes.project.routes import load_routes
 
@@ -99,18 +101,108 @@ async def test_a_new_route_file_is_served_and_a_deleted_one_is_gone(project: Pat
 
 
 @pytest.mark.anyio
-async def test_a_broken_route_is_served_as_its_error_until_fixed(project: Path) -> None:
+@pytest.mark.parametrize(
+    ("source", "raised"),
+    [
+        pytest.param("def GET(:\n", "SyntaxError", id="syntax-error"),
+        pytest.param("from lib.missing import nothing\n", "ModuleNotFoundError", id="import"),
+    ],
+)
+async def test_a_broken_route_fails_alone_and_serves_again_once_fixed(
+    project: Path, caplog: pytest.LogCaptureFixture, source: str, raised: str
+) -> None:
     app = create_app(project, dev=True)
     reloader = ProjectReloader(app, project, load_routes(project)[1])
     route = project / "app/api/a/route.py"
-    route.write_text("def GET(:\n")
+    route.write_text(source)
 
-    reloader.reload({str(route)})
-    broken = await _get(app, "/api/b")
+    with caplog.at_level(logging.INFO, logger="approutes.reload"):
+        reloader.reload({str(route)})
+    reload_lines = [r.getMessage() for r in caplog.records if r.name == "approutes.reload"]
+    other = await _get(app, "/api/b")
+    broken = await _get(app, "/api/a")
+    again = await _get(app, "/api/a")
     _write(route, ROUTE.format(name="fixed"))
     reloader.reload({str(route)})
     fixed = await _get(app, "/api/a")
 
-    assert broken.status_code == 500
+    assert other.json() == {"route": "b", "word": "one"}
+    assert broken.status_code == again.status_code == 500
     assert "app/api/a/route.py" in broken.json()["detail"]
+    assert raised in "".join(broken.json()["traceback"])
+    # The body's traceback does not grow with each request to the broken route.
+    assert len(again.json()["traceback"]) == len(broken.json()["traceback"])
+    # The reload prints the file's traceback once, above the message that points at it.
+    traceback_line, message, done = reload_lines
+    assert traceback_line.startswith("Traceback (most recent call last)")
+    assert raised in traceback_line
+    assert message.startswith("error: cannot load a route module (route-import-failed)")
+    assert "the traceback above" in message
+    assert done.startswith("reloaded 1 route module(s)")
     assert fixed.json() == {"route": "fixed", "word": "one"}
+
+
+@pytest.mark.anyio
+async def test_saving_another_route_does_not_print_a_known_broken_route_again(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(project, dev=True)
+    reloader = ProjectReloader(app, project, load_routes(project)[1])
+    (project / "app/api/a/route.py").write_text("def GET(:\n")
+    reloader.reload({str(project / "app/api/a/route.py")})
+    _write(project / "app/api/b/route.py", ROUTE.format(name="B2"))
+    caplog.clear()
+
+    with caplog.at_level(logging.INFO, logger="approutes.reload"):
+        reloader.reload({str(project / "app/api/b/route.py")})
+
+    assert [r.levelno for r in caplog.records if r.name == "approutes.reload"] == [logging.INFO]
+    assert (await _get(app, "/api/b")).json() == {"route": "B2", "word": "one"}
+    assert (await _get(app, "/api/a")).status_code == 500
+
+
+@pytest.mark.anyio
+async def test_dev_starts_with_a_broken_route_and_serves_the_others(
+    project: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (project / "app/api/a/route.py").write_text("def GET(:\n")
+
+    with caplog.at_level(logging.INFO, logger="approutes.reload"):
+        app = create_app(project, dev=True)
+
+    assert (await _get(app, "/api/b")).json() == {"route": "b", "word": "one"}
+    assert (await _get(app, "/api/a")).status_code == 500
+    messages = [r.getMessage() for r in caplog.records if r.name == "approutes.reload"]
+    assert [m.split("\n", 1)[0] for m in messages] == [
+        "Traceback (most recent call last):",
+        "error: cannot load a route module (route-import-failed)",
+    ]
+
+
+def test_start_still_refuses_a_broken_route(project: Path) -> None:
+    (project / "app/api/a/route.py").write_text("def GET(:\n")
+
+    with pytest.raises(RouteModuleError) as raised:
+        create_app(project)
+
+    assert raised.value.files == ("app/api/a/route.py",)
+
+
+@pytest.mark.anyio
+async def test_a_broken_route_tree_is_served_as_its_error_until_fixed(project: Path) -> None:
+    app = create_app(project, dev=True)
+    reloader = ProjectReloader(app, project, load_routes(project)[1])
+    clash = project / "app/api/[x]/route.py"
+    clash.parent.mkdir()
+    clash.write_text("def GET():\n    return {}\n")
+    (project / "app/api/[y]").mkdir()
+    (project / "app/api/[y]/route.py").write_text("def GET():\n    return {}\n")
+
+    reloader.reload({str(clash)})
+    broken = await _get(app, "/api/b")
+    (project / "app/api/[y]/route.py").unlink()
+    reloader.reload({str(project / "app/api/[y]/route.py")})
+
+    assert broken.status_code == 500
+    assert "slug-name-conflict" in broken.json()["detail"]
+    assert (await _get(app, "/api/b")).json() == {"route": "b", "word": "one"}

@@ -154,10 +154,16 @@ def main() -> None:
 
 @contextmanager
 def _stop_on_configuration_error() -> Iterator[None]:
-    """Print a ConfigurationError or ListenError as its message (no traceback) and exit 1."""
+    """Print a ConfigurationError or ListenError as its message and exit 1.
+
+    No traceback of approutes' own; a file that raised while importing gets its traceback.
+    """
     try:
         yield
     except ConfigurationError as exc:
+        cause = exc.cause_traceback()
+        if cause:
+            click.echo(cause, err=True)  # what the message's "traceback above" points at
         print_error(exc.render())
         sys.exit(1)
     except ListenError as exc:

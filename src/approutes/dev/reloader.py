@@ -1,7 +1,9 @@
 """Reload on save: watch the project, re-import it, swap the running pipeline.
 
-A project that fails to load keeps the dev server up: every request answers the error
-(with detail, as dev errors do) until the file is fixed.
+A route module that fails to load fails only its route: it answers the error (with detail,
+as dev errors do) and the other routes keep serving. A project that cannot load at all (a
+bad route tree, settings, `middleware.py`) answers every request with its error. Both last
+until the file is fixed; the error is printed once, at the reload that found it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ if TYPE_CHECKING:
     from approutes.route_modules.registry import RouteModules
     from approutes.web.response import Response
 
-__all__ = ["BrokenProject", "ProjectReloader", "attach_reloader", "reload_project"]
+__all__ = [
+    "BrokenProject",
+    "ProjectReloader",
+    "attach_reloader",
+    "reload_project",
+    "report_load_error",
+]
 
 _WATCHED_SUFFIXES = (".py", ".toml")
 
@@ -72,10 +80,12 @@ class ProjectReloader:
         started = time.perf_counter()
         root = self.root
         saved = None if changed is None else [_relative(root, path) for path in changed]
+        known_failures: list[ConfigurationError] = []
         if saved is not None and self.modules is not None and all(map(_is_route_file, saved)):
             for file in saved:
                 sys.modules.pop(module_name_for(root, file), None)
             self.modules.forget(saved)
+            known_failures = list(self.modules.failures.values())
             reuse: RouteModules | None = self.modules
         else:
             forget_project_modules(root)
@@ -83,19 +93,30 @@ class ProjectReloader:
         try:
             load_env_files(root, "development")
             settings = load_settings(root)
-            table, modules = load_routes(root, reuse=reuse)
+            table, modules = load_routes(root, reuse=reuse, keep_going=True)
             cache = self.app.route_cache or current_cache()
             handler = assemble_handler(root, settings, table, modules, cache, dev=True)
         except ConfigurationError as exc:
             self.modules = None
             self.app.pipeline = BrokenProject(exc)
-            reload_log.error("error: %s", exc.render())
+            report_load_error(exc)
             return
         self.modules = modules
         self.app.apply_settings(settings)
         self.app.pipeline = handler
+        for failure in modules.failures.values():
+            if not any(failure is known for known in known_failures):
+                report_load_error(failure)  # NOTE: once, when found; requests log their own
         scope = "all" if reuse is None else f"{len(saved or ())} route module(s)"
         reload_log.info("reloaded %s in %dms", scope, round((time.perf_counter() - started) * 1e3))
+
+
+def report_load_error(error: ConfigurationError) -> None:
+    """Log why the project or a route cannot load: the file's traceback, then the message."""
+    cause = error.cause_traceback()
+    if cause:
+        reload_log.error("%s", cause)
+    reload_log.error("error: %s", error.render())
 
 
 def attach_reloader(app: AsgiEntrypoint, root: Path, modules: RouteModules | None = None) -> None:
