@@ -53,7 +53,7 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     # still raises.
     table, modules = load_routes(project, from_manifest=use_manifest, keep_going=dev)
     register, shutdown = load_instrumentation(project)
-    cache = use_store(store_from_setting(settings.cache, project, dev=dev))
+    cache = use_store(store_from_setting(settings.cache, project, dev=dev), dev=dev)
     handler = assemble_handler(project, settings, table, modules, cache, dev=dev)
     app = AsgiEntrypoint(handler, settings, dev=dev)
     app.route_cache = cache

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from approutes.cache.dev_cache import DevRouteCache
 from approutes.cache.runtime import current_cache
 from approutes.errors import ConfigurationError
 from approutes.log import reload_log
@@ -55,9 +56,9 @@ class BrokenProject:
         raise self.error
 
 
-def reload_project(app: AsgiEntrypoint, root: Path) -> None:
+async def reload_project(app: AsgiEntrypoint, root: Path) -> None:
     """Re-import every project module and swap `app`'s pipeline (or a BrokenProject)."""
-    ProjectReloader(app, root).reload(None)
+    await ProjectReloader(app, root).reload(None)
 
 
 class ProjectReloader:
@@ -71,12 +72,26 @@ class ProjectReloader:
         self.root = root
         self.modules = modules
 
-    def reload(self, changed: Iterable[str] | None) -> None:
+    async def reload(self, changed: Iterable[str] | None) -> None:
         """Reload after `changed` files (paths under the root; None: reload everything).
 
         When only route files changed (`app/**/route.py`, `pages/api/**.py`), only those are
-        imported again; anything else (lib/, settings, middleware, .env) reloads all.
+        imported again, and only their cached responses dropped; anything else (lib/,
+        settings, middleware, .env) reloads all and drops every cached entry.
         """
+        reloaded = self._swap(changed)
+        cache = self.app.route_cache or current_cache()
+        if not isinstance(cache, DevRouteCache):
+            return
+        # NOTE: after the swap: a request that renders in between, with the old code, is
+        # then invalidated too; one that renders with the new code costs a second MISS.
+        if reloaded is None:
+            await cache.forget_all()
+        else:
+            await cache.forget_files(reloaded)
+
+    def _swap(self, changed: Iterable[str] | None) -> list[str] | None:
+        """Re-import and swap the pipeline; return the route files reloaded (None: all)."""
         started = time.perf_counter()
         root = self.root
         saved = None if changed is None else [_relative(root, path) for path in changed]
@@ -100,7 +115,7 @@ class ProjectReloader:
             self.modules = None
             self.app.pipeline = BrokenProject(exc)
             report_load_error(exc)
-            return
+            return None if reuse is None else saved
         self.modules = modules
         self.app.apply_settings(settings)
         self.app.pipeline = handler
@@ -109,6 +124,7 @@ class ProjectReloader:
                 report_load_error(failure)  # NOTE: once, when found; requests log their own
         scope = "all" if reuse is None else f"{len(saved or ())} route module(s)"
         reload_log.info("reloaded %s in %dms", scope, round((time.perf_counter() - started) * 1e3))
+        return None if reuse is None else saved
 
 
 def report_load_error(error: ConfigurationError) -> None:
@@ -167,4 +183,4 @@ async def _watch(reloader: ProjectReloader) -> None:
         )
 
     async for changes in awatch(root, watch_filter=relevant, debounce=50, step=20):
-        reloader.reload({path for _, path in changes})
+        await reloader.reload({path for _, path in changes})
