@@ -34,7 +34,7 @@ from approutes.app import create_app
 from approutes.cli.gc_tuning import tune_gc_for_serving
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
     from pathlib import Path
     from types import FrameType
 
@@ -56,7 +56,6 @@ orchestrator waits less (`docker stop`: 10 s), raise its timeout to keep the mar
 _DEV_GRACEFUL_TIMEOUT = 1  # NOTE: in dev nobody waits for a stream; Ctrl-C should be quick
 _ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
 _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
-_BACKLOG = 2048  # NOTE: uvicorn's and granian's default
 
 
 class ListenError(Exception):
@@ -89,7 +88,8 @@ def serve(
     The project is loaded (and checked) here first, so a bad project stops before any
     worker starts; then the address is bound, so a port in use stops it with ListenError
     before anything says it is ready. With `started` (a perf_counter reading), "Ready in
-    N ms" is printed once the socket is bound and the app has started. SIGTERM stops the
+    N ms" is printed once the app has started and the socket listens (uvicorn in this
+    process: `dev`). SIGTERM stops the
     server gracefully and the process exits with status 0; dead workers are replaced (the
     module docstring has the details).
 
@@ -112,29 +112,31 @@ def serve(
     if graceful_timeout is None:
         graceful_timeout = _DEV_GRACEFUL_TIMEOUT if dev else GRACEFUL_TIMEOUT
     app = create_app(root, dev=dev)
-    if started is not None:
-        app.on_startup.append(_ready_printer(started, ready_lines))
     os.environ[_ROOT_VARIABLE] = str(root)
     os.environ[_DEV_VARIABLE] = "1" if dev else "0"
     if server == "granian" or workers > 1:
         # NOTE: these servers bind in their own (Rust or supervisor) code, which reports a
         # port in use with a traceback: try the address first and let it go. A server that
         # takes the port in between still fails, as the server reports it.
-        _listen(host, port, backlog=None).close()
+        _bind(host, port).close()
         if server == "granian":
             _serve_granian(host, port, workers, graceful_timeout)
         else:
             _serve_uvicorn_workers(host, port, workers, graceful_timeout)
         return
-    listening = _listen(host, port, backlog=_BACKLOG)  # Ready (a lifespan hook) comes after
+    bound = _bind(host, port)
     _exit_zero_on_sigterm()
     if not dev:
         tune_gc_for_serving()  # several workers tune themselves in app_from_environment
-    _serve_uvicorn(app, listening, graceful_timeout)
+    ready = None if started is None else _ready_printer(started, ready_lines)
+    _serve_uvicorn(app, bound, graceful_timeout, ready)
 
 
-def _listen(host: str, port: int, *, backlog: int | None) -> socket.socket:
-    """Bind `host`:`port` (and listen, with a `backlog`) as the servers do.
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind `host`:`port` as the servers do; the server listens once it has started.
+
+    NOTE: bound, not listening: while the app starts (and if its start-up fails) a client
+    is refused, not queued and then dropped.
 
     Raises:
         ListenError: the address cannot be bound.
@@ -145,8 +147,6 @@ def _listen(host: str, port: int, *, backlog: int | None) -> socket.socket:
         # is free; one another server listens on is not.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        if backlog is not None:
-            sock.listen(backlog)
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
@@ -160,8 +160,8 @@ def _listen(host: str, port: int, *, backlog: int | None) -> socket.socket:
     return sock
 
 
-def _ready_printer(started: float, lines: tuple[str, ...]) -> Callable[[], Awaitable[None]]:
-    async def print_ready() -> None:
+def _ready_printer(started: float, lines: tuple[str, ...]) -> Callable[[], None]:
+    def print_ready() -> None:
         for line in lines:
             click.echo(line)
         click.echo(f"  ✓ Ready in {(time.perf_counter() - started) * 1e3:.0f}ms")
@@ -169,14 +169,28 @@ def _ready_printer(started: float, lines: tuple[str, ...]) -> Callable[[], Await
     return print_ready
 
 
-def _serve_uvicorn(app: AsgiEntrypoint, listening: socket.socket, graceful_timeout: int) -> None:
-    """Serve `app` in this process on the bound socket `listening`, as `uvicorn.run` would."""
+def _serve_uvicorn(
+    app: AsgiEntrypoint,
+    bound: socket.socket,
+    graceful_timeout: int,
+    ready: Callable[[], None] | None,
+) -> None:
+    """Serve `app` in this process on the `bound` socket, as `uvicorn.run` would.
+
+    `ready` is called once the app has started and the socket listens.
+    """
     import uvicorn  # noqa: PLC0415 - only when serving
 
-    server = uvicorn.Server(_uvicorn_config(app, graceful_timeout))
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and ready is not None:
+                ready()
+
+    server = Server(_uvicorn_config(app, graceful_timeout))
     # NOTE: uvicorn re-raises the Ctrl-C it stopped on, once it has shut down.
     with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[listening])
+        server.run(sockets=[bound])
     if not server.started:
         sys.exit(3)  # NOTE: uvicorn's status when the lifespan start-up failed
 
