@@ -35,7 +35,8 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
 
     Raises:
         ConfigurationError: the settings, the route tree or a route module is invalid; the
-            message names the file and the problem.
+            message names the file and the problem. With `dev=True` a route module that
+            cannot load does not raise: its route answers the error, the others serve.
 
     Example:
         app = create_app("my-app")   # uvicorn module:app
@@ -48,9 +49,11 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     load_env_files(project, "development" if dev else "production")
     settings = load_settings(project)
     use_manifest = not dev and manifest_path(project).is_file()
-    table, modules = load_routes(project, from_manifest=use_manifest)
+    # NOTE: in dev a broken route module fails only its route (printed below); a bad tree
+    # still raises.
+    table, modules = load_routes(project, from_manifest=use_manifest, keep_going=dev)
     register, shutdown = load_instrumentation(project)
-    cache = use_store(store_from_setting(settings.cache, project, dev=dev))
+    cache = use_store(store_from_setting(settings.cache, project, dev=dev), dev=dev)
     handler = assemble_handler(project, settings, table, modules, cache, dev=dev)
     app = AsgiEntrypoint(handler, settings, dev=dev)
     app.route_cache = cache
@@ -66,7 +69,12 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
 
     app.on_shutdown.append(stop_pool)
     if dev:
-        from approutes.dev.reloader import attach_reloader  # noqa: PLC0415 - dev only
+        from approutes.dev.reloader import (  # noqa: PLC0415 - dev only
+            attach_reloader,
+            report_load_error,
+        )
 
+        for failure in modules.failures.values():
+            report_load_error(failure)
         attach_reloader(app, project, modules)
     return app

@@ -27,6 +27,7 @@ ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not err
 
 from __future__ import annotations
 
+import traceback
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -88,6 +89,16 @@ class ConfigurationError(ApproutesError):
             lines.append(f"  Fix: {_sentence(self.fix)}")
         lines.append(f"  More: docs/errors/{self.code}.md")
         return "\n".join(lines)
+
+    def cause_traceback(self) -> str:
+        """The traceback of the user's exception this wraps (a file that raised), or "".
+
+        Printed above `render()`, whose fix may point at "the traceback above".
+        """
+        cause = self.__cause__
+        if cause is None or isinstance(cause, ConfigurationError):
+            return ""
+        return "".join(traceback.format_exception(cause)).rstrip()
 
     title = "invalid configuration"
 

@@ -205,10 +205,11 @@ def test_dev_keeps_serving_the_error_until_the_file_is_fixed(project: Path) -> N
         route = project / "app/api/hello/route.py"
         route.write_text("async def get():\n    return {}\n")
         deadline = time.monotonic() + 15
-        while (answer := fetch_json(base + "/api/users/1"))[0] != 500:
+        while (answer := fetch_json(base + "/api/hello"))[0] != 500:
             assert time.monotonic() < deadline, "dev server did not pick up the broken file"
             time.sleep(0.05)
         assert "miscased-method-export" in answer[1]["detail"]
+        assert fetch_json(base + "/api/users/1") == (200, {"id": "1"})  # only its route fails
         route.write_text(HELLO)
         while fetch_json(base + "/api/hello")[0] != 200:
             assert time.monotonic() < deadline + 15, "dev server did not recover"

@@ -526,7 +526,7 @@ async def test_dev_document_follows_a_reload(project: Path) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         before = (await client.get("/_approutes/openapi.json")).json()
         make_project(project, {"app/api/new/route.py": "def GET():\n    return {}\n"})
-        reload_project(app, project.resolve())  # what saving a file does in `approutes dev`
+        await reload_project(app, project.resolve())  # what saving a file does in `approutes dev`
         after = (await client.get("/_approutes/openapi.json")).json()
 
     assert "/api/new" not in before["paths"]

@@ -14,10 +14,18 @@ __all__ = ["current_cache", "use_store"]
 _current: RouteCache | None = None
 
 
-def use_store(store: CacheStore) -> RouteCache:
-    """Make `store` the cache of this process (create_app calls it) and return its RouteCache."""
+def use_store(store: CacheStore, *, dev: bool = False) -> RouteCache:
+    """Make `store` the cache of this process (create_app calls it) and return its RouteCache.
+
+    With `dev`, a DevRouteCache, whose entries a reload on save can drop.
+    """
     global _current  # one cache per served app, set at start-up
-    _current = RouteCache(store)
+    if dev:
+        from approutes.cache.dev_cache import DevRouteCache  # noqa: PLC0415 - dev only
+
+        _current = DevRouteCache(store)
+    else:
+        _current = RouteCache(store)
     return _current
 
 

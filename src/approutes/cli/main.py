@@ -17,7 +17,7 @@ from approutes.build.builder import build_project
 from approutes.build.route_rows import ROUTE_HEADERS, route_records, route_rows
 from approutes.cli.console import DevLogFormatter, print_error, print_table, say
 from approutes.cli.scaffold import TemplateMissingError, create_project
-from approutes.cli.serve import ServerName, serve
+from approutes.cli.serve import ListenError, ServerName, serve
 from approutes.errors import ConfigurationError
 from approutes.openapi import OPENAPI_VERSION, build_openapi
 from approutes.project.env_files import load_env_files
@@ -51,9 +51,16 @@ def dev(root: Path, host: str, port: int) -> None:
     started = time.perf_counter()
     say(f"  approutes {__version__} (dev)")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104 - display only
-    say(f"  - Local: http://{shown}:{port}")
     with _stop_on_configuration_error():
-        serve(root.resolve(), host=host, port=port, server="uvicorn", dev=True, started=started)
+        serve(
+            root.resolve(),
+            host=host,
+            port=port,
+            server="uvicorn",
+            dev=True,
+            started=started,
+            ready_lines=(f"  - Local: http://{shown}:{port}",),
+        )
 
 
 @cli.command()
@@ -147,9 +154,18 @@ def main() -> None:
 
 @contextmanager
 def _stop_on_configuration_error() -> Iterator[None]:
-    """Print a ConfigurationError as its message (no traceback) and exit 1."""
+    """Print a ConfigurationError or ListenError as its message and exit 1.
+
+    No traceback of approutes' own; a file that raised while importing gets its traceback.
+    """
     try:
         yield
     except ConfigurationError as exc:
+        cause = exc.cause_traceback()
+        if cause:
+            click.echo(cause, err=True)  # what the message's "traceback above" points at
         print_error(exc.render())
+        sys.exit(1)
+    except ListenError as exc:
+        print_error(str(exc))
         sys.exit(1)

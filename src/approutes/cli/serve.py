@@ -18,8 +18,12 @@ How a server started here stops and keeps its workers, whichever server it is:
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import signal
+import socket
+import sys
 import threading
 import time
 import warnings
@@ -33,13 +37,15 @@ from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Callable
     from pathlib import Path
     from types import FrameType
 
+    import uvicorn
+
     from approutes.asgi.entrypoint import AsgiEntrypoint
 
-__all__ = ["GRACEFUL_TIMEOUT", "ServerName", "app_from_environment", "serve"]
+__all__ = ["GRACEFUL_TIMEOUT", "ListenError", "ServerName", "app_from_environment", "serve"]
 
 ServerName = Literal["uvicorn", "granian"]
 
@@ -53,6 +59,10 @@ orchestrator waits less (`docker stop`: 10 s), raise its timeout to keep the mar
 _DEV_GRACEFUL_TIMEOUT = 1  # NOTE: in dev nobody waits for a stream; Ctrl-C should be quick
 _ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
 _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
+
+
+class ListenError(Exception):
+    """The server cannot listen on its address (a port in use); the message is one line."""
 
 
 def app_from_environment() -> AsgiEntrypoint:
@@ -76,14 +86,18 @@ def serve(
     server: ServerName = "uvicorn",
     dev: bool = False,
     started: float | None = None,
+    ready_lines: tuple[str, ...] = (),
     graceful_timeout: int | None = None,
 ) -> None:
     """Serve the project at `root` until interrupted.
 
     The project is loaded (and checked) here first, so a bad project stops before any
-    worker starts. With `started` (a perf_counter reading), "Ready in N ms" is printed once
-    the server accepts requests. SIGTERM stops the server gracefully and the process exits
-    with status 0; dead workers are replaced (the module docstring has the details).
+    worker starts; then the address is bound, so a port in use stops it with ListenError
+    before anything says it is ready. With `started` (a perf_counter reading), "Ready in
+    N ms" is printed once the app has started and the socket listens (uvicorn in this
+    process: `dev`). SIGTERM stops the
+    server gracefully and the process exits with status 0; dead workers are replaced (the
+    module docstring has the details).
 
     Args:
         root: The project folder.
@@ -93,24 +107,35 @@ def serve(
         server: "uvicorn" or "granian".
         dev: Serve for development: reload on save, error detail.
         started: When the command started, to print "Ready in N ms".
+        ready_lines: Lines printed just before "Ready" (dev's URL: only once it is true).
         graceful_timeout: Seconds requests in flight get once the server is told to stop;
             `GRACEFUL_TIMEOUT` by default (1 in dev).
+
+    Raises:
+        ConfigurationError: the project cannot load.
+        ListenError: `host`:`port` cannot be listened on (in use, not allowed).
     """
     if graceful_timeout is None:
         graceful_timeout = _DEV_GRACEFUL_TIMEOUT if dev else GRACEFUL_TIMEOUT
     app = _create_app_printing_stale_manifest(root, dev=dev)
-    if started is not None:
-        app.on_startup.append(_ready_printer(started))
     os.environ[_ROOT_VARIABLE] = str(root)
     os.environ[_DEV_VARIABLE] = "1" if dev else "0"
-    if server == "granian":
-        _serve_granian(host, port, workers, graceful_timeout)
+    if server == "granian" or workers > 1:
+        # NOTE: these servers bind in their own (Rust or supervisor) code, which reports a
+        # port in use with a traceback: try the address first and let it go. A server that
+        # takes the port in between still fails, as the server reports it.
+        _bind(host, port).close()
+        if server == "granian":
+            _serve_granian(host, port, workers, graceful_timeout)
+        else:
+            _serve_uvicorn_workers(host, port, workers, graceful_timeout)
         return
-    if workers == 1:
-        _exit_zero_on_sigterm()
-        if not dev:
-            tune_gc_for_serving()  # several workers tune themselves in app_from_environment
-    _serve_uvicorn(app, host, port, workers, graceful_timeout)
+    bound = _bind(host, port)
+    _exit_zero_on_sigterm()
+    if not dev:
+        tune_gc_for_serving()  # several workers tune themselves in app_from_environment
+    ready = None if started is None else _ready_printer(started, ready_lines)
+    _serve_uvicorn(app, bound, graceful_timeout, ready)
 
 
 def _create_app_printing_stale_manifest(root: Path, *, dev: bool) -> AsgiEntrypoint:
@@ -132,26 +157,96 @@ def _create_app_printing_stale_manifest(root: Path, *, dev: bool) -> AsgiEntrypo
     return app
 
 
-def _ready_printer(started: float) -> Callable[[], Awaitable[None]]:
-    async def print_ready() -> None:
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind `host`:`port` as the servers do; the server listens once it has started.
+
+    NOTE: bound, not listening: while the app starts (and if its start-up fails) a client
+    is refused, not queued and then dropped.
+
+    Raises:
+        ListenError: the address cannot be bound.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # NOTE: as uvicorn and granian do: a port whose last connections are in TIME_WAIT
+        # is free; one another server listens on is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            message = (
+                f"port {port} is already in use on {host}: stop the server using it, "
+                "or pick another port with --port"
+            )
+        else:
+            message = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        raise ListenError(message) from None
+    return sock
+
+
+def _ready_printer(started: float, lines: tuple[str, ...]) -> Callable[[], None]:
+    def print_ready() -> None:
+        for line in lines:
+            click.echo(line)
         click.echo(f"  ✓ Ready in {(time.perf_counter() - started) * 1e3:.0f}ms")
 
     return print_ready
 
 
 def _serve_uvicorn(
-    app: AsgiEntrypoint, host: str, port: int, workers: int, graceful_timeout: int
+    app: AsgiEntrypoint,
+    bound: socket.socket,
+    graceful_timeout: int,
+    ready: Callable[[], None] | None,
 ) -> None:
+    """Serve `app` in this process on the `bound` socket, as `uvicorn.run` would.
+
+    `ready` is called once the app has started and the socket listens.
+    """
+    import uvicorn  # noqa: PLC0415 - only when serving
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and ready is not None:
+                ready()
+
+    server = Server(_uvicorn_config(app, graceful_timeout))
+    # NOTE: uvicorn re-raises the Ctrl-C it stopped on, once it has shut down.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[bound])
+    if not server.started:
+        sys.exit(3)  # NOTE: uvicorn's status when the lifespan start-up failed
+
+
+def _serve_uvicorn_workers(host: str, port: int, workers: int, graceful_timeout: int) -> None:
     import uvicorn  # noqa: PLC0415 - only when serving
 
     # NOTE: with several workers uvicorn's supervisor replaces a dead one (checked every
     # 0.5 s); that is its default, nothing to switch on.
     uvicorn.run(
-        "approutes.cli.serve:app_from_environment" if workers > 1 else app,
-        factory=workers > 1,
+        "approutes.cli.serve:app_from_environment",
+        factory=True,
         workers=workers,
         host=host,
         port=port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+        server_header=False,
+        proxy_headers=False,  # SECURITY: as in _uvicorn_config
+        timeout_graceful_shutdown=graceful_timeout,
+    )
+
+
+def _uvicorn_config(app: AsgiEntrypoint, graceful_timeout: int) -> uvicorn.Config:
+    import uvicorn  # noqa: PLC0415 - only when serving
+
+    return uvicorn.Config(
+        app,
         loop="uvloop",
         http="httptools",
         access_log=False,

@@ -1,7 +1,9 @@
 """Reload on save: watch the project, re-import it, swap the running pipeline.
 
-A project that fails to load keeps the dev server up: every request answers the error
-(with detail, as dev errors do) until the file is fixed.
+A route module that fails to load fails only its route: it answers the error (with detail,
+as dev errors do) and the other routes keep serving. A project that cannot load at all (a
+bad route tree, settings, `middleware.py`) answers every request with its error. Both last
+until the file is fixed; the error is printed once, at the reload that found it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from approutes.assemble import assemble_handler
+from approutes.cache.dev_cache import DevRouteCache
 from approutes.cache.runtime import current_cache
 from approutes.errors import ConfigurationError
 from approutes.log import reload_log
@@ -30,7 +33,13 @@ if TYPE_CHECKING:
     from approutes.route_modules.registry import RouteModules
     from approutes.web.response import Response
 
-__all__ = ["BrokenProject", "ProjectReloader", "attach_reloader", "reload_project"]
+__all__ = [
+    "BrokenProject",
+    "ProjectReloader",
+    "attach_reloader",
+    "reload_project",
+    "report_load_error",
+]
 
 _WATCHED_SUFFIXES = (".py", ".toml")
 
@@ -53,9 +62,9 @@ class BrokenProject:
         return response
 
 
-def reload_project(app: AsgiEntrypoint, root: Path) -> None:
+async def reload_project(app: AsgiEntrypoint, root: Path) -> None:
     """Re-import every project module and swap `app`'s pipeline (or a BrokenProject)."""
-    ProjectReloader(app, root).reload(None)
+    await ProjectReloader(app, root).reload(None)
 
 
 class ProjectReloader:
@@ -69,19 +78,35 @@ class ProjectReloader:
         self.root = root
         self.modules = modules
 
-    def reload(self, changed: Iterable[str] | None) -> None:
+    async def reload(self, changed: Iterable[str] | None) -> None:
         """Reload after `changed` files (paths under the root; None: reload everything).
 
         When only route files changed (`app/**/route.py`, `pages/api/**.py`), only those are
-        imported again; anything else (lib/, settings, middleware, .env) reloads all.
+        imported again, and only their cached responses dropped; anything else (lib/,
+        settings, middleware, .env) reloads all and drops every cached entry.
         """
+        reloaded = self._swap(changed)
+        cache = self.app.route_cache or current_cache()
+        if not isinstance(cache, DevRouteCache):
+            return
+        # NOTE: after the swap: a request that renders in between, with the old code, is
+        # then invalidated too; one that renders with the new code costs a second MISS.
+        if reloaded is None:
+            await cache.forget_all()
+        else:
+            await cache.forget_files(reloaded)
+
+    def _swap(self, changed: Iterable[str] | None) -> list[str] | None:
+        """Re-import and swap the pipeline; return the route files reloaded (None: all)."""
         started = time.perf_counter()
         root = self.root
         saved = None if changed is None else [_relative(root, path) for path in changed]
+        known_failures: list[ConfigurationError] = []
         if saved is not None and self.modules is not None and all(map(_is_route_file, saved)):
             for file in saved:
                 sys.modules.pop(module_name_for(root, file), None)
             self.modules.forget(saved)
+            known_failures = list(self.modules.failures.values())
             reuse: RouteModules | None = self.modules
         else:
             forget_project_modules(root)
@@ -89,19 +114,31 @@ class ProjectReloader:
         try:
             load_env_files(root, "development")
             settings = load_settings(root)
-            table, modules = load_routes(root, reuse=reuse)
+            table, modules = load_routes(root, reuse=reuse, keep_going=True)
             cache = self.app.route_cache or current_cache()
             handler = assemble_handler(root, settings, table, modules, cache, dev=True)
         except ConfigurationError as exc:
             self.modules = None
             self.app.pipeline = BrokenProject(exc)
-            reload_log.error("error: %s", exc.render())
-            return
+            report_load_error(exc)
+            return None if reuse is None else saved
         self.modules = modules
         self.app.apply_settings(settings)
         self.app.pipeline = handler
+        for failure in modules.failures.values():
+            if not any(failure is known for known in known_failures):
+                report_load_error(failure)  # NOTE: once, when found; requests log their own
         scope = "all" if reuse is None else f"{len(saved or ())} route module(s)"
         reload_log.info("reloaded %s in %dms", scope, round((time.perf_counter() - started) * 1e3))
+        return None if reuse is None else saved
+
+
+def report_load_error(error: ConfigurationError) -> None:
+    """Log why the project or a route cannot load: the file's traceback, then the message."""
+    cause = error.cause_traceback()
+    if cause:
+        reload_log.error("%s", cause)
+    reload_log.error("error: %s", error.render())
 
 
 def attach_reloader(app: AsgiEntrypoint, root: Path, modules: RouteModules | None = None) -> None:
@@ -152,4 +189,4 @@ async def _watch(reloader: ProjectReloader) -> None:
         )
 
     async for changes in awatch(root, watch_filter=relevant, debounce=50, step=20):
-        reloader.reload({path for _, path in changes})
+        await reloader.reload({path for _, path in changes})

@@ -27,7 +27,11 @@ __all__ = ["load_routes"]
 
 
 def load_routes(
-    root: Path, *, from_manifest: bool = False, reuse: RouteModules | None = None
+    root: Path,
+    *,
+    from_manifest: bool = False,
+    reuse: RouteModules | None = None,
+    keep_going: bool = False,
 ) -> tuple[RouteTable, RouteModules]:
     """Build the route table of the project at `root` and its module registry.
 
@@ -36,7 +40,9 @@ def load_routes(
 
     `app/**/route.py` and `pages/api/**.py` go into one table, so the same conflict rules
     apply to both. A scan loads and checks every module now; a manifest (written by a build
-    that already checked them) loads each module on its first request.
+    that already checked them) loads each module on its first request. With `keep_going`
+    (dev), a module that cannot load is recorded in `modules.failures` and answers its
+    error, and the other routes load; a bad tree still raises.
 
     A manifest is used only while it still describes the route files on disk (the scanner,
     which imports nothing, lists them): when a file was added, removed or changed since the
@@ -66,8 +72,9 @@ def load_routes(
     table = RouteTable([*app_routes, *pages_routes])
     if reuse is not None:
         current = {route.file for route in table.routes}
-        modules.forget([file for file in modules.by_file if file not in current])
-    modules.load_all(table.routes)
+        known = [*modules.by_file, *modules.failures]
+        modules.forget([file for file in known if file not in current])
+    modules.load_all(table.routes, keep_going=keep_going)
     return table, modules
 
 
