@@ -12,6 +12,7 @@ from approutes.cache.runtime import use_store
 from approutes.cache.store_url import store_from_setting
 from approutes.errors import ConfigurationError
 from approutes.handlers.process_runtime import configure_process_pool
+from approutes.handlers.thread_pool import thread_pool_installer
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.project.routes import load_routes
@@ -57,6 +58,8 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     handler = assemble_handler(project, settings, table, modules, cache, dev=dev)
     app = AsgiEntrypoint(handler, settings, dev=dev)
     app.route_cache = cache
+    # NOTE: first, since a sync register() runs in a thread.
+    app.on_startup.append(thread_pool_installer(settings.thread_pool_size))
     if register is not None:
         app.on_startup.append(register)
     if shutdown is not None:

@@ -362,8 +362,9 @@ def _url_of(server: LiveServer, headers: str = "", target: str = "/url") -> dict
     return body
 
 
+# NOTE: a second Host header is answered 400 before anything reads it
+# (test_attack_request_head.py).
 HOST_TRICKS = [
-    pytest.param("Host: evil.example\r\n", id="second-host-header"),
     pytest.param("X-Forwarded-Host: evil.example\r\n", id="x-forwarded-host"),
     pytest.param("Forwarded: host=evil.example;proto=https\r\n", id="forwarded"),
     pytest.param("X-Original-Host: evil.example\r\nX-Host: evil.example\r\n", id="others"),

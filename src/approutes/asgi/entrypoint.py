@@ -81,6 +81,12 @@ class AsgiEntrypoint:
         # SECURITY: browsers read "\\" as "/": "/\\evil.example" would redirect off-site.
         if not path.startswith("/") or not path.isascii() or "\\" in path:
             return await send_response(json_error(400, {"error": "Bad Request"}), send)
+        # SECURITY: RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host. granian fills in
+        # an empty one when it is missing, so an empty Host counts as none. PERF: ~0.4 µs.
+        if scope.get("http_version") == "1.1":
+            hosts = [value for name, value in scope["headers"] if name == b"host"]
+            if len(hosts) != 1 or not hosts[0]:
+                return await send_response(json_error(400, {"error": "Bad Request"}), send)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:

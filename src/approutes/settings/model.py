@@ -45,6 +45,8 @@ class Settings:
     cache: str | None = None
     health_check: bool = False
     process_pool_size: int | None = None
+    thread_pool_size: int = 40
+    max_header_size: int = 16 * 1024
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -148,6 +150,26 @@ def _to_pool_size(raw: object) -> int:
     return number
 
 
+def _to_thread_count(raw: object) -> int:
+    number = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else raw
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 1024:
+        raise ValueError("expected a number of threads from 1 to 1024")
+    return number
+
+
+def _to_header_size(raw: object) -> int:
+    size = _to_size(raw)
+    # NOTE: 8 KiB is the least granian (hyper) accepts for its buffer; past 1 MiB the bound
+    # no longer protects memory much.
+    if not MIN_HEADER_SIZE <= size <= MAX_HEADER_SIZE:
+        raise ValueError("expected a size from '8kb' to '1mb'")
+    return size
+
+
+MIN_HEADER_SIZE = 8 * 1024
+MAX_HEADER_SIZE = 1024 * 1024
+
+
 def _to_cache(raw: object) -> str:
     if not isinstance(raw, str):
         raise TypeError("expected a string")
@@ -165,6 +187,8 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "cache": _to_cache,
     "health_check": _to_bool,
     "process_pool_size": _to_pool_size,
+    "thread_pool_size": _to_thread_count,
+    "max_header_size": _to_header_size,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -26,6 +26,8 @@ def test_defaults_without_any_settings(tmp_path: Path) -> None:
     assert settings.body_size_limit == MIB
     assert settings.upload_size_limit == 100 * MIB
     assert settings.trust_proxy is False
+    assert settings.thread_pool_size == 40
+    assert settings.max_header_size == 16 * 1024
 
 
 def test_approutes_toml_is_read(tmp_path: Path) -> None:
@@ -139,6 +141,10 @@ def test_unknown_key_stops_naming_the_file_and_key(
         pytest.param("body_size_limit = true", "body_size_limit", id="size-bool"),
         pytest.param("upload_size_limit = [1]", "upload_size_limit", id="size-list"),
         pytest.param("trust_proxy = {}", "trust_proxy", id="bool-table"),
+        pytest.param("thread_pool_size = 0", "thread_pool_size", id="threads-zero"),
+        pytest.param("thread_pool_size = 1025", "thread_pool_size", id="threads-many"),
+        pytest.param('max_header_size = "4kb"', "max_header_size", id="head-too-small"),
+        pytest.param('max_header_size = "2mb"', "max_header_size", id="head-too-large"),
     ],
 )
 def test_bad_value_stops_naming_the_file_and_key(tmp_path: Path, line: str, key: str) -> None:
@@ -158,6 +164,8 @@ def test_bad_value_stops_naming_the_file_and_key(tmp_path: Path, line: str, key:
         pytest.param("APPROUTES_TRAILING_SLASH", "maybe", id="bool"),
         pytest.param("APPROUTES_BODY_SIZE_LIMIT", "huge", id="size"),
         pytest.param("APPROUTES_UPLOAD_SIZE_LIMIT", "-5", id="negative-size"),
+        pytest.param("APPROUTES_THREAD_POOL_SIZE", "many", id="threads"),
+        pytest.param("APPROUTES_MAX_HEADER_SIZE", "1kb", id="head-size"),
     ],
 )
 def test_bad_environment_value_stops_naming_the_variable(

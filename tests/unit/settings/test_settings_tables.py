@@ -656,6 +656,8 @@ SAMPLES = {
     "cache": 'cache = "memory"',
     "health_check": "health_check = true",
     "process_pool_size": "process_pool_size = 2",
+    "thread_pool_size": "thread_pool_size = 8",
+    "max_header_size": 'max_header_size = "32kb"',
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
