@@ -12,5 +12,5 @@ async def POST(request: NextRequest):
     if not isinstance(file, File):
         return NextResponse.json({"error": "No file received."}, status=400)
     # A safe name, always inside UPLOAD_DIR, never replacing an earlier upload.
-    saved = await file.save_in(UPLOAD_DIR)
-    return NextResponse.json({"filename": file.name, "saved_as": saved.name, "size": file.size})
+    await file.save_in(UPLOAD_DIR)
+    return NextResponse.json({"filename": file.name, "size": file.size})
