@@ -5,18 +5,27 @@ from __future__ import annotations
 from typing import NoReturn
 
 from approutes.errors import NotFoundSignal, RedirectSignal
+from approutes.web.headers import header_value
 
 __all__ = ["local_path", "not_found", "permanent_redirect", "redirect"]
 
 
 def redirect(url: str) -> NoReturn:
-    """End the handler with a 307 redirect to `url` (sent exactly as given).
+    """End the handler with a 307 redirect to `url`.
+
+    `url` is sent as given, except that what is not ASCII is percent-encoded as UTF-8 (an
+    IDNA host for a non-ASCII host), as a browser serialises a URL: `/café` is sent as
+    `/caf%C3%A9`.
 
     Cookies set with `cookies().set()` are kept on the redirect. The signal derives from
     BaseException, so `except Exception:` around it does not swallow it.
 
     Example:
         redirect("/login")
+
+    Raises:
+        ValueError: `url` holds a line break or another control character, or cannot be
+            encoded (a lone surrogate, a host IDNA refuses).
     """
     raise RedirectSignal(_checked(url), 307)
 
@@ -68,4 +77,6 @@ def not_found() -> NoReturn:
 def _checked(url: str) -> str:
     if "\r" in url or "\n" in url:
         raise ValueError(f"redirect target {url!r} contains a line break")
-    return url
+    # NOTE: checked and encoded here, in the handler, so that a target that cannot be sent
+    # is the handler's error (mapped and logged with its route file), not the server's.
+    return header_value("location", url)

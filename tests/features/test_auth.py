@@ -653,6 +653,35 @@ async def test_bearer_authenticated_write_from_another_origin_is_served(root: Pa
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("cookie_first", [True, False], ids=["cookie-first", "bearer-first"])
+@pytest.mark.parametrize("with_cookie", [True, False], ids=["with-cookie", "without-cookie"])
+@pytest.mark.parametrize(
+    ("cross_origin", "origin"),
+    [(True, "https://partner.example"), (False, "http://localhost:3000")],
+    ids=["cross-origin", "same-origin"],
+)
+@pytest.mark.parametrize("valid", [True, False], ids=["valid-bearer", "bad-bearer"])
+async def test_a_bearer_token_decides_alone_even_beside_the_session_cookie(
+    root: Path, cookie_first: bool, with_cookie: bool, cross_origin: bool, origin: str, valid: bool
+) -> None:
+    token = issuer.token("api_client") if valid else signed({"sub": "x", "exp": 1})
+    lines = [("authorization", f"Bearer {token}")]
+    if with_cookie:
+        cookie = ("cookie", f"session={issuer.token('browser_user')}")
+        lines = [cookie, *lines] if cookie_first else [*lines, cookie]
+    async with client_for(root) as client:
+        response = await client.post("/api/notes", headers=[("origin", origin), *lines])
+
+    if valid:
+        assert response.status_code == 200, response.text
+        assert response.json() == {"user": "api_client"}
+    else:
+        # NOTE: never a fall-back to the cookie's session, same origin or not.
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.anyio
 async def test_write_from_another_origin_with_a_dead_cookie_is_just_unauthorized(
     root: Path,
 ) -> None:

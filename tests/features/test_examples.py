@@ -165,7 +165,49 @@ async def test_upload_saves_the_file_and_answers_its_name_and_size(
 
     assert response.status_code == 200
     assert response.json() == {"filename": "my notes.txt", "size": len(content)}
-    assert (tmp_path / "uploads" / "my_notes.txt").read_bytes() == content
+    assert (tmp_path / "uploads" / "my notes.txt").read_bytes() == content
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("filename", "saved_as"),
+    [
+        pytest.param("", "upload", id="empty-file-input"),
+        pytest.param(".", "upload", id="dot"),
+        pytest.param("..", "upload", id="dot-dot"),
+        pytest.param("../../escape.txt", "escape.txt", id="traversal"),
+        pytest.param("a\x00b.txt", "ab.txt", id="nul"),
+        pytest.param("n" * 300 + ".txt", "n" * 251 + ".txt", id="300-characters"),
+    ],
+)
+async def test_upload_with_a_hostile_file_name_is_saved_inside_the_folder(
+    client: httpx.AsyncClient, tmp_path: Path, filename: str, saved_as: str
+) -> None:
+    # NOTE: by hand: httpx leaves out an empty filename, which browsers send.
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="'
+        + filename.encode()
+        + b'"\r\nContent-Type: text/plain\r\n\r\ndata\r\n--B--\r\n'
+    )
+    response = await client.post(
+        "/api/upload", content=body, headers={"content-type": "multipart/form-data; boundary=B"}
+    )
+
+    assert response.status_code == 200, response.text
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [saved_as]
+    assert (tmp_path / "uploads" / saved_as).read_bytes() == b"data"
+
+
+@pytest.mark.anyio
+async def test_upload_of_the_same_name_twice_keeps_both(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    first = await client.post("/api/upload", files={"file": ("a.txt", b"one")})
+    second = await client.post("/api/upload", files={"file": ("a.txt", b"two")})
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (tmp_path / "uploads" / "a.txt").read_bytes() == b"one"
+    assert (tmp_path / "uploads" / "a-1.txt").read_bytes() == b"two"
 
 
 @pytest.mark.anyio

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, TypeAlias
 
+import pytest
 from hypothesis import example, given, note
 from hypothesis import strategies as st
 
@@ -15,10 +17,18 @@ _NAMES = ["Vary", "vary", "VARY", "X-A", "x-a", "Set-Cookie", "set-cookie", "Con
 header_names = st.one_of(
     st.sampled_from(_NAMES), st.from_regex(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,6}", fullmatch=True)
 )
-# Header values may hold a tab but no other control character (C0 or DEL).
+# Header values may hold a tab but no other control character (C0 or DEL), and only Latin-1.
 header_values = st.text(
-    st.characters(exclude_categories=(_SURROGATES,), exclude_characters=_CONTROLS), max_size=8
+    st.characters(
+        exclude_categories=(_SURROGATES,), exclude_characters=_CONTROLS, max_codepoint=0xFF
+    ),
+    max_size=8,
 )
+wide_values = st.tuples(
+    header_values,
+    st.characters(min_codepoint=0x100, exclude_categories=(_SURROGATES,)),
+    header_values,
+).map("".join)
 bad_values = st.tuples(
     header_values, st.sampled_from(["\r", "\n", "\r\n", "\x00", "\x1f", "\x7f"]), header_values
 ).map("".join)
@@ -118,3 +128,30 @@ def test_a_value_with_a_control_character_is_refused_and_changes_nothing(
     else:
         raise AssertionError(f"{kind}({name!r}, {value!r}) accepted a line break")
     assert headers.raw() == before
+
+
+@given(
+    st.lists(st.tuples(header_names, header_values), max_size=4),
+    st.sampled_from(["append", "set"]),
+    header_names,
+    wide_values,
+)
+def test_a_value_outside_latin_1_is_refused_naming_the_header_and_changes_nothing(
+    initial: list[tuple[str, str]], kind: str, name: str, value: str
+) -> None:
+    headers = Headers(initial)
+    before = list(headers.raw())
+    with pytest.raises(ValueError, match=f"header {re.escape(name.lower())} .* outside Latin-1"):
+        apply(headers, (kind, name, value))
+    assert headers.raw() == before
+
+
+@given(st.text(st.characters(exclude_categories=(_SURROGATES,), exclude_characters=_CONTROLS)))
+def test_a_location_is_sent_as_ascii_keeping_what_was_ascii(target: str) -> None:
+    try:
+        sent = Headers({"Location": "/" + target}).get("location") or ""
+    except ValueError:
+        return  # NOTE: only a host IDNA refuses; a path is always encoded
+    assert sent.isascii()
+    if target.isascii():
+        assert sent == "/" + target

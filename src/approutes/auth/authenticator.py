@@ -74,15 +74,17 @@ class Auth:
     async def __call__(self) -> Session | None:
         """Return the current request's Session, or None when it has no valid one.
 
-        The session cookie is read first, then an `Authorization: Bearer <token>` header.
-        An expired, tampered, wrongly-signed or malformed token is no session, never an
-        error.
+        An `Authorization: Bearer <token>` header, when present, decides alone: its token's
+        session, or None when the token does not verify (never a fall-back to the cookie).
+        Without one, the session cookie is read. An expired, tampered, wrongly-signed or
+        malformed token is no session, never an error.
 
         Raises:
             HTTPError: 403 "Cross-origin request refused": the session came from the cookie,
                 the method is not GET/HEAD/OPTIONS, and the request comes from another
                 origin (see below). Bearer tokens are never refused this way: a browser
-                does not attach them on its own.
+                does not attach them on its own, so one is no ambient authority, even when
+                the session cookie rides along.
             OutsideRequestError: called while no request is being handled.
 
         Another origin: `Origin` is present and its host:port is not the request's `Host`,
@@ -95,16 +97,21 @@ class Auth:
             return {"user": session.user}
         """
         request = current_scope("auth()").request
-        from_cookie = cookie_token(request, self.cookie_name)
-        if from_cookie is not None:
-            session = self._codec.decode(from_cookie)
-            if session is not None:
-                # SECURITY: the cookie is an ambient credential: refuse cross-origin writes.
-                if request.method not in SAFE_METHODS and is_cross_origin(request):
-                    raise HTTPError(403, "Cross-origin request refused")
-                return session
+        # SECURITY: the explicit credential wins over the ambient one. Reading the cookie
+        # first refused a valid bearer token cross-origin whenever the browser also sent the
+        # cookie. A bad bearer token is no session rather than a fall-back to the cookie:
+        # the client said who it is, and that is what is checked.
         from_header = bearer_token(request)
-        return None if from_header is None else self._codec.decode(from_header)
+        if from_header is not None:
+            return self._codec.decode(from_header)
+        from_cookie = cookie_token(request, self.cookie_name)
+        if from_cookie is None:
+            return None
+        session = self._codec.decode(from_cookie)
+        # SECURITY: the cookie is an ambient credential: refuse cross-origin writes.
+        if session is not None and request.method not in SAFE_METHODS and is_cross_origin(request):
+            raise HTTPError(403, "Cross-origin request refused")
+        return session
 
     async def require(self) -> Session | NextResponse:
         """Return the Session, or a 401 response for the handler to return as it is.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from approutes.cache import revalidate_path
 from approutes.log import error_log
 from approutes.pages.etag import generate_etag, is_fresh
+from approutes.web.headers import header_value
 from approutes.web.json_codec import dumps
 from approutes.web.response import Response
 
@@ -111,17 +112,18 @@ class ApiResponse:
 
         Raises:
             RuntimeError: the headers are already sent.
-            ValueError: a name that is not an HTTP token, or a value with a line break.
+            ValueError: a name that is not an HTTP token, or a value with a line break or a
+                character outside Latin-1 (`Location` is percent-encoded instead, as a
+                browser serialises a URL).
         """
         if self._state != "open":
             raise RuntimeError(_HEADERS_SENT)
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"invalid header name {name!r}")
         items = value if isinstance(value, list | tuple) else (value,)
+        key = name.lower()
         for item in items:
-            text = str(item)
-            if "\r" in text or "\n" in text:
-                raise ValueError(f"header value {text!r} of {name} contains a line break")
+            header_value(key, item)  # NOTE: refused here, in the handler, not at send time
         self._headers[name.lower()] = (name, value)
         return self
 

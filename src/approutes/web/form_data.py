@@ -7,7 +7,10 @@ spooled to a temporary file beyond, so an upload of any size costs bounded memor
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import shutil
+import unicodedata
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
 from typing import IO, TYPE_CHECKING, cast
@@ -24,7 +27,14 @@ if TYPE_CHECKING:
 
     from python_multipart.multipart import MultipartCallbacks
 
-__all__ = ["File", "FormData", "FormValue", "parse_multipart", "parse_urlencoded"]
+__all__ = [
+    "File",
+    "FormData",
+    "FormValue",
+    "parse_multipart",
+    "parse_urlencoded",
+    "safe_file_name",
+]
 
 _SPOOL_LIMIT = 1024 * 1024
 _READ_CHUNK = 64 * 1024
@@ -40,7 +50,9 @@ class File:
     """An uploaded file part.
 
     Attributes:
-        name: The file name the client sent.
+        name: The file name the client sent: any text, never a path to trust (it may be
+            "", "..", "a/../../b", hold a NUL byte or be 1,000 characters long). Use
+            `safe_name`, or `save_in(folder)`.
         type: The part's content type ("" when none was sent).
         size: Its size in bytes.
     """
@@ -82,10 +94,47 @@ class File:
         while chunk := self._file.read(_READ_CHUNK):
             yield chunk
 
+    @property
+    def safe_name(self) -> str:
+        r"""`name` made safe as one file name on any system, never empty.
+
+        The last part after any `/` or `\\`, without control characters or the characters
+        Windows refuses, without leading dots or spaces (no hidden or relative names), at
+        most 255 bytes of UTF-8 (the extension kept), and not a Windows device name;
+        `"upload"` when nothing is left.
+
+        >>> from io import BytesIO
+        >>> [File(n, "", BytesIO(), 0).safe_name for n in ["", "..", "../../etc/passwd"]]
+        ['upload', 'upload', 'passwd']
+        >>> File("C:\\\\docs\\\\report<1>.pdf", "", BytesIO(), 0).safe_name
+        'report1.pdf'
+        """
+        return safe_file_name(self.name)
+
     async def save(self, path: str | Path) -> None:
-        """Write the content to `path`."""
+        """Write the content to `path` (a file path you chose; see `save_in` for a folder)."""
         self._file.seek(0)
         await asyncio.to_thread(_copy_to, self._file, Path(path))
+
+    async def save_in(
+        self, folder: str | Path, *, name: str | None = None, overwrite: bool = False
+    ) -> Path:
+        """Write the content into `folder` under a safe name, and return the path written.
+
+        The name is `safe_name` (or `name` made safe the same way), so the file always lands
+        directly in `folder`, which is created if needed. An existing file is never replaced
+        unless `overwrite`: `report.pdf` becomes `report-1.pdf`, `report-2.pdf`, ...
+
+        Example:
+            path = await file.save_in(UPLOAD_DIR)
+            return {"saved": path.name, "size": file.size}
+
+        Raises:
+            OSError: the folder cannot be created or written.
+        """
+        self._file.seek(0)
+        wanted = safe_file_name(self.name if name is None else name)
+        return await asyncio.to_thread(_save_in, self._file, Path(folder), wanted, overwrite)
 
     def close(self) -> None:
         """Release the memory or temporary file behind this File."""
@@ -263,3 +312,61 @@ class _FormBuilder:
 def _copy_to(source: IO[bytes], target: Path) -> None:
     with target.open("wb") as out:
         shutil.copyfileobj(source, out)
+
+
+_UNSAFE_CHARACTERS = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{n}" for n in range(10)} | {f"lpt{n}" for n in range(10)}
+)
+_MAX_NAME_BYTES = 255  # ext4, APFS, NTFS (in UTF-16 units, which is never fewer)
+_FALLBACK_NAME = "upload"
+
+
+def safe_file_name(name: str) -> str:
+    """`name` as one safe file name: see `File.safe_name`.
+
+    >>> safe_file_name(".env"), safe_file_name("CON.txt"), safe_file_name("a b.txt")
+    ('env', '_CON.txt', 'a b.txt')
+    """
+    # SECURITY: keep only the last path part, whichever separator the client's system uses.
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name))[-1]
+    base = _UNSAFE_CHARACTERS.sub("", base)
+    base = base.encode("utf-8", "ignore").decode("utf-8")  # NOTE: drops lone surrogates
+    base = base.lstrip(". ").rstrip(". ")  # no hidden, relative or Windows-trimmed names
+    if not base:
+        return _FALLBACK_NAME
+    if base.split(".", 1)[0].lower() in _WINDOWS_DEVICES:
+        base = "_" + base
+    return _shorten(base)
+
+
+def _shorten(name: str) -> str:
+    if len(name.encode()) <= _MAX_NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension.encode()) > 16:
+        stem, extension = name, ""
+    room = _MAX_NAME_BYTES - len(extension.encode()) - len(dot)
+    short = stem.encode()[:room].decode("utf-8", "ignore").rstrip(". ")
+    return (short or _FALLBACK_NAME) + (dot + extension if extension else "")
+
+
+def _save_in(source: IO[bytes], folder: Path, name: str, overwrite: bool) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, dot, extension = name.rpartition(".")
+    if not stem:
+        stem, dot, extension = name, "", ""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    for attempt in range(10_000):
+        candidate = name if attempt == 0 else _shorten(f"{stem}-{attempt}{dot}{extension}")
+        target = folder / candidate
+        try:
+            # SECURITY: O_EXCL creates the file or fails: a name taken meanwhile (another
+            # upload) is never overwritten. O_NOFOLLOW: never write through a symlink.
+            descriptor = os.open(target, flags | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except FileExistsError:
+            continue
+        with os.fdopen(descriptor, "wb") as out:
+            shutil.copyfileobj(source, out)
+        return target
+    raise FileExistsError(f"no free name for {name!r} in {folder} after 10,000 tries")

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["Headers", "HeadersInit"]
+from approutes.web.location import encode_location
+
+__all__ = ["Headers", "HeadersInit", "header_value"]
 
 
 class Headers:
@@ -44,9 +46,9 @@ class Headers:
         elif isinstance(init, Headers):
             self._items = list(init._items)
         elif isinstance(init, Mapping):
-            self._items = [(_name(k), _value(v)) for k, v in init.items()]
+            self._items = [_line(k, v) for k, v in init.items()]
         else:
-            self._items = [(_name(k), _value(v)) for k, v in init]
+            self._items = [_line(k, v) for k, v in init]
 
     @classmethod
     def of(cls, items: list[tuple[str, str]]) -> Headers:
@@ -89,14 +91,14 @@ class Headers:
         """Replace every value of `name` with `value`."""
         self._check_writable()
         key = _name(name)
-        text = _value(value)  # refused before anything changes
+        text = header_value(key, value)  # refused before anything changes
         self._items = [(k, v) for k, v in self._items if k != key]
         self._items.append((key, text))
 
     def append(self, name: str, value: str) -> None:
         """Add a value to `name`, keeping the existing ones (e.g. several Set-Cookie)."""
         self._check_writable()
-        self._items.append((_name(name), _value(value)))
+        self._items.append(_line(name, value))
 
     def delete(self, name: str) -> None:
         """Remove every value of `name`."""
@@ -147,16 +149,49 @@ HeadersInit = Mapping[str, str] | Iterable[tuple[str, str]] | Headers
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_NON_LATIN1 = re.compile(r"[^\x00-\xff]")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
-def _value(value: object) -> str:
+def header_value(name: str, value: object) -> str:
+    """Check `value` for header `name` (lower-case), and return it as it will be sent.
+
+    A `Location` is encoded as a browser serialises a URL (non-ASCII percent-encoded as
+    UTF-8, an IDNA host); any other value is sent as Latin-1 bytes, as Node does.
+
+    >>> header_value("location", "/café")
+    '/caf%C3%A9'
+    >>> header_value("x-name", "José")
+    'José'
+
+    Raises:
+        ValueError: a line break or another control character (a tab is fine), or a
+            character outside Latin-1 in a header other than `Location`.
+    """
     text = str(value)
     if _CONTROL.search(text):
         if "\r" in text or "\n" in text:
-            raise ValueError(f"header value {text!r} contains a line break")
-        raise ValueError(f"header value {text!r} contains a control character")
+            raise ValueError(f"header {name} value {text!r} contains a line break")
+        raise ValueError(f"header {name} value {text!r} contains a control character")
+    if text.isascii():
+        return text
+    if name == "location":
+        return encode_location(text)
+    # SECURITY: a value that cannot become header bytes is refused here, in the handler,
+    # so the error mapping answers it; sent as is, it would crash the server's own send.
+    wide = _NON_LATIN1.search(text)
+    if wide is not None:
+        raise ValueError(
+            f"header {name} value {text!r} holds {wide.group()!r} (U+{ord(wide.group()):04X}), "
+            "which is outside Latin-1 and cannot be sent in a header: percent-encode it "
+            "(urllib.parse.quote) or send it in the body"
+        )
     return text
+
+
+def _line(name: object, value: object) -> tuple[str, str]:
+    key = _name(name)
+    return key, header_value(key, value)
 
 
 def _name(name: object) -> str:

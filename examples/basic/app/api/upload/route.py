@@ -11,7 +11,6 @@ async def POST(request: NextRequest):
     file = form_data.get("file")
     if not isinstance(file, File):
         return NextResponse.json({"error": "No file received."}, status=400)
-    filename = Path(file.name).name.replace(" ", "_")
-    UPLOAD_DIR.mkdir(exist_ok=True)
-    await file.save(UPLOAD_DIR / filename)
+    # A safe name, always inside UPLOAD_DIR, never replacing an earlier upload.
+    await file.save_in(UPLOAD_DIR)
     return NextResponse.json({"filename": file.name, "size": file.size})
