@@ -14,7 +14,7 @@ from pathlib import Path
 
 from approutes import create_app
 from approutes.dev.reloader import ProjectReloader
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 
 ROUTES = 100
 ROUTE = """

@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pipeline",),
     ("asgi",),
     ("openapi", "build"),
-    ("front",),
+    ("front", "route_loading"),
     ("assemble",),
     ("dev",),
     ("app",),
@@ -87,3 +87,13 @@ def test_imports_run_down_the_layers(layer: tuple[str, ...]) -> None:
                 where = "beside it" if LAYER.get(name) == LAYER[unit] else "above it"
                 offenders.append(f"{file.relative_to(SRC)} imports approutes.{name} ({where})")
     assert not offenders, "\n".join(offenders)
+
+
+def test_only_the_assembler_imports_the_pipeline() -> None:
+    importers = sorted(
+        file.relative_to(SRC).as_posix()
+        for file in _sources()
+        if "pipeline" in _imported_units(file)
+    )
+
+    assert importers == ["assemble.py"]

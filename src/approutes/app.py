@@ -15,7 +15,7 @@ from approutes.handlers.process_runtime import configure_process_pool
 from approutes.handlers.thread_pool import thread_pool_installer
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pytest
 from tests.conftest import client_for, make_project
 
-from approutes.build.builder import build_project
 from approutes.cache import cached
 from approutes.cache.runtime import current_cache
+from approutes.cli.build_command import build_project
 from approutes.errors import ConfigurationError
 from approutes.project.importer import forget_project_modules
 

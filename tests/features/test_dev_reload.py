@@ -15,7 +15,7 @@ from approutes import create_app
 from approutes.dev.reloader import ProjectReloader
 from approutes.errors import RouteModuleError
 from approutes.project.importer import forget_project_modules, module_name_for
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -16,15 +16,25 @@ from tests.conftest import APPROUTES_BIN, client_for, make_project
 
 from approutes import create_app
 from approutes.dev.reloader import reload_project
-from approutes.openapi import build_openapi
+from approutes.openapi import openapi_document
+from approutes.route_loading import load_routes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "basic"
 
+
+def build_openapi(root: Path) -> dict[str, Any]:
+    """The document `approutes openapi` prints for the project at `root`."""
+    project = root.resolve()
+    table, modules = load_routes(project)
+    return openapi_document(table, modules, title=project.name)
+
+
 MODELS = '''
 from pydantic import BaseModel, Field
+
 
 
 class UserIn(BaseModel):

@@ -15,12 +15,12 @@ import pytest
 from tests.conftest import client_for, make_project
 
 from approutes import create_app
-from approutes.build.builder import build_project
 from approutes.build.route_rows import route_rows
+from approutes.cli.build_command import build_project
 from approutes.errors import RouteModuleError
 from approutes.pages.etag import generate_etag
 from approutes.project.importer import forget_project_modules
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 from approutes.route_modules.pages_module import PagesModule
 from approutes.testing import TestClient
 

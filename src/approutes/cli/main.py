@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 import click
 
 from approutes import __version__
-from approutes.build.builder import build_project
 from approutes.build.route_rows import ROUTE_HEADERS, route_records, route_rows
+from approutes.cli.build_command import build_project
 from approutes.cli.console import DevLogFormatter, print_error, print_table, say
 from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ListenError, ServerName, serve
 from approutes.errors import ConfigurationError
-from approutes.openapi import OPENAPI_VERSION, build_openapi
+from approutes.openapi import OPENAPI_VERSION, openapi_document
 from approutes.project.env_files import load_env_files
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -136,7 +136,9 @@ def routes(root: Path, as_json: bool) -> None:
 def openapi(root: Path, output: Path | None) -> None:
     """Print the OpenAPI 3.1 document of ROOT (JSON), from its routes and type hints."""
     with _stop_on_configuration_error():
-        document = build_openapi(root.resolve())
+        project = root.resolve()
+        table, modules = load_routes(project)
+        document = openapi_document(table, modules, title=project.name)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         click.echo(text, nl=False)

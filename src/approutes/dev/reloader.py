@@ -22,7 +22,7 @@ from approutes.errors import ConfigurationError
 from approutes.log import reload_log
 from approutes.project.env_files import load_env_files
 from approutes.project.importer import forget_project_modules, module_name_for
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:

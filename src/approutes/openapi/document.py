@@ -23,12 +23,9 @@ from approutes.openapi.operation import (
     pages_operation,
     shared_responses,
 )
-from approutes.project.routes import load_routes
 from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from approutes.openapi.schemas import SchemaCollector
     from approutes.route_modules.registry import RouteModules
     from approutes.route_modules.route_module import LoadedRoute
@@ -36,29 +33,11 @@ if TYPE_CHECKING:
     from approutes.routing.scanner import RouteFile
     from approutes.routing.segment import Segment
 
-__all__ = ["OPENAPI_VERSION", "build_openapi", "openapi_document", "path_templates"]
+__all__ = ["OPENAPI_VERSION", "openapi_document", "path_templates"]
 
 OPENAPI_VERSION = "3.1.0"
 _PAGES_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _NOT_IN_ID = re.compile(r"[^A-Za-z0-9]+")
-
-
-def build_openapi(root: Path) -> dict[str, Any]:
-    """Return the OpenAPI 3.1 document of the project at `root`.
-
-    The title is the project folder's name, the version "0.1.0". Every route module is
-    imported, as `approutes routes` does.
-
-    Raises:
-        ConfigurationError: the route tree or a route module cannot be loaded.
-
-    Example:
-        document = build_openapi(Path("my-app"))
-        document["paths"]["/api/users/{id}"]["get"]["operationId"]  # "get_api_users_id"
-    """
-    project = root.resolve()
-    table, modules = load_routes(project)
-    return openapi_document(table, modules, title=project.name)
 
 
 def openapi_document(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from approutes.errors import RouteTreeError
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 from approutes.route_modules.pages_module import PagesModule
 from approutes.routing.route_table import RouteTable
 from approutes.routing.scanner import route_file_from_path, scan_app_dir, scan_pages_dir

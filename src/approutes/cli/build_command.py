@@ -15,7 +15,7 @@ from approutes.handlers.runner import run_handler
 from approutes.middleware.loader import load_middleware
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
-from approutes.project.routes import load_routes
+from approutes.route_loading import load_routes
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
