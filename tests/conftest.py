@@ -20,7 +20,7 @@ import pytest
 from approutes import create_app
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator, Mapping
+    from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 REPO = Path(__file__).resolve().parent.parent
 APPROUTES_BIN = Path(sys.executable).parent / "approutes"
@@ -40,10 +40,38 @@ def make_project(root: Path, files: Mapping[str, str]) -> Path:
     return root
 
 
+class FakeClock:
+    """A clock that moves only when told: the route cache's `clock` in tests.
+
+    It starts at the real time, so that entries stored by others (a build, another process)
+    compare as they would.
+
+    Example:
+        clock = FakeClock()
+        async with client_for(root, clock=clock) as client:
+            await client.get("/api/x")
+            clock.advance(61)  # past `revalidate = 60`
+    """
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @asynccontextmanager
-async def client_for(root: Path, *, dev: bool = False) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client talking to create_app(root) in-process."""
+async def client_for(
+    root: Path, *, dev: bool = False, clock: Callable[[], float] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to create_app(root) in-process; its cache reads `clock`."""
     app = create_app(root, dev=dev)
+    if clock is not None:
+        assert app.route_cache is not None
+        app.route_cache.clock = clock
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost:3000") as client:
         yield client

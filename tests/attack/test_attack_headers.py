@@ -16,13 +16,13 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.attack.conftest import PING, SERVERS, live_server
 from tests.conftest import make_project
+from tests.live_server import PING, SERVERS, live_server, project_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.attack.conftest import LiveServer, RawResponse
+    from tests.live_server import LiveServer, RawResponse
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -112,8 +112,7 @@ ROUTES = {
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    root = make_project(tmp_path_factory.mktemp(f"headers-{request.param}"), ROUTES)
-    with live_server(root, request.param) as live:
+    with project_server(tmp_path_factory, "headers", request.param, ROUTES) as live:
         yield live
 
 

@@ -15,13 +15,12 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.attack.conftest import PING, SERVERS, live_server
-from tests.conftest import make_project
+from tests.live_server import PING, SERVERS, project_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.attack.conftest import LiveServer
+    from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -64,8 +63,7 @@ ROUTES = {
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    root = make_project(tmp_path_factory.mktemp(f"paths-{request.param}"), ROUTES)
-    with live_server(root, request.param) as live:
+    with project_server(tmp_path_factory, "paths", request.param, ROUTES) as live:
         yield live
 
 

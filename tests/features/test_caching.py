@@ -7,11 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.conftest import client_for, make_project
+from tests.conftest import FakeClock, client_for, make_project
 
 from approutes.cache import cached
 from approutes.cache.runtime import current_cache
@@ -386,10 +385,11 @@ async def test_after_revalidate_seconds_the_stale_copy_is_served_while_one_rende
     counter = tmp_path / "renders.txt"
     files = {ROUTE: counting_route(counter, "revalidate = 1"), **cache_setting(store)}
     root = make_project(tmp_path / "project", files)
-    async with client_for(root) as client:
+    clock = FakeClock()
+    async with client_for(root, clock=clock) as client:
         miss = await client.get("/api/x")
         hit = await client.get("/api/x")
-        await asyncio.sleep(1.1)
+        clock.advance(1.1)
         stale = await client.get("/api/x")
         await wait_for_regeneration()
         fresh = await client.get("/api/x")
@@ -406,9 +406,10 @@ async def test_concurrent_requests_on_a_stale_entry_share_one_regeneration(
     counter = tmp_path / "renders.txt"
     files = {ROUTE: counting_route(counter, "revalidate = 1"), **cache_setting("memory")}
     root = make_project(tmp_path / "project", files)
-    async with client_for(root) as client:
+    clock = FakeClock()
+    async with client_for(root, clock=clock) as client:
         await client.get("/api/x")
-        await asyncio.sleep(1.1)
+        clock.advance(1.1)
         responses = await asyncio.gather(*(client.get("/api/x") for _ in range(30)))
         await wait_for_regeneration()
 
@@ -438,10 +439,11 @@ async def test_a_regeneration_that_raises_keeps_the_stale_copy_and_logs_the_erro
         return {{"render": count}}
     """
     root = make_project(tmp_path / "project", {ROUTE: source, **cache_setting("memory")})
+    clock = FakeClock()
     with caplog.at_level(logging.ERROR, logger=ERROR_LOGGER):
-        async with client_for(root) as client:
+        async with client_for(root, clock=clock) as client:
             miss = await client.get("/api/x")
-            await asyncio.sleep(1.1)
+            clock.advance(1.1)
             stale = await client.get("/api/x")
             await wait_for_regeneration()
             still_stale = await client.get("/api/x")
@@ -582,6 +584,26 @@ async def test_revalidate_tag_from_a_post_route_makes_the_next_get_a_miss(
     assert (state(b), b.json()) == ("HIT", {"render": 1})
 
 
+@pytest.mark.parametrize("store", STORES)
+async def test_revalidate_tag_drops_an_entry_made_after_the_cache_clock_moved_on(
+    tmp_path: Path, store: str
+) -> None:
+    # The invalidation is stamped by the cache's clock, the one entries are made by.
+    root = two_counted_routes(tmp_path, store, 'revalidate = 60\ntags = ["t"]', "")
+    clock = FakeClock()
+    async with client_for(root, clock=clock) as client:
+        await client.get("/api/a")
+        clock.advance(61)
+        stale = await client.get("/api/a")
+        await wait_for_regeneration()
+        posted = await client.post("/api/revalidate", json={"tag": "t"})
+        after = await client.get("/api/a")
+
+    assert (state(stale), stale.json()) == ("STALE", {"render": 1})
+    assert posted.status_code == 200
+    assert (state(after), after.json()) == ("MISS", {"render": 3})
+
+
 async def test_revalidate_path_clears_one_path_of_a_dynamic_segment_only(tmp_path: Path) -> None:
     counter = tmp_path / "renders.txt"
     route = counting_route(
@@ -696,7 +718,8 @@ async def test_a_cached_result_past_revalidate_is_returned_stale_while_one_call_
     tmp_path: Path,
 ) -> None:
     root = make_project(tmp_path, cache_setting("memory"))
-    async with client_for(root):
+    clock = FakeClock()
+    async with client_for(root, clock=clock):
         calls: list[str] = []
 
         @cached(revalidate=1)
@@ -705,7 +728,7 @@ async def test_a_cached_result_past_revalidate_is_returned_stale_while_one_call_
             return f"{name}-{len(calls)}"
 
         first = await version("a")
-        await asyncio.sleep(1.1)
+        clock.advance(1.1)
         stale = await asyncio.gather(*(version("a") for _ in range(5)))
         await wait_for_regeneration()
         fresh = await version("a")
@@ -915,11 +938,11 @@ async def test_a_prerendered_entry_expires_after_its_revalidate_seconds(tmp_path
     }
     root = make_project(tmp_path / "project", files)
     await asyncio.to_thread(build_project, root)
-    built = time.monotonic()
 
-    async with client_for(root) as client:
+    clock = FakeClock()
+    async with client_for(root, clock=clock) as client:
         hit = await client.get("/api/x")
-        await asyncio.sleep(max(0.0, 1.1 - (time.monotonic() - built)))
+        clock.advance(1.1)
         stale = await client.get("/api/x")
         await wait_for_regeneration()
         fresh = await client.get("/api/x")

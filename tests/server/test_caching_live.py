@@ -6,13 +6,18 @@ the workers of one machine (DESIGN §8).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from tests.conftest import make_project, server_process
+from tests.live_server import wait_until
 from tests.redis_server import flush_redis, redis_url  # noqa: F401 - redis_url is a fixture
+
+from approutes.cache.route_cache import route_key
+from approutes.cache.store_url import store_from_setting
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -126,12 +131,45 @@ def wait_for_workers(base: str, workers: int, deadline: float = 20.0) -> None:
     raise AssertionError(f"only workers {seen} answered within {deadline} s")
 
 
-def wait_for_renders(counter: Path, expected: int, deadline: float = 10.0) -> None:
-    """Poll until the counter reaches `expected`, then leave time for any extra render."""
-    stop = time.monotonic() + deadline
-    while renders(counter) < expected and time.monotonic() < stop:
-        time.sleep(0.05)
-    time.sleep(0.3)
+async def _age_entry(setting: str, root: Path, path: str, seconds: float) -> None:
+    store = store_from_setting(setting, root, dev=False)
+    entry = await store.get(route_key(path))
+    assert entry is not None, f"no cached entry for {path}"
+    await store.set(route_key(path), dataclasses.replace(entry, created=entry.created - seconds))
+    await store.close()
+
+
+def age_entry(setting: str, root: Path, path: str, seconds: float) -> None:
+    """Make the cached response of `path` `seconds` older, in the store the servers share.
+
+    What a server sees after `seconds` pass, without waiting for them.
+    """
+    asyncio.run(_age_entry(setting, root, path, seconds))
+
+
+async def _regeneration_lock_is_free(setting: str, root: Path, path: str) -> bool:
+    store = store_from_setting(setting, root, dev=False)
+    try:
+        if not await store.acquire(route_key(path), 1.0):
+            return False
+        await store.release(route_key(path))
+        return True
+    finally:
+        await store.close()
+
+
+def wait_for_regeneration(counter: Path, setting: str, root: Path, path: str) -> None:
+    """Poll until a regeneration has rendered and none holds the lock of `path` any more.
+
+    Every regeneration takes the lock before its request is answered, so once all requests
+    are answered and the lock is free, no render is still to come.
+    """
+
+    def done() -> bool:
+        free = asyncio.run(_regeneration_lock_is_free(setting, root, path))
+        return renders(counter) >= 2 and free
+
+    wait_until(done, "the regeneration is done")
 
 
 def hits_from_every_worker(url: str, workers: int, batches: int = 15) -> list[httpx.Response]:
@@ -233,9 +271,9 @@ def test_a_hundred_requests_on_a_stale_entry_across_workers_run_one_regeneration
     with server_process(root, "--server", "uvicorn", "--workers", "2", env=env) as (base, _):
         wait_for_workers(base, 2)
         miss = httpx.get(f"{base}/api/data")
-        time.sleep(1.1)
+        age_entry(cache, root, "/api/data", 1.5)  # past `revalidate = 1`
         stampede = fire(f"{base}/api/data", 100)
-        wait_for_renders(counter, 2)
+        wait_for_regeneration(counter, cache, root, "/api/data")
         regenerations = renders(counter) - 1
         after = httpx.get(f"{base}/api/data")
 

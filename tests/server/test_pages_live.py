@@ -7,59 +7,29 @@ a probe directory (`PROBE_DIR`); the server's output is read as it is written.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-import uuid
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
-from tests.conftest import make_project, server_process
+from tests.live_server import (
+    PING,
+    PROBE,
+    SERVERS,
+    http_request,
+    new_token,
+    project_server,
+    send_then_close,
+    wait_until,
+)
 
 if TYPE_CHECKING:
-    import subprocess
-    from collections.abc import Callable, Iterator
-    from pathlib import Path
-    from typing import IO
+    from collections.abc import Iterator
+
+    import httpx
+    from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(60)
 
-SERVERS = ["uvicorn", "granian"]
-CLIENT_TIMEOUT = 5.0
 JSON_TYPE = "application/json; charset=utf-8"
-
-PROBE = """
-    import asyncio
-    import os
-    import time
-    from pathlib import Path
-
-    DIR = Path(os.environ["PROBE_DIR"])
-
-
-    def mark(name):
-        (DIR / name).write_text("done")
-
-
-    async def wait_for(name, limit=10.0):
-        stop = time.monotonic() + limit
-        while not (DIR / name).exists():
-            if time.monotonic() > stop:
-                return False
-            await asyncio.sleep(0.02)
-        return True
-
-
-    def wait_for_sync(name, limit=10.0):
-        stop = time.monotonic() + limit
-        while not (DIR / name).exists():
-            if time.monotonic() > stop:
-                return False
-            time.sleep(0.02)
-        return True
-"""
 
 HELLO = """
     # Next.js API route support: https://nextjs.org/docs/api-routes/introduction
@@ -251,11 +221,6 @@ STATIC_APP_ROUTE = """
         return {"render": next(RENDERS)}
 """
 
-PING = """
-    async def GET():
-        return {"pong": True}
-"""
-
 ROUTES = {
     "lib/__init__.py": "",
     "lib/probe.py": PROBE,
@@ -288,87 +253,18 @@ ROUTES = {
 # --- the server ---------------------------------------------------------------------------
 
 
-@dataclass
-class ServerLog:
-    """The server's stdout and stderr, read by a thread as the server writes them."""
-
-    stream: IO[bytes]
-    lines: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self._read, daemon=True)
-        thread.start()
-        return thread
-
-    def _read(self) -> None:
-        try:
-            for raw in iter(self.stream.readline, b""):
-                with self.lock:
-                    self.lines.append(raw.decode(errors="replace"))
-        except (OSError, ValueError):  # the pipe was closed as the server stopped
-            return
-
-    def text(self) -> str:
-        with self.lock:
-            return "".join(self.lines)
-
-    def wait_for(self, text: str, deadline: float = 5.0) -> str:
-        """Return the log once it contains `text` (and a moment later, for what follows)."""
-        _wait_until(lambda: text in self.text(), f"the server logs {text!r}", deadline)
-        time.sleep(0.3)
-        return self.text()
-
-
-@dataclass
-class LiveServer:
-    kind: str
-    base: str
-    port: int
-    probe: Path
-    process: subprocess.Popen[bytes]
-    log: ServerLog
-
-    def marker(self, name: str) -> Path:
-        return self.probe / name
-
-    def assert_still_serving(self) -> None:
-        assert self.process.poll() is None, "the server process exited"
-        response = httpx.get(f"{self.base}/ping", timeout=CLIENT_TIMEOUT)
-        assert response.json() == {"pong": True}
-
-
 @pytest.fixture(scope="module", params=SERVERS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    kind: str = request.param
-    root = make_project(tmp_path_factory.mktemp(f"pages-{kind}"), ROUTES)
-    probe = tmp_path_factory.mktemp(f"pages-probe-{kind}")
-    with server_process(root, "--server", kind, env={"PROBE_DIR": str(probe)}) as (base, process):
-        assert process.stdout is not None
-        log = ServerLog(process.stdout)
-        log.start()
-        yield LiveServer(kind, base, int(base.rsplit(":", 1)[1]), probe, process, log)
+    with project_server(tmp_path_factory, "pages", request.param, ROUTES, probe=True) as live:
+        yield live
 
 
 @pytest.fixture
 def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base, timeout=CLIENT_TIMEOUT) as http:
+    with server.client() as http:
         yield http
-
-
-def _wait_until(condition: Callable[[], object], what: str, deadline: float = 5.0) -> None:
-    stop = time.monotonic() + deadline
-    while time.monotonic() < stop:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {deadline} s waiting until {what}")
-
-
-def _token() -> str:
-    return uuid.uuid4().hex
 
 
 # --- the classic hello, any method, HEAD ---------------------------------------------------
@@ -578,7 +474,7 @@ def test_end_with_data_is_the_whole_response(client: httpx.Client) -> None:
 def test_each_written_chunk_reaches_the_client_before_the_next_is_produced(
     server: LiveServer, client: httpx.Client, kind: str
 ) -> None:
-    token = _token()
+    token = new_token()
     with client.stream("GET", f"/api/stream/{kind}", params={"token": token}) as response:
         assert response.status_code == 200
         assert response.headers["transfer-encoding"] == "chunked"
@@ -594,21 +490,15 @@ def test_each_written_chunk_reaches_the_client_before_the_next_is_produced(
 
 @pytest.mark.parametrize("kind", ["async", "sync"])
 def test_a_client_that_leaves_mid_stream_stops_the_handler(server: LiveServer, kind: str) -> None:
-    token = _token()
+    token = new_token()
     path = f"/api/forever/{kind}?token={token}"
-    received = b""
-    with socket.create_connection(("127.0.0.1", server.port), timeout=CLIENT_TIMEOUT) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
-        while b"tick\n" not in received:
-            piece = sock.recv(65536)
-            if not piece:
-                break
-            received += piece
+    request = http_request("GET", path, keep_alive=True)
+    received = send_then_close(server.port, request, read_until=b"tick\n")
 
     assert received.startswith(b"HTTP/1.1 200")
     closed = server.marker(f"{token}.closed")
-    _wait_until(closed.exists, f"the {kind} handler stops after the client left")
-    server.assert_still_serving()
+    wait_until(closed.exists, f"the {kind} handler stops after the client left")
+    server.assert_serving()
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -635,7 +525,7 @@ def test_a_handler_that_returns_without_ending_is_a_500_naming_the_file(
     assert response.json() == {"error": "Internal Server Error"}
     log = server.log.wait_for("API resolved without sending a response for /api/no_end")
     assert "pages/api/no_end.py" in log
-    server.assert_still_serving()
+    server.assert_serving()
 
 
 # --- res.revalidate --------------------------------------------------------------------------

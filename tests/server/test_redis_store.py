@@ -157,18 +157,20 @@ async def test_a_down_redis_degrades_to_no_cache_with_one_warning_then_recovers(
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     store = ResilientStore(RedisStore(url), url, retry_after=0.0)
-    started = time.monotonic()
-    for _ in range(5):
-        assert await store.get("/k") is None
-        await store.set("/k", entry(b"v"))
-        assert await store.acquire("/k", ttl=5.0)
-        await store.invalidate_tags(["t"])
-        await store.release("/k")
-    elapsed = time.monotonic() - started
+
+    async def use_the_down_store() -> None:
+        for _ in range(5):
+            assert await store.get("/k") is None
+            await store.set("/k", entry(b"v"))
+            assert await store.acquire("/k", ttl=5.0)
+            await store.invalidate_tags(["t"])
+            await store.release("/k")
+
+    # NOTE: the deadline is a hang guard (a call waiting on a connect timeout), not the subject.
+    await asyncio.wait_for(use_the_down_store(), timeout=20)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert warnings[0].startswith(f"cache store {url} unreachable; serving without cache: ")
-    assert elapsed < 20, f"{elapsed:.1f} s for 25 calls to a down Redis"
 
     with running_redis_server(port):
         await store.set("/k", entry(b"back"))

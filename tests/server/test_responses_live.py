@@ -10,65 +10,33 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
-import uuid
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from tests.conftest import make_project, server_process
+from tests.live_server import (
+    CLIENT_TIMEOUT,
+    PING,
+    PROBE,
+    SERVERS,
+    http_request,
+    new_token,
+    project_server,
+    send_then_close,
+    wait_until,
+)
 
 if TYPE_CHECKING:
-    import subprocess
-    from collections.abc import Callable, Iterator
-    from pathlib import Path
-    from typing import IO
+    from collections.abc import Iterator
+
+    from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(60)
 
-SERVERS = ["uvicorn", "granian"]
-CLIENT_TIMEOUT = 5.0
 
 # --- the project --------------------------------------------------------------------------
-
-PROBE = """
-    import asyncio
-    import os
-    import time
-    from pathlib import Path
-
-    DIR = Path(os.environ["PROBE_DIR"])
-
-
-    def mark(name):
-        (DIR / name).write_text("done")
-
-
-    async def wait_for(name, limit=10.0):
-        stop = time.monotonic() + limit
-        while not (DIR / name).exists():
-            if time.monotonic() > stop:
-                return False
-            await asyncio.sleep(0.02)
-        return True
-
-
-    def wait_for_sync(name, limit=10.0):
-        stop = time.monotonic() + limit
-        while not (DIR / name).exists():
-            if time.monotonic() > stop:
-                return False
-            time.sleep(0.02)
-        return True
-"""
-
-PING = """
-    async def GET():
-        return {"pong": True}
-"""
 
 # Chunk 2 comes only once the test has created `<token>.go`, which it does after reading
 # chunk 1: without flushing, the client would wait for chunk 1 until its timeout.
@@ -179,16 +147,17 @@ SSE_FRAMES = """
 """
 
 SSE_KEEP_ALIVE = """
-    import asyncio
-
     from approutes import sse
+    from lib.probe import wait_for
 
 
-    async def GET():
+    async def GET(request):
+        token = request.search_params.get("token")
+
         async def events():
             yield "first"
-            await asyncio.sleep(1.0)
-            yield "second"
+            # The test creates `<token>.go` once it has seen keep-alives.
+            yield "second" if await wait_for(f"{token}.go") else "gave up waiting"
 
         return sse(events(), keep_alive=0.2)
 """
@@ -542,73 +511,12 @@ ROUTES = {
 # --- the server ---------------------------------------------------------------------------
 
 
-@dataclass
-class ServerLog:
-    """The server's stdout and stderr, read by a thread as the server writes them."""
-
-    stream: IO[bytes]
-    lines: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def start(self) -> threading.Thread:
-        thread = threading.Thread(target=self._read, daemon=True)
-        thread.start()
-        return thread
-
-    def _read(self) -> None:
-        try:
-            for raw in iter(self.stream.readline, b""):
-                with self.lock:
-                    self.lines.append(raw.decode(errors="replace"))
-        except (OSError, ValueError):  # the pipe was closed as the server stopped
-            return
-
-    def text(self) -> str:
-        with self.lock:
-            return "".join(self.lines)
-
-    def wait_for(self, text: str, deadline: float = 5.0) -> str:
-        """Return the log once it contains `text` (and a moment later, for what follows)."""
-        _wait_until(lambda: text in self.text(), f"the server logs {text!r}", deadline)
-        time.sleep(0.3)
-        return self.text()
-
-
-@dataclass
-class LiveServer:
-    kind: str
-    base: str
-    port: int
-    probe: Path
-    process: subprocess.Popen[bytes]
-    log: ServerLog
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=CLIENT_TIMEOUT)
-
-    def marker(self, name: str) -> Path:
-        return self.probe / name
-
-    def assert_still_serving(self) -> None:
-        assert self.process.poll() is None, "the server process exited"
-        response = httpx.get(f"{self.base}/ping", timeout=CLIENT_TIMEOUT)
-        assert response.status_code == 200
-        assert response.json() == {"pong": True}
-
-
 @pytest.fixture(scope="module", params=SERVERS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    kind: str = request.param
-    root = make_project(tmp_path_factory.mktemp(f"project-{kind}"), ROUTES)
-    probe = tmp_path_factory.mktemp(f"probe-{kind}")
-    env = {"PROBE_DIR": str(probe)}
-    with server_process(root, "--server", kind, env=env) as (base, process):
-        assert process.stdout is not None
-        log = ServerLog(process.stdout)
-        log.start()
-        yield LiveServer(kind, base, int(base.rsplit(":", 1)[1]), probe, process, log)
+    with project_server(tmp_path_factory, "responses", request.param, ROUTES, probe=True) as live:
+        yield live
 
 
 @pytest.fixture
@@ -618,30 +526,11 @@ def client(server: LiveServer) -> Iterator[httpx.Client]:
         yield http
 
 
-def _wait_until(condition: Callable[[], object], what: str, deadline: float = 5.0) -> None:
-    stop = time.monotonic() + deadline
-    while time.monotonic() < stop:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {deadline} s waiting until {what}")
-
-
-def _token() -> str:
-    return uuid.uuid4().hex
-
-
 def _first_bytes_then_disconnect(server: LiveServer, path: str, wanted: bytes) -> bytes:
     """GET `path` on a raw socket, read until `wanted` arrives, then close the connection."""
-    received = b""
-    with socket.create_connection(("127.0.0.1", server.port), timeout=CLIENT_TIMEOUT) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
-        while wanted not in received:
-            piece = sock.recv(65536)
-            if not piece:
-                break
-            received += piece
-    return received
+    return send_then_close(
+        server.port, http_request("GET", path, keep_alive=True), read_until=wanted
+    )
 
 
 # --- 1. streaming flushes each chunk as it is produced ------------------------------------
@@ -651,7 +540,7 @@ def _first_bytes_then_disconnect(server: LiveServer, path: str, wanted: bytes) -
 def test_each_streamed_chunk_reaches_the_client_before_the_next_is_produced(
     server: LiveServer, client: httpx.Client, kind: str
 ) -> None:
-    token = _token()
+    token = new_token()
     with client.stream("GET", f"/stream/{kind}", params={"token": token}) as response:
         assert response.status_code == 200
         assert response.headers["transfer-encoding"] == "chunked"
@@ -673,16 +562,16 @@ def test_each_streamed_chunk_reaches_the_client_before_the_next_is_produced(
 def test_a_client_that_disconnects_mid_stream_stops_the_iterator(
     server: LiveServer, kind: str
 ) -> None:
-    token = _token()
+    token = new_token()
     path = f"/stream/forever?kind={kind}&token={token}"
     received = _first_bytes_then_disconnect(server, path, b"tick\n")
 
     assert received.startswith(b"HTTP/1.1 200")
     assert b"tick\n" in received
     closed = server.marker(f"{token}.closed")
-    _wait_until(closed.exists, f"the {kind} iterator's finally runs after the disconnect")
+    wait_until(closed.exists, f"the {kind} iterator's finally runs after the disconnect")
     assert "raised midway" not in server.log.text()
-    server.assert_still_serving()
+    server.assert_serving()
 
 
 # --- 3. an iterator that raises midway ----------------------------------------------------
@@ -702,7 +591,7 @@ def test_a_stream_that_raises_midway_is_cut_and_logged_once(
             received.extend(response.iter_raw())
     assert b"".join(received) == b"before 1\nbefore 2\n"
 
-    server.assert_still_serving()
+    server.assert_serving()
     message = f"streamed body from {route_file} raised midway; response cut"
     log = server.log.wait_for(message)
     assert log.count(message) == 1
@@ -732,28 +621,26 @@ def test_sse_frames_each_kind_of_event_with_the_event_stream_headers(
 
 
 def test_sse_sends_keep_alive_comments_while_the_next_event_is_pending(
-    client: httpx.Client,
+    server: LiveServer, client: httpx.Client
 ) -> None:
-    arrivals: list[tuple[float, bytes]] = []
-    started = time.monotonic()
-    with client.stream("GET", "/sse/keep_alive") as response:
+    token = new_token()
+    received = b""
+    with client.stream("GET", "/sse/keep_alive", params={"token": token}) as response:
         assert response.status_code == 200
         for chunk in response.iter_raw():
-            arrivals.append((time.monotonic() - started, chunk))
-    raw = b"".join(chunk for _, chunk in arrivals)
+            received += chunk
+            if received.count(b": keep-alive\n\n") == 2:
+                # The second event is still pending; it comes once it is let go.
+                server.marker(f"{token}.go").touch()
 
-    match = re.fullmatch(rb"data: first\n\n((?:: keep-alive\n\n)+)data: second\n\n", raw)
-    assert match is not None, raw
+    match = re.fullmatch(rb"data: first\n\n((?:: keep-alive\n\n)+)data: second\n\n", received)
+    assert match is not None, received
     assert match.group(1).count(b": keep-alive\n\n") >= 2
-    # The keep-alives arrive while the second event is pending, not all at the end.
-    first_keep_alive = next(at for at, chunk in arrivals if b"keep-alive" in chunk)
-    last_arrival = arrivals[-1][0]
-    assert last_arrival - first_keep_alive >= 0.5
 
 
 @pytest.mark.parametrize("kind", ["async", "sync"])
 def test_a_client_that_disconnects_stops_the_sse_generator(server: LiveServer, kind: str) -> None:
-    token = _token()
+    token = new_token()
     path = f"/sse/forever?kind={kind}&token={token}"
     first_event = b'event: tick\ndata: {"n":1}\n\n'
     received = _first_bytes_then_disconnect(server, path, first_event)
@@ -761,8 +648,8 @@ def test_a_client_that_disconnects_stops_the_sse_generator(server: LiveServer, k
     assert received.startswith(b"HTTP/1.1 200")
     assert first_event in received
     closed = server.marker(f"{token}.closed")
-    _wait_until(closed.exists, f"the {kind} SSE generator's finally runs after the disconnect")
-    server.assert_still_serving()
+    wait_until(closed.exists, f"the {kind} SSE generator's finally runs after the disconnect")
+    server.assert_serving()
 
 
 # --- 5. cookies on the response -----------------------------------------------------------
@@ -919,7 +806,7 @@ def test_a_redirect_target_with_a_line_break_is_a_500_without_an_injected_header
     assert b"set-cookie" not in head.lower()
     assert b"location" not in head.lower()
     assert body == b'{"error":"Internal Server Error"}'
-    server.assert_still_serving()
+    server.assert_serving()
 
 
 # --- 8. after() ---------------------------------------------------------------------------
@@ -929,7 +816,7 @@ def test_a_redirect_target_with_a_line_break_is_a_500_without_an_injected_header
 def test_after_runs_its_callback_once_the_response_has_been_sent(
     server: LiveServer, client: httpx.Client, kind: str
 ) -> None:
-    token = _token()
+    token = new_token()
     marker = server.marker(f"{token}.after")
     response = client.get("/after/slow", params={"kind": kind, "token": token})
 
@@ -937,23 +824,23 @@ def test_after_runs_its_callback_once_the_response_has_been_sent(
     assert response.json() == {"body": "x" * 10000}
     # The callback sleeps 0.5 s before its marker: the whole response came before it.
     assert not marker.exists()
-    _wait_until(marker.exists, f"the {kind} after() callback has run")
+    wait_until(marker.exists, f"the {kind} after() callback has run")
 
 
 def test_after_callbacks_that_raise_change_nothing_for_the_client(
     server: LiveServer, client: httpx.Client
 ) -> None:
-    token = _token()
+    token = new_token()
     response = client.get("/after/failing", params={"token": token})
 
     assert response.status_code == 200
     assert response.json() == {"ok": True}
     # The callbacks after the failing ones still run.
-    _wait_until(server.marker(f"{token}.after").exists, "the last after() callback has run")
+    wait_until(server.marker(f"{token}.after").exists, "the last after() callback has run")
     log = server.log.wait_for("async after() callback failed")
     assert log.count("after() callback raised in app/after/failing/route.py") == 2
     assert "RuntimeError: sync after() callback failed" in log
-    server.assert_still_serving()
+    server.assert_serving()
 
 
 # --- 9. JSON ------------------------------------------------------------------------------
@@ -1001,4 +888,4 @@ def test_a_value_json_cannot_serialise_is_a_500_naming_the_type_in_the_log(
     record = log[log.index(first_line) :]
     # An exception line names the type (not only the handler's source quoted in the traceback).
     assert re.search(r"^TypeError: .*\bWidget\b", record, re.MULTILINE), record
-    server.assert_still_serving()
+    server.assert_serving()

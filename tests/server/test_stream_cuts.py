@@ -11,18 +11,16 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.attack.conftest import SERVERS, http_request, live_server, wait_until
-from tests.conftest import make_project
+from tests.live_server import SERVERS, http_request, new_token, project_server, wait_until
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.attack.conftest import LiveServer
+    from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -124,9 +122,8 @@ ROUTES = {
 class Served:
     """A live server with its probe folder (markers the routes write) and spool folder."""
 
-    def __init__(self, live: LiveServer, probe: Path, spool: Path) -> None:
+    def __init__(self, live: LiveServer, spool: Path) -> None:
         self.live = live
-        self.probe = probe
         self.spool = spool
 
 
@@ -135,16 +132,10 @@ def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     kind: str = request.param
-    root = make_project(tmp_path_factory.mktemp(f"cuts-{kind}"), ROUTES)
-    probe = tmp_path_factory.mktemp(f"cuts-probe-{kind}")
     spool = tmp_path_factory.mktemp(f"cuts-spool-{kind}")
-    env = {"PROBE_DIR": str(probe), "TMPDIR": str(spool)}
-    with live_server(root, kind, env=env) as live:
-        yield Served(live, probe, spool)
-
-
-def _token() -> str:
-    return uuid.uuid4().hex
+    env = {"TMPDIR": str(spool)}
+    with project_server(tmp_path_factory, "cuts", kind, ROUTES, env, probe=True) as live:
+        yield Served(live, spool)
 
 
 def _read_until_closed(sock: socket.socket) -> tuple[bytes, str]:
@@ -211,7 +202,7 @@ def _multipart(size: int) -> bytes:
 
 def test_a_stream_that_raises_midway_is_cut_without_its_terminator(served: Served) -> None:
     live = served.live
-    token = _token()
+    token = new_token()
     message = "streamed body from app/broken/route.py raised midway"
     before = live.log.count(message)
 
@@ -228,13 +219,13 @@ def test_a_stream_that_raises_midway_is_cut_without_its_terminator(served: Serve
     log = live.log.wait_for(message, times=before + 1)
     assert log.count(message) == before + 1
     assert log.count(f"RuntimeError: stream broke {token}") == 1
-    wait_until((served.probe / f"{token}.after").exists, "the after() callback has run")
+    wait_until(served.live.marker(f"{token}.after").exists, "the after() callback has run")
     live.assert_serving()  # a new connection is served as usual
 
 
 def test_a_cut_stream_still_closes_the_uploads_it_read(served: Served) -> None:
     live = served.live
-    token = _token()
+    token = new_token()
     content = _multipart(2 * MIB)  # past 1 MiB: the part is spooled to a temporary file
     headers = f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
     request = http_request("POST", f"/broken?token={token}", headers=headers, body=content)
@@ -246,7 +237,7 @@ def test_a_cut_stream_still_closes_the_uploads_it_read(served: Served) -> None:
     _, _, body = received.partition(b"\r\n\r\n")
     assert ending in ("eof", "reset"), received
     assert _chunks(body) == ([f"got {2 * MIB}\n".encode()], False)
-    wait_until((served.probe / f"{token}.after").exists, "the after() callback has run")
+    wait_until(served.live.marker(f"{token}.after").exists, "the after() callback has run")
     wait_until(
         lambda: not _open_files_under(live.pids(), served.spool), "the upload's file is closed"
     )
@@ -259,7 +250,7 @@ def test_a_cut_stream_still_closes_the_uploads_it_read(served: Served) -> None:
 @pytest.mark.parametrize("kind", ["async", "sync"])
 def test_a_reset_client_stops_a_stream_that_never_waits(served: Served, kind: str) -> None:
     live = served.live
-    token = _token()
+    token = new_token()
     failures = live.log.count("raised midway")
     with socket.create_connection(("127.0.0.1", live.port), timeout=IO_TIMEOUT) as sock:
         sock.sendall(http_request("GET", f"/huge?kind={kind}&token={token}", keep_alive=True))
@@ -271,7 +262,7 @@ def test_a_reset_client_stops_a_stream_that_never_waits(served: Served, kind: st
         # SO_LINGER 0: close() resets the connection instead of ending it.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
-    stopped = served.probe / f"{token}.stopped"
+    stopped = served.live.marker(f"{token}.stopped")
     wait_until(stopped.exists, f"the {kind} iterator's finally has run", deadline=60.0)
     produced = int(stopped.read_text())
     # Loopback buffers and the server's queue hold a few chunks; the end is 20,000 away.

@@ -43,12 +43,12 @@ async def revalidate_tag(tag: str) -> None:
     The next request for any of them renders afresh. With a shared store (files, Redis) every
     worker and instance sees it at once.
     """
-    await current_cache().revalidator.store.invalidate_tags((tag,))
+    await current_cache().revalidator.invalidate((tag,))
 
 
 async def revalidate_path(path: str) -> None:
     """Drop the cached response of `path` (e.g. "/api/posts/1"); the next request renders it."""
-    await current_cache().revalidator.store.invalidate_tags((path_tag(path),))
+    await current_cache().revalidator.invalidate((path_tag(path),))
 
 
 def cached(

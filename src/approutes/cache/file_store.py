@@ -91,9 +91,9 @@ class FileStore:
         data = encode_entry(entry)
         await asyncio.to_thread(_write_atomically, self._entries, _file_name(key), data)
 
-    async def invalidate_tags(self, tags: Iterable[str]) -> None:
-        """Record now as the invalidation time of each of `tags`, for every process."""
-        stamp = repr(time.time()).encode()
+    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+        """Record `now` (default: now) as the invalidation time of `tags`, for every process."""
+        stamp = repr(time.time() if now is None else now).encode()
         names = [_file_name(tag) for tag in tags]
         if names:
             await asyncio.to_thread(_write_tag_files, self._tags, names, stamp)

@@ -77,11 +77,11 @@ class MemoryStore:
             _, evicted = self._entries.popitem(last=False)
             self._bytes -= len(evicted.value)
 
-    async def invalidate_tags(self, tags: Iterable[str]) -> None:
-        """Make entries carrying any of `tags`, made until now, missing."""
-        now = time.time()
+    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+        """Make entries carrying any of `tags`, made until `now` (default: now), missing."""
+        stamp = time.time() if now is None else now
         for tag in tags:
-            self._tag_times[tag] = now
+            self._tag_times[tag] = stamp
 
     async def acquire(self, key: str, ttl: float) -> bool:
         """Take the lock of `key` unless it is held and younger than its own ttl."""

@@ -130,11 +130,12 @@ class RedisStore:
         expiry_ms = None if keep is None else max(1, round(keep * 1000))
         await self._client.set(_ENTRY + _key_bytes(key), encode_entry(entry), px=expiry_ms)
 
-    async def invalidate_tags(self, tags: Iterable[str]) -> None:
-        """Record now as the invalidation time of `tags`, for every instance at once."""
+    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+        """Record `now` (default: now) as the invalidation time of `tags`, for every instance."""
         names = [tag.encode("utf-8", "surrogatepass") for tag in tags]
         if names:
-            await self._invalidate_script(keys=[_TAGS], args=[repr(time.time()), *names])
+            stamp = repr(time.time() if now is None else now)
+            await self._invalidate_script(keys=[_TAGS], args=[stamp, *names])
 
     async def acquire(self, key: str, ttl: float) -> bool:
         """`SET lock token NX PX ttl`: True if this call took the lock of `key`."""

@@ -29,11 +29,18 @@ class Revalidator:
     background: the store's lock makes it one across every process sharing the store, and
     a render that raises keeps the stale entry (logged). A missing one is rendered now
     (MISS); concurrent misses in one process share that render.
+
+    Attributes:
+        store: Where the entries live.
+        clock: What "now" is, in seconds since the epoch: when entries are made, whether they
+            are stale, when tags are invalidated. `time.time` but in tests, which set a clock
+            they move by hand instead of waiting for `revalidate` seconds to pass.
     """
 
-    def __init__(self, store: CacheStore) -> None:
-        """Keep entries in `store`."""
+    def __init__(self, store: CacheStore, clock: Callable[[], float] = time.time) -> None:
+        """Keep entries in `store`, telling the time by `clock`."""
         self.store = store
+        self.clock = clock
         self._misses: dict[str, asyncio.Future[bytes]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
@@ -48,7 +55,7 @@ class Revalidator:
         """Return the value under `key` and how it was served."""
         entry = await self.store.get(key)
         if entry is not None:
-            if not entry.is_stale(time.time()):
+            if not entry.is_stale(self.clock()):
                 return entry.value, "HIT"
             if await self.store.acquire(key, LOCK_SECONDS):
                 self._spawn(self._regenerate(key, render, revalidate, tags))
@@ -70,6 +77,10 @@ class Revalidator:
         finally:
             del self._misses[key]
 
+    async def invalidate(self, tags: tuple[str, ...]) -> None:
+        """Make every entry carrying one of `tags`, made until now by `clock`, missing."""
+        await self.store.invalidate_tags(tags, self.clock())
+
     async def wait_for_background(self) -> None:
         """Wait until every running regeneration is done (for build and tests)."""
         while self._background:
@@ -84,7 +95,7 @@ class Revalidator:
     ) -> bytes:
         value, cacheable = await render()
         if cacheable:
-            await self.store.set(key, CacheEntry(value, tags, time.time(), revalidate))
+            await self.store.set(key, CacheEntry(value, tags, self.clock(), revalidate))
         return value
 
     async def _regenerate(
@@ -97,7 +108,7 @@ class Revalidator:
         try:
             # NOTE: another process may have regenerated between our read and our lock.
             current = await self.store.get(key)
-            if current is None or current.is_stale(time.time()):
+            if current is None or current.is_stale(self.clock()):
                 await self._render_and_store(key, render, revalidate, tags)
         except Exception as exc:  # noqa: BLE001 - the stale entry stays; the error is logged
             error_log.error("regenerating %s failed; serving the stale copy", key, exc_info=exc)

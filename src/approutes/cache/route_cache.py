@@ -49,10 +49,19 @@ def path_tag(path: str) -> str:
 class RouteCache:
     """Answers GET and HEAD of static routes from the store, rendering when needed."""
 
-    def __init__(self, store: CacheStore) -> None:
-        """Keep responses in `store`."""
-        self.revalidator = Revalidator(store)
+    def __init__(self, store: CacheStore, clock: Callable[[], float] = time.time) -> None:
+        """Keep responses in `store`, telling the time by `clock` (see `Revalidator.clock`)."""
+        self.revalidator = Revalidator(store, clock)
         self._allowed: dict[str, frozenset[tuple[tuple[str, Any], ...]]] = {}
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """What "now" is for staleness and invalidation; tests set one they move by hand."""
+        return self.revalidator.clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], float]) -> None:
+        self.revalidator.clock = clock
 
     async def respond(
         self,
@@ -107,7 +116,7 @@ class RouteCache:
         value, cacheable = await self._render(path, 0, plan, params, module, render_with)
         if cacheable:
             entry = CacheEntry(
-                value, (*policy.tags, path_tag(path)), time.time(), policy.revalidate
+                value, (*policy.tags, path_tag(path)), self.clock(), policy.revalidate
             )
             await self.revalidator.store.set(route_key(path), entry)
         return cacheable

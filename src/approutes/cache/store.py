@@ -19,7 +19,8 @@ class CacheEntry:
         value: The payload, opaque to the store (a serialised response or function result).
         tags: Tags that invalidate it (`revalidate_tag`); a route's entry also carries the
             implicit tag of its path.
-        created: When it was made (`time.time()`).
+        created: When it was made, by the clock of the cache that made it (`time.time()`
+            unless a test gave the cache another).
         revalidate: Seconds after `created` when it turns stale, or None for never.
     """
 
@@ -51,10 +52,11 @@ class CacheStore(Protocol):
         """Store `entry` under `key`, replacing any other."""
         ...
 
-    async def invalidate_tags(self, tags: Iterable[str]) -> None:
-        """Make every entry carrying one of `tags` and made before now missing.
+    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+        """Make every entry carrying one of `tags` and made until `now` missing.
 
-        For every process and instance sharing the store, from the next `get` on.
+        For every process and instance sharing the store, from the next `get` on. `now` is
+        the time by the clock the entries were made by (the cache's); `time.time()` if None.
         """
         ...
 

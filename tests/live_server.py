@@ -1,7 +1,11 @@
-"""Shared tools of the attack suite: a real server with its log, raw HTTP, process metrics.
+"""Live-server helpers shared by the test suite: a real server with its log, raw HTTP, process
+metrics.
 
-Every attack goes to a real `approutes start` process over a raw socket: httpx and browsers
-normalise paths and headers, which would hide exactly what these tests send.
+`live_server` runs `approutes start` (uvicorn or granian) with its output read as it is
+written; the attack suite sends raw bytes over a socket (httpx and browsers normalise paths
+and headers, which would hide exactly what those tests send), the live response tests use
+httpx through `LiveServer.client()`. Handler and test meet through files in a probe folder
+(`PROBE_DIR`, the `PROBE` module source gives routes `mark` and `wait_for`).
 """
 
 from __future__ import annotations
@@ -11,23 +15,31 @@ import select
 import socket
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.conftest import server_process
+import httpx
+
+from tests.conftest import make_project, server_process
 
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Callable, Iterable, Iterator, Mapping
     from typing import IO
 
+    import pytest
+
 SERVERS = ("uvicorn", "granian")
-"""The servers `approutes start` can run; each attack runs against both."""
+"""The servers `approutes start` can run; each live test runs against both."""
 
 IO_TIMEOUT = 10.0
 """Seconds a raw exchange may wait on the socket before the test fails."""
+
+CLIENT_TIMEOUT = 5.0
+"""Seconds an httpx request to the live server may take before the test fails."""
 
 ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
 """Make granian's bundled jemalloc return freed pages at once, so that RSS is memory in use.
@@ -40,6 +52,38 @@ PING = """
     async def GET():
         return {"pong": True}
 """
+
+PROBE = """
+    import asyncio
+    import os
+    import time
+    from pathlib import Path
+
+    DIR = Path(os.environ["PROBE_DIR"])
+
+
+    def mark(name):
+        (DIR / name).write_text("done")
+
+
+    async def wait_for(name, limit=10.0):
+        stop = time.monotonic() + limit
+        while not (DIR / name).exists():
+            if time.monotonic() > stop:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+
+    def wait_for_sync(name, limit=10.0):
+        stop = time.monotonic() + limit
+        while not (DIR / name).exists():
+            if time.monotonic() > stop:
+                return False
+            time.sleep(0.02)
+        return True
+"""
+"""A module for a project's `lib/` (or any route folder): markers in the probe folder."""
 
 Pieces = bytes | float
 """What a raw request is sent as: bytes, or a pause in seconds (a slow client)."""
@@ -59,8 +103,10 @@ class ServerLog:
     lines: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def start(self) -> None:
-        threading.Thread(target=self._read, daemon=True).start()
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._read, daemon=True)
+        thread.start()
+        return thread
 
     def _read(self) -> None:
         try:
@@ -88,7 +134,7 @@ class ServerLog:
 
 @dataclass
 class LiveServer:
-    """A running `approutes start` process."""
+    """A running `approutes start` process (and its probe folder, when it was given one)."""
 
     kind: str
     base: str
@@ -96,6 +142,16 @@ class LiveServer:
     root: Path
     process: subprocess.Popen[bytes]
     log: ServerLog
+    probe: Path | None = None
+
+    def client(self) -> httpx.Client:
+        """An httpx client for this server (close it, or use it in a `with`)."""
+        return httpx.Client(base_url=self.base, timeout=CLIENT_TIMEOUT)
+
+    def marker(self, name: str) -> Path:
+        """The file `name` in the probe folder (what `mark(name)` writes)."""
+        assert self.probe is not None, "live_server(..., probe=folder) gives the server one"
+        return self.probe / name
 
     def exchange(self, data: bytes | Iterable[Pieces], timeout: float = IO_TIMEOUT) -> RawResponse:
         """Send raw bytes on a new connection and read one response."""
@@ -127,15 +183,50 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    root: Path, kind: str, env: Mapping[str, str] | None = None
+    root: Path, kind: str, env: Mapping[str, str] | None = None, *, probe: Path | None = None
 ) -> Iterator[LiveServer]:
-    """Run `approutes start root --server kind` with its output read into a ServerLog."""
+    """Run `approutes start root --server kind` with its output read into a ServerLog.
+
+    With `probe`, the server gets it as `PROBE_DIR` (see `PROBE`).
+    """
     environment = {**ALLOCATOR_ENV, **(env or {})}
+    if probe is not None:
+        environment["PROBE_DIR"] = str(probe)
     with server_process(root, "--server", kind, env=environment) as (base, process):
         assert process.stdout is not None
         log = ServerLog(process.stdout)
         log.start()
-        yield LiveServer(kind, base, int(base.rsplit(":", 1)[1]), root, process, log)
+        port = int(base.rsplit(":", 1)[1])
+        yield LiveServer(kind, base, port, root, process, log, probe)
+
+
+@contextmanager
+def project_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    kind: str,
+    files: Mapping[str, str],
+    env: Mapping[str, str] | None = None,
+    *,
+    probe: bool = False,
+) -> Iterator[LiveServer]:
+    """`live_server` on a new project of `files` (and a new probe folder when `probe`).
+
+    Example (a module's server fixture, once per server kind):
+        @pytest.fixture(scope="module", params=SERVERS)
+        def server(request, tmp_path_factory):
+            with project_server(tmp_path_factory, "bodies", request.param, ROUTES) as live:
+                yield live
+    """
+    root = make_project(tmp_path_factory.mktemp(f"{name}-{kind}"), files)
+    probe_dir = tmp_path_factory.mktemp(f"{name}-probe-{kind}") if probe else None
+    with live_server(root, kind, env, probe=probe_dir) as live:
+        yield live
+
+
+def new_token() -> str:
+    """A name no other test uses (for markers and query strings)."""
+    return uuid.uuid4().hex
 
 
 def wait_until(condition: Callable[[], object], what: str, deadline: float = 10.0) -> None:
@@ -225,6 +316,22 @@ def exchange(
             except OSError:
                 break
         return read_response(sock)
+
+
+def send_then_close(port: int, data: bytes, *, read_until: bytes = b"") -> bytes:
+    """Send `data` on a new connection, read until `read_until` has come, then close it.
+
+    What was received is returned (the connection may end first: then all it sent).
+    """
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as sock:
+        sock.sendall(data)
+        while read_until and read_until not in received:
+            piece = sock.recv(65536)
+            if not piece:
+                break
+            received += piece
+    return received
 
 
 def _readable(sock: socket.socket, wait: float) -> bool:
