@@ -407,6 +407,7 @@ def run_project(project: Project, root: Path) -> list[str]:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    _forget_modules_named_like(root)
     env = {**_ENV, "DATABASE_PATH": str(root / "test.sqlite3"), "UPLOAD_DIR": str(root / "up")}
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
@@ -429,6 +430,18 @@ def run_project(project: Project, root: Path) -> list[str]:
     if tests:
         failures += _run_pytest(project, root, tests, env)
     return failures
+
+
+def _forget_modules_named_like(root: Path) -> None:
+    """Drop modules that other projects of this process left under the names `root` provides.
+
+    NOTE: a user file's `from lib.db import ...` goes through sys.modules, so a `lib` package
+    imported earlier from another test's project would shadow this project's `lib`.
+    """
+    names = {path.stem for path in root.iterdir() if path.suffix == ".py" or path.is_dir()}
+    for name in list(sys.modules):
+        if name.partition(".")[0] in names:
+            del sys.modules[name]
 
 
 def _run_pytest(project: Project, root: Path, tests: list[str], env: dict[str, str]) -> list[str]:
