@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.attack.conftest import IO_TIMEOUT, PING, SERVERS, live_server, read_response
 from tests.conftest import make_project
+from tests.live_server import IO_TIMEOUT, PING, SERVERS, live_server, read_response
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from tests.attack.conftest import LiveServer
+    from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.attack.conftest import PING, SERVERS, live_server, wait_until
 from tests.conftest import make_project
+from tests.live_server import PING, SERVERS, live_server, wait_until
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.attack.conftest import LiveServer
+    from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -19,13 +19,13 @@ from urllib.parse import quote
 import pytest
 
 from approutes.auth import Auth
-from tests.attack.conftest import PING, SERVERS, http_request, live_server
 from tests.conftest import make_project
+from tests.live_server import PING, SERVERS, http_request, live_server
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.attack.conftest import LiveServer, RawResponse
+    from tests.live_server import LiveServer, RawResponse
 
 pytestmark = pytest.mark.timeout(60)
 

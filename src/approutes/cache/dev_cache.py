@@ -63,11 +63,11 @@ class DevRouteCache(RouteCache):
 
     async def forget_files(self, files: Iterable[str]) -> None:
         """Drop the cached responses of the route files `files` (saved, or deleted)."""
-        await self.revalidator.store.invalidate_tags([dev_file_tag(file) for file in files])
+        await self.revalidator.invalidate(tuple(dev_file_tag(file) for file in files))
 
     async def forget_all(self) -> None:
         """Drop every entry: responses and `@cached` results."""
-        await self.revalidator.store.invalidate_tags((DEV_TAG,))
+        await self.revalidator.invalidate((DEV_TAG,))
 
 
 class _TagEveryEntry:
@@ -85,8 +85,8 @@ class _TagEveryEntry:
     async def set(self, key: str, entry: CacheEntry) -> None:
         await self.inner.set(key, dataclasses.replace(entry, tags=(*entry.tags, DEV_TAG)))
 
-    async def invalidate_tags(self, tags: Iterable[str]) -> None:
-        await self.inner.invalidate_tags(tags)
+    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+        await self.inner.invalidate_tags(tags, now)
 
     async def acquire(self, key: str, ttl: float) -> bool:
         return await self.inner.acquire(key, ttl)

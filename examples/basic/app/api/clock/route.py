@@ -10,7 +10,8 @@ from pydantic import Field
 async def GET(count: Annotated[int, Query(), Field(ge=1, le=60)] = 5):
     async def ticks():
         for n in range(count):
+            if n:
+                await asyncio.sleep(1)  # one a second; the stream ends after the last tick
             yield {"event": "tick", "id": str(n), "data": {"now": datetime.now(UTC).isoformat()}}
-            await asyncio.sleep(1)
 
     return sse(ticks())
