@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from approutes.asgi.entrypoint import Handle
     from approutes.middleware.loader import MiddlewareModule
     from approutes.openapi.dev_docs import DevDocs
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.routing.route_table import RouteTable
     from approutes.rules.rule_set import RuleSet
     from approutes.web.request import NextRequest
@@ -56,7 +56,7 @@ class FrontHalf:
         self._health_check = health_check
         self._docs = docs
 
-    async def handle(self, state: RequestScope) -> Response:
+    async def handle(self, state: RequestState) -> Response:
         """Answer the request of `state`; errors propagate to the entrypoint."""
         request = state.request
         state.front_path = request.path
@@ -86,7 +86,7 @@ class FrontHalf:
         rules.rewrite(request, self._routes.is_static)
         return await self._pipeline.handle(state)
 
-    def redirect(self, state: RequestScope, response: Response) -> Response:
+    def redirect(self, state: RequestState, response: Response) -> Response:
         """The canonical-path 308 `response`; a CORS preflight is answered instead.
 
         A browser refuses a redirect in answer to a preflight, so the preflight of a
@@ -97,7 +97,7 @@ class FrontHalf:
         state.front_path = target[len(base) :] or "/" if base else target
         return self._rules.preflight(state.request) or response
 
-    def finish(self, state: RequestScope, response: Response) -> None:
+    def finish(self, state: RequestState, response: Response) -> None:
         """Add middleware's `next()` headers, `[[headers]]` and CORS headers to `response`."""
         added = state.front_headers
         if added is not None:

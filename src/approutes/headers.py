@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.request_context import CookieStore, current_scope
+from approutes.request_context import CookieStore, current_state
 
 if TYPE_CHECKING:
     from approutes.web.headers import Headers
@@ -26,7 +26,7 @@ def headers() -> Headers:
     Example:
         user_agent = headers().get("user-agent")
     """
-    return current_scope("headers()").request.headers
+    return current_state("headers()").request.headers
 
 
 def cookies() -> CookieStore:
@@ -41,4 +41,4 @@ def cookies() -> CookieStore:
 
     Next.js: synchronous here; Next 15 makes it a promise.
     """
-    return CookieStore(current_scope("cookies()"))
+    return CookieStore(current_state("cookies()"))

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable
 
     from approutes.cache.route_cache import RouteCache
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable
     from approutes.web.response import Response
@@ -37,13 +37,13 @@ class Pipeline:
         self.modules = modules
         self.cache = cache
 
-    def handle(self, scope: RequestScope) -> Awaitable[Response]:
-        """Answer the request of `scope`; errors propagate to the entrypoint.
+    def handle(self, state: RequestState) -> Awaitable[Response]:
+        """Answer the request of `state`; errors propagate to the entrypoint.
 
         PERF: a plain function that returns the render's awaitable, one coroutine frame
         fewer per request (callgrind, bench S1-S3); it raises routing errors at once.
         """
-        request = scope.request
+        request = state.request
         path = request.path
         if path[-1] == "/" and len(path) > 1:  # only with the trailing_slash setting
             path = path[:-1]
@@ -51,18 +51,18 @@ class Pipeline:
         if found is None:
             raise RouteNotFound
         route, params = found
-        scope.route_file = route.file
+        state.route_file = route.file
         # PERF: dict lookups in place of the registry's and method table's methods (callgrind).
         module = self.modules.by_file.get(route.file) or self.modules.get(route)
         if isinstance(module, PagesModule):
-            return serve_pages(scope, module, params)
+            return serve_pages(state, module, params)
         plan = module.methods.handlers.get(request.method)
         if plan is None:
             raise MethodNotAllowed(module.methods.allow_header)
         if module.cache is not None and plan.method == "GET" and self.cache is not None:
-            return self.cache.respond(scope, module, module.cache, plan, params, run_handler)
-        return run_handler(scope, plan, params, module.config)
+            return self.cache.respond(state, module, module.cache, plan, params, run_handler)
+        return run_handler(state, plan, params, module.config)
 
-    def redirect(self, scope: RequestScope, response: Response) -> Response:
+    def redirect(self, state: RequestState, response: Response) -> Response:
         """Answer a non-canonical path with its 308 `response`."""
         return response

@@ -23,16 +23,16 @@ if TYPE_CHECKING:
     from approutes.web.request import NextRequest
 
 __all__ = [
-    "CURRENT_SCOPE",
+    "CURRENT_STATE",
     "CookieStore",
-    "RequestScope",
-    "current_scope",
-    "entered_scope",
+    "RequestState",
+    "current_state",
+    "entered_state",
     "run_after",
 ]
 
 
-class RequestScope:
+class RequestState:
     """What belongs to one request besides the request itself."""
 
     __slots__ = ("after", "cookie_changes", "front_headers", "front_path", "request", "route_file")
@@ -48,35 +48,35 @@ class RequestScope:
         self.front_headers: Headers | None = None
 
 
-# The scope of the request being handled. The entrypoint sets and resets it around each
-# request (PERF: directly, no wrapper functions); the helpers read it through current_scope().
-CURRENT_SCOPE: ContextVar[RequestScope | None] = ContextVar("approutes_request", default=None)
+# The state of the request being handled. The entrypoint sets and resets it around each
+# request (PERF: directly, no wrapper functions); the helpers read it through current_state().
+CURRENT_STATE: ContextVar[RequestState | None] = ContextVar("approutes_request", default=None)
 
 
 @contextmanager
-def entered_scope(request: NextRequest, route_file: str) -> Iterator[RequestScope]:
+def entered_state(request: NextRequest, route_file: str) -> Iterator[RequestState]:
     """Make `request` (of `route_file`) the current one until the block ends.
 
     For requests served outside the ASGI entrypoint: a static render, a process-pool
     handler, a test's `call_route`. At the end the request's uploads are released.
     """
-    scope = RequestScope(request)
-    scope.route_file = route_file
-    token = CURRENT_SCOPE.set(scope)
+    state = RequestState(request)
+    state.route_file = route_file
+    token = CURRENT_STATE.set(state)
     try:
-        yield scope
+        yield state
     finally:
-        CURRENT_SCOPE.reset(token)
+        CURRENT_STATE.reset(token)
         request.close()
 
 
-async def run_after(scope: RequestScope) -> None:
-    """Run the `after()` callbacks of `scope`, in order, once its response is sent.
+async def run_after(state: RequestState) -> None:
+    """Run the `after()` callbacks of `state`, in order, once its response is sent.
 
     Sync callbacks run in a worker thread. One that raises is logged with the route file;
     the others still run.
     """
-    for callback in scope.after or ():
+    for callback in state.after or ():
         try:
             if inspect.iscoroutinefunction(callback):
                 await callback()
@@ -85,22 +85,22 @@ async def run_after(scope: RequestScope) -> None:
                 if inspect.isawaitable(result):
                     await result
         except Exception as exc:  # noqa: BLE001 - an after() callback must not hurt the server
-            error_log.error("after() callback raised in %s", scope.route_file, exc_info=exc)
+            error_log.error("after() callback raised in %s", state.route_file, exc_info=exc)
 
 
-def current_scope(helper: str) -> RequestScope:
-    """Return the scope of the request being handled.
+def current_state(helper: str) -> RequestState:
+    """Return the state of the request being handled.
 
     Raises:
         OutsideRequestError: no request is being handled (`helper` names the caller).
     """
-    scope = CURRENT_SCOPE.get()
-    if scope is None:
+    state = CURRENT_STATE.get()
+    if state is None:
         raise OutsideRequestError(
             f"{helper} was called outside a request: call it inside a route handler "
             "(or a function a handler calls)"
         )
-    return scope
+    return state
 
 
 class CookieStore:
@@ -110,23 +110,23 @@ class CookieStore:
     `get` sees the changes made so far.
     """
 
-    __slots__ = ("_scope",)
+    __slots__ = ("_state",)
 
-    def __init__(self, scope: RequestScope) -> None:
-        """Work on the cookies of `scope`."""
-        self._scope = scope
+    def __init__(self, state: RequestState) -> None:
+        """Work on the cookies of `state`."""
+        self._state = state
 
     def get(self, name: str) -> Cookie | None:
         """Return the cookie `name`, as changed in this request, or as the client sent it."""
-        changed = self._changes().get(name) if self._scope.cookie_changes else None
+        changed = self._changes().get(name) if self._state.cookie_changes else None
         if changed is not None:
             return changed if changed.value else None
-        return self._scope.request.cookies.get(name)
+        return self._state.request.cookies.get(name)
 
     def get_all(self) -> list[Cookie]:
         """Return every cookie, with this request's changes applied."""
-        merged = {c.name: c for c in self._scope.request.cookies.get_all()}
-        if self._scope.cookie_changes:
+        merged = {c.name: c for c in self._state.request.cookies.get_all()}
+        if self._state.cookie_changes:
             for cookie in self._changes().get_all():
                 if cookie.value:
                     merged[cookie.name] = cookie
@@ -153,6 +153,6 @@ class CookieStore:
         return iter(self.get_all())
 
     def _changes(self) -> ResponseCookies:
-        if self._scope.cookie_changes is None:
-            self._scope.cookie_changes = Headers()
-        return ResponseCookies(self._scope.cookie_changes)
+        if self._state.cookie_changes is None:
+            self._state.cookie_changes = Headers()
+        return ResponseCookies(self._state.cookie_changes)

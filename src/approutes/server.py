@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from approutes.request_context import current_scope
+from approutes.request_context import current_state
 from approutes.web.request import NextRequest
 from approutes.web.response import NextResponse
 
@@ -25,7 +25,7 @@ def after(callback: Callable[[], Awaitable[Any] | Any]) -> None:
     Example:
         after(lambda: analytics.track("user.created"))
     """
-    scope = current_scope("after()")
-    if scope.after is None:
-        scope.after = []
-    scope.after.append(callback)
+    state = current_state("after()")
+    if state.after is None:
+        state.after = []
+    state.after.append(callback)

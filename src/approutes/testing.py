@@ -29,7 +29,7 @@ from approutes.app import create_app
 from approutes.error_responses import error_response
 from approutes.handlers.runner import run_handler
 from approutes.project.importer import MODULE_PREFIX
-from approutes.request_context import entered_scope, run_after
+from approutes.request_context import entered_state, run_after
 from approutes.route_modules.loader import route_module_from
 from approutes.settings.model import Settings
 from approutes.web.request import RequestLimits
@@ -378,13 +378,13 @@ async def call_route(
     request = synthetic_request(scope, content, _LIMITS)
     # NOTE: the pool is the server's; call_route runs a runtime = "process" handler here.
     config = replace(route.config, runtime="python")
-    with entered_scope(request, route.file) as request_scope:
+    with entered_state(request, route.file) as state:
         try:
-            response = await run_handler(request_scope, plan, dict(params or {}), config)
+            response = await run_handler(state, plan, dict(params or {}), config)
         except Exception as exc:  # noqa: BLE001 - answered as the dev server would
             response = error_response(exc, dev=True, route_file=route.file)
         called = CalledRoute(response.status, response.headers, await whole_body(response))
-        await run_after(request_scope)
+        await run_after(state)
     return called
 
 

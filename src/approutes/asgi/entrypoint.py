@@ -11,7 +11,7 @@ from approutes.asgi.send import send_response
 from approutes.error_responses import error_response, json_error
 from approutes.errors import ClientDisconnected
 from approutes.log import error_log, log_access
-from approutes.request_context import CURRENT_SCOPE, RequestScope, run_after
+from approutes.request_context import CURRENT_STATE, RequestState, run_after
 from approutes.routing.request_path import redirect_target, resolve_dots
 from approutes.web.request import NextRequest, RequestLimits
 from approutes.web.response import Response
@@ -31,16 +31,16 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 class Handle(Protocol):
     """What answers a request once it is built: the pipeline, the front half, a broken project."""
 
-    def handle(self, scope: RequestScope) -> Awaitable[Response]:
-        """Answer the request of `scope` (raising at once, or when awaited)."""
+    def handle(self, state: RequestState) -> Awaitable[Response]:
+        """Answer the request of `state` (raising at once, or when awaited)."""
         ...
 
-    def redirect(self, scope: RequestScope, response: Response) -> Response:
+    def redirect(self, state: RequestState, response: Response) -> Response:
         """Answer a non-canonical path: its 308 `response`, or what replaces it."""
         ...
 
     @property
-    def finish(self) -> Callable[[RequestScope, Response], None] | None:
+    def finish(self) -> Callable[[RequestState, Response], None] | None:
         """What decorates every response, error responses included; None for nothing."""
         ...
 
@@ -94,34 +94,32 @@ class AsgiEntrypoint:
             redirect_to = redirect_target(path, trailing_slash=self.trailing_slash)
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
-        request_scope = RequestScope(request)
-        token = CURRENT_SCOPE.set(request_scope)
+        state = RequestState(request)
+        token = CURRENT_STATE.set(state)
         pipeline = self.pipeline
         try:
             try:
                 if redirect_to is None:
-                    response = await pipeline.handle(request_scope)
+                    response = await pipeline.handle(state)
                 else:
-                    response = pipeline.redirect(
-                        request_scope, _canonical_redirect(redirect_to, scope)
-                    )
+                    response = pipeline.redirect(state, _canonical_redirect(redirect_to, scope))
             except ClientDisconnected:
                 # NOTE: some servers report a malformed body (bad chunk framing) as a disconnect;
                 # a 400 answers it, and a client that is really gone never sees it.
                 return await _answer_bad_body(send)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
-                response = error_response(exc, dev=self.dev, route_file=request_scope.route_file)
+                response = error_response(exc, dev=self.dev, route_file=state.route_file)
             finish = pipeline.finish
             if finish is not None:
-                finish(request_scope, response)
+                finish(state, response)
             await send_response(
-                response, send, head_only=head_only, route_file=request_scope.route_file, body=body
+                response, send, head_only=head_only, route_file=state.route_file, body=body
             )
-            if request_scope.after:
-                # NOTE: in the request's scope, with its uploads still open, as in Next.
-                await run_after(request_scope)
+            if state.after:
+                # NOTE: in the request's context, with its uploads still open, as in Next.
+                await run_after(state)
         finally:
-            CURRENT_SCOPE.reset(token)
+            CURRENT_STATE.reset(token)
             request.close()
         if self.dev:
             log_access(request.method, path, response.status, (time.perf_counter() - started) * 1e3)

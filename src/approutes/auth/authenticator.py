@@ -12,7 +12,7 @@ from approutes.auth.options import check_algorithm, check_cookie_name, check_max
 from approutes.auth.origin_check import SAFE_METHODS, is_cross_origin
 from approutes.auth.tokens import TokenCodec, check_claims
 from approutes.errors import HTTPError
-from approutes.request_context import current_scope
+from approutes.request_context import current_state
 from approutes.web.response import NextResponse
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class Auth:
                 return NextResponse.json({"error": "Unauthorized"}, status=401)
             return {"user": session.user}
         """
-        request = current_scope("auth()").request
+        request = current_state("auth()").request
         # SECURITY: the explicit credential wins over the ambient one. Reading the cookie
         # first refused a valid bearer token cross-origin whenever the browser also sent the
         # cookie. A bad bearer token is no session rather than a fall-back to the cookie:
@@ -129,7 +129,7 @@ class Auth:
                 return session
             return {"user": session.user}
         """
-        current_scope("auth.require()")
+        current_state("auth.require()")
         session = await self()
         if session is None:
             return NextResponse.json(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.request_context import CURRENT_SCOPE
+from approutes.request_context import CURRENT_STATE
 
 if TYPE_CHECKING:
     from approutes.web.request import NextRequest
@@ -27,8 +27,8 @@ def needs_secure(cookie_name: str) -> bool:
     """
     if cookie_name.startswith(("__Host-", "__Secure-")):
         return True
-    scope = CURRENT_SCOPE.get()
-    return scope is None or not _is_local_plain_http(scope.request)
+    state = CURRENT_STATE.get()
+    return state is None or not _is_local_plain_http(state.request)
 
 
 def host_name(host: str) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from approutes.cache.route_cache import RenderWith
     from approutes.cache.store import CacheEntry, CacheStore
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.cache_policy import RouteCachePolicy
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.route_module import RouteModule
@@ -50,7 +50,7 @@ class DevRouteCache(RouteCache):
 
     async def respond(
         self,
-        scope: RequestScope,
+        state: RequestState,
         module: RouteModule,
         policy: RouteCachePolicy,
         plan: HandlerPlan,
@@ -59,7 +59,7 @@ class DevRouteCache(RouteCache):
     ) -> Response:
         """As RouteCache.respond, the entry also tagged with the route's file."""
         tagged = dataclasses.replace(policy, tags=(*policy.tags, dev_file_tag(module.file)))
-        return await super().respond(scope, module, tagged, plan, params, render_with)
+        return await super().respond(state, module, tagged, plan, params, render_with)
 
     async def forget_files(self, files: Iterable[str]) -> None:
         """Drop the cached responses of the route files `files` (saved, or deleted)."""

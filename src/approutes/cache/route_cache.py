@@ -10,7 +10,7 @@ from approutes.cache.revalidator import Revalidator
 from approutes.cache.static_request import static_request
 from approutes.cache.store import CacheEntry
 from approutes.errors import RouteNotFound
-from approutes.request_context import entered_scope
+from approutes.request_context import entered_state
 from approutes.web.response import whole_body
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     from approutes.cache.store import CacheStore
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.cache_policy import RouteCachePolicy
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.route_module import RouteModule
@@ -31,9 +31,9 @@ __all__ = ["RouteCache", "path_tag", "route_key", "static_params"]
 
 if TYPE_CHECKING:
     RenderWith: TypeAlias = Callable[
-        [RequestScope, HandlerPlan, Params, SegmentConfig], Awaitable[Response]
+        [RequestState, HandlerPlan, Params, SegmentConfig], Awaitable[Response]
     ]
-    """Runs a handler for a request scope and returns its finished Response (the pipeline's)."""
+    """Runs a handler for a request state and returns its finished Response (the pipeline's)."""
 
 
 def route_key(path: str) -> str:
@@ -65,7 +65,7 @@ class RouteCache:
 
     async def respond(
         self,
-        scope: RequestScope,
+        state: RequestState,
         module: RouteModule,
         policy: RouteCachePolicy,
         plan: HandlerPlan,
@@ -85,14 +85,14 @@ class RouteCache:
             and _params_key(params) not in await self._allowed_params(module)
         ):
             raise RouteNotFound
-        request = scope.request
+        request = state.request
         path = request.path
 
         async def render() -> tuple[bytes, bool]:
             port = int(request.next_url.port or 0)  # only when rendering, not on a HIT
             return await self._render(path, port, plan, params, module, render_with)
 
-        value, state = await self.revalidator.fetch(
+        value, outcome = await self.revalidator.fetch(
             route_key(path),
             render,
             revalidate=policy.revalidate,
@@ -100,7 +100,7 @@ class RouteCache:
         )
         response = decode_response(value)
         response.headers.set("cache-control", policy.cache_control)
-        response.headers.set("x-approutes-cache", state)
+        response.headers.set("x-approutes-cache", outcome)
         return response
 
     async def prerender(
@@ -138,8 +138,8 @@ class RouteCache:
             plan.file if module.cache is not None and module.cache.forbid_request_data else None
         )
         request = static_request(path, port, forbid_reads_in=forbid)
-        with entered_scope(request, plan.file) as scope:
-            response = await render_with(scope, plan, params, module.config)
+        with entered_state(request, plan.file) as state:
+            response = await render_with(state, plan, params, module.config)
             body = await whole_body(response)
         return encode_response(response.status, response.headers.raw(), body), response.status < 400
 

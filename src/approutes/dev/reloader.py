@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from approutes.asgi.entrypoint import AsgiEntrypoint
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.registry import RouteModules
     from approutes.web.response import Response
 
@@ -53,11 +53,11 @@ class BrokenProject:
 
     finish = None
 
-    async def handle(self, scope: RequestScope) -> Response:
+    async def handle(self, state: RequestState) -> Response:
         """Raise the load error, which dev answers as a 500 with detail."""
         raise self.error
 
-    def redirect(self, scope: RequestScope, response: Response) -> Response:
+    def redirect(self, state: RequestState, response: Response) -> Response:
         """A non-canonical path is still redirected to its canonical form."""
         return response
 

@@ -209,14 +209,14 @@ async def _respond_in_child(
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     # NOTE: imported here so the pool processes import approutes only once started.
     from approutes.handlers.respond import finish_response, respond  # noqa: PLC0415
-    from approutes.request_context import entered_scope  # noqa: PLC0415
+    from approutes.request_context import entered_state  # noqa: PLC0415
     from approutes.web.synthetic_request import synthetic_request  # noqa: PLC0415
 
     plan = _child_route(file).methods.handlers[method]
     request = synthetic_request(scope, body)
-    with entered_scope(request, file) as request_scope:
+    with entered_state(request, file) as state:
         response = await respond(plan, request, params, None)
-        finish_response(request_scope, response)
+        finish_response(state, response)
     if response.stream is not None:
         raise TypeError(f'{file}: a runtime = "process" handler cannot return a stream')
     return response.status, response.headers.raw(), response.body or b""

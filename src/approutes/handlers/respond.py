@@ -10,7 +10,7 @@ from approutes.handlers.return_value import to_response
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.web.request import NextRequest
     from approutes.web.route_context import Params
@@ -38,11 +38,11 @@ async def respond(
     return to_response(result, plan.file, plan.method)
 
 
-def finish_response(scope: RequestScope, response: Response) -> None:
+def finish_response(state: RequestState, response: Response) -> None:
     """Add the request's `cookies().set()` lines and make a relative redirect absolute."""
-    if scope.cookie_changes is not None:
+    if state.cookie_changes is not None:
         # COMPAT(next): cookies().set() lines come after the handler's own Set-Cookie.
-        for line in scope.cookie_changes.get_all("set-cookie"):
+        for line in state.cookie_changes.get_all("set-cookie"):
             response.headers.append("set-cookie", line)
     if response.resolve_location:
-        response.resolve_location_against(scope.request.url)
+        response.resolve_location_against(state.request.url)

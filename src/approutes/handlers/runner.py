@@ -11,7 +11,7 @@ from approutes.handlers.respond import finish_response, respond
 from approutes.web.request import RequestLimits
 
 if TYPE_CHECKING:
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.segment_config import SegmentConfig
     from approutes.web.request import NextRequest
@@ -22,9 +22,9 @@ __all__ = ["run_handler"]
 
 
 async def run_handler(
-    scope: RequestScope, plan: HandlerPlan, params: Params, config: SegmentConfig
+    state: RequestState, plan: HandlerPlan, params: Params, config: SegmentConfig
 ) -> Response:
-    """Run the handler of `plan` for the request of `scope` and finish its response.
+    """Run the handler of `plan` for the request of `state` and finish its response.
 
     The route's body limit and `max_duration` apply; a `runtime = "process"` handler runs
     in the process pool, any other here.
@@ -34,14 +34,14 @@ async def run_handler(
         GatewayTimeout: it ran past `max_duration`.
         Exception: whatever the handler raised.
     """
-    request = scope.request
+    request = state.request
     if config.body_size_limit is not None:
         request.limits = RequestLimits(config.body_size_limit, request.limits.upload)
     if config.runtime == "process":
         response = await _in_process(plan, request, params, config.max_duration)
     else:
         response = await respond(plan, request, params, config.max_duration)
-    finish_response(scope, response)
+    finish_response(state, response)
     return response
 
 

@@ -24,7 +24,7 @@ from approutes.web.response import Response
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable
 
@@ -97,7 +97,7 @@ class DevDocs:
         path = path.removesuffix("/")
         return path in _OURS or path.startswith(ASSETS_PREFIX)
 
-    def answer(self, state: RequestScope) -> Response:
+    def answer(self, state: RequestState) -> Response:
         """Answer a docs path (see `answers`).
 
         Raises:

@@ -32,7 +32,7 @@ from approutes.web.response import Response
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from approutes.request_context import RequestScope
+    from approutes.request_context import RequestState
     from approutes.route_modules.pages_module import PagesModule
     from approutes.web.route_context import Params
 
@@ -43,18 +43,18 @@ __all__ = ["serve_pages"]
 _RUNNING: set[asyncio.Future[Any]] = set()
 
 
-def serve_pages(scope: RequestScope, pages: PagesModule, params: Params) -> Awaitable[Response]:
-    """Answer the request of `scope` with the handler of `pages`; errors propagate.
+def serve_pages(state: RequestState, pages: PagesModule, params: Params) -> Awaitable[Response]:
+    """Answer the request of `state` with the handler of `pages`; errors propagate.
 
     Raises (when awaited):
         HTTPError, and whatever the handler raised before deciding its response.
         HandlerReturnError: the handler returned without ending the response.
     """
-    return _serve(scope, pages, params)
+    return _serve(state, pages, params)
 
 
-async def _serve(scope: RequestScope, pages: PagesModule, params: Params) -> Response:
-    request = scope.request
+async def _serve(state: RequestState, pages: PagesModule, params: Params) -> Response:
+    request = state.request
     loop = asyncio.get_running_loop()
     req = ApiRequest(request, params, None, loop)
     config = pages.config
@@ -82,9 +82,9 @@ async def _serve(scope: RequestScope, pages: PagesModule, params: Params) -> Res
     except asyncio.CancelledError:
         task.cancel()
         raise
-    if scope.cookie_changes is not None:
+    if state.cookie_changes is not None:
         # cookies().set() from approutes.headers works in pages handlers too.
-        for line in scope.cookie_changes.get_all("set-cookie"):
+        for line in state.cookie_changes.get_all("set-cookie"):
             response.headers.append("set-cookie", line)
     return response
 
