@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from tests.conftest import make_project, server_process
+from tests.live_server import wait_until
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
 MIB = 1024 * 1024
 BOUNDARY = "approutes-test-boundary"
@@ -124,16 +124,10 @@ def test_a_200_mb_upload_is_saved_while_the_server_stays_under_80_mb(
         with saved.open("rb") as file:
             assert hashlib.sha256(file.read(MIB)).digest() == hashlib.sha256(block).digest()
         assert list(spool.iterdir()) == []
-        assert _open_files_under(process.pid, spool) == []
-
-
-def _wait_for(condition: Callable[[], object], what: str, deadline: float = 10.0) -> None:
-    stop = time.monotonic() + deadline
-    while time.monotonic() < stop:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting until {what}")
+        # NOTE: the client has its answer before the server closes the upload's spool file.
+        wait_until(
+            lambda: _open_files_under(process.pid, spool) == [], "the spool file to be closed"
+        )
 
 
 @pytest.mark.timeout(60)
@@ -155,8 +149,8 @@ def test_a_client_that_disconnects_mid_upload_leaves_no_temporary_file(
             client.sendall(head)
             for _ in range(4):  # past the 1 MiB in memory: the part is spooled to a file
                 client.sendall(os.urandom(MIB))
-            _wait_for(lambda: _open_files_under(process.pid, spool), "the upload is spooled")
-        _wait_for(
+            wait_until(lambda: _open_files_under(process.pid, spool), "the upload is spooled")
+        wait_until(
             lambda: not _open_files_under(process.pid, spool), "the temporary file is released"
         )
         assert list(spool.iterdir()) == []
