@@ -18,6 +18,7 @@ from approutes.middleware.loader import MIDDLEWARE_FILE
 from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
 from approutes.web.response import Response
+from approutes.web.url_path import decode_unreserved
 
 if TYPE_CHECKING:
     from approutes.asgi.entrypoint import Handle
@@ -66,12 +67,17 @@ class FrontHalf:
             return self._docs.answer(state)
         rules = self._rules
         rules.strip_base_path(request)
-        state.front_path = request.path
-        early = rules.before_middleware(request)
+        path = request.path
+        if "%" in path:
+            # SECURITY: rules and middleware match the path with its unreserved characters
+            # decoded: `/api/echo/%73ecret` is guarded as `/api/echo/secret` is.
+            path = decode_unreserved(path)
+        state.front_path = path
+        early = rules.before_middleware(request, path)
         if early is not None:
             return early
         middleware = self._middleware
-        if middleware is not None and middleware.runs_for(request):
+        if middleware is not None and middleware.runs_for(request, path):
             state.route_file = MIDDLEWARE_FILE
             outcome = await run_middleware(middleware, request)
             if isinstance(outcome, Respond):
@@ -81,9 +87,10 @@ class FrontHalf:
                 if isinstance(outcome, Rewrite):
                     # COMPAT(next): the target's query replaces the request's (rule 47).
                     request.reroute(*self._same_origin_target(request, outcome.url))
+                    path = request.path
                 else:
                     request.override_headers(outcome.request_headers)
-        rules.rewrite(request, self._routes.is_static)
+        rules.rewrite(request, self._routes.is_static, path)
         return await self._pipeline.handle(state)
 
     def redirect(self, state: RequestState, response: Response) -> Response:
@@ -94,7 +101,7 @@ class FrontHalf:
         """
         target = (response.headers.get("location") or "").partition("?")[0]
         base = self._rules.base_path
-        state.front_path = target[len(base) :] or "/" if base else target
+        state.front_path = decode_unreserved(target[len(base) :] or "/" if base else target)
         return self._rules.preflight(state.request) or response
 
     def finish(self, state: RequestState, response: Response) -> None:

@@ -17,10 +17,11 @@ from hypothesis import event, example, given, note
 from hypothesis import strategies as st
 
 from approutes.errors import BadRequest, RouteTreeError
-from approutes.routing.request_path import redirect_target, resolve_dots
+from approutes.routing.request_path import redirect_target
 from approutes.routing.route_table import RouteTable
 from approutes.routing.scanner import RouteFile
 from approutes.routing.segment import Segment, segment_label
+from approutes.web.url_path import remove_dot_segments
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,7 +73,7 @@ def reference_canonical(path: str) -> str:
 
 def project_canonical(path: str) -> str:
     """What the ASGI entrypoint routes for `path` (after following its 308, if any)."""
-    resolved = resolve_dots(path)
+    resolved = remove_dot_segments(path)
     return redirect_target(resolved) or resolved
 
 

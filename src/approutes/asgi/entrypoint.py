@@ -12,9 +12,10 @@ from approutes.error_responses import error_response, json_error
 from approutes.errors import ClientDisconnected
 from approutes.log import error_log, log_access
 from approutes.request_context import CURRENT_STATE, RequestState, run_after
-from approutes.routing.request_path import redirect_target, resolve_dots
+from approutes.routing.request_path import redirect_target
 from approutes.web.request import NextRequest, RequestLimits
 from approutes.web.response import Response
+from approutes.web.url_path import remove_dot_segments
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -90,7 +91,7 @@ class AsgiEntrypoint:
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
-            path = resolve_dots(path)
+            path = remove_dot_segments(path)
             redirect_to = redirect_target(path, trailing_slash=self.trailing_slash)
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)

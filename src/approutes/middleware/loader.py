@@ -37,9 +37,9 @@ class MiddlewareModule:
     is_async: bool
     matchers: tuple[Matcher, ...]
 
-    def runs_for(self, request: NextRequest) -> bool:
-        """Whether its matcher takes `request` (no matcher: every request)."""
-        return not self.matchers or any_match(self.matchers, request)
+    def runs_for(self, request: NextRequest, path: str) -> bool:
+        """Whether its matcher takes `request` at `path` (no matcher: every request)."""
+        return not self.matchers or any_match(self.matchers, request, path)
 
 
 def load_middleware(root: Path) -> MiddlewareModule | None:

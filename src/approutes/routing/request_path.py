@@ -1,4 +1,7 @@
-"""Request paths: canonical form (308 targets), dot segments, and param decoding."""
+"""Request paths: canonical form (308 targets), splitting, and param decoding.
+
+Dot segments and the normal form of a path are `web/url_path.py`'s.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from urllib.parse import unquote
 
 from approutes.errors import BadRequest
 
-__all__ = ["decode_param", "redirect_target", "resolve_dots", "split_path"]
+__all__ = ["decode_param", "redirect_target", "split_path"]
 
 _REPEATED_SLASHES = re.compile(r"/{2,}")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -34,39 +37,6 @@ def redirect_target(path: str, *, trailing_slash: bool = False) -> str | None:
     elif len(canonical) > 1 and canonical.endswith("/"):
         canonical = canonical[:-1]
     return None if canonical == path else canonical
-
-
-def resolve_dots(path: str) -> str:
-    """Resolve literal "." and ".." segments as a URL parser does; "%2E" is left alone.
-
-    >>> resolve_dots("/api/files/a/../b")
-    '/api/files/b'
-    >>> resolve_dots("/api/./hello")
-    '/api/hello'
-    >>> resolve_dots("/../api")
-    '/api'
-    >>> resolve_dots("/api/files/a/..")
-    '/api/files/'
-    >>> resolve_dots("/api/%2E%2E/x")
-    '/api/%2E%2E/x'
-    """
-    if "/." not in path:
-        return path
-    out: list[str] = []
-    parts = path[1:].split("/")
-    last = len(parts) - 1
-    for index, part in enumerate(parts):
-        if part == "..":
-            if out:
-                out.pop()
-            if index == last:
-                out.append("")
-        elif part == ".":
-            if index == last:
-                out.append("")
-        else:
-            out.append(part)
-    return "/" + "/".join(out)
 
 
 def split_path(path: str) -> list[str]:

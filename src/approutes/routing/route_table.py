@@ -83,18 +83,18 @@ class RouteTable:
         route = self._trie.match(split_path(path), values)
         if route is None:
             return None
-        if route.one_segment_params and "%" not in path:
-            # PERF: nothing to decode and no catch-all: the values are the params (bench S2).
+        if route.one_segment_params and "%" not in path and "/." not in path:
+            # PERF: nothing to decode, no dot segment, no catch-all: the values are the params
+            # (bench S2).
             names = route.param_names
             return _new_match(RouteMatch, (route, dict(zip(names, values, strict=True))))
         params: Params = {}
         # NOTE: the trie yields exactly one value per param name, in order.
         for name, value in zip(route.param_names, values):  # noqa: B905 - PERF: see NOTE
             if type(value) is str:
-                if "%" in value:
-                    value = decode_param(value)
-                    if _climbs(value):
-                        return None
+                value = decode_param(value)
+                if _climbs(value):
+                    return None
                 params[name] = value
             elif value is not None:
                 decoded = [decode_param(v) for v in value]

@@ -155,6 +155,6 @@ def _compile_entry(entry: object, where: str) -> Matcher:
         raise exc.within(where) from exc
 
 
-def any_match(matchers: Iterable[Matcher], request: NextRequest) -> bool:
-    """Return whether any matcher matches the request (whether middleware runs)."""
-    return any(matcher.match(request) is not None for matcher in matchers)
+def any_match(matchers: Iterable[Matcher], request: NextRequest, path: str | None = None) -> bool:
+    """Return whether any matcher matches the request, or `path` (whether middleware runs)."""
+    return any(matcher.match(request, path) is not None for matcher in matchers)

@@ -57,13 +57,13 @@ class RuleSet:
         """The answer to a CORS preflight from an allowed origin, else None."""
         return self.cors.preflight(request) if self.cors is not None else None
 
-    def before_middleware(self, request: NextRequest) -> Response | None:
-        """A CORS preflight's answer or a `[[redirects]]` redirect; None to go on."""
+    def before_middleware(self, request: NextRequest, path: str) -> Response | None:
+        """A CORS preflight's answer or a `[[redirects]]` redirect for `path`; None to go on."""
         preflight = self.preflight(request)
         if preflight is not None:
             return preflight
         for rule in self.redirects:
-            params = rule.matcher.match(request)
+            params = rule.matcher.match(request, path)
             if params is not None:
                 target, _, query = rule.destination.fill(params).partition("?")
                 if target.startswith("/"):
@@ -73,8 +73,8 @@ class RuleSet:
                 return Response.redirect(f"{target}?{query}" if query else target, rule.status)
         return None
 
-    def rewrite(self, request: NextRequest, is_static: Callable[[str], bool]) -> None:
-        """Apply `[[rewrites]]` in order, unless the path is a static route (`afterFiles`).
+    def rewrite(self, request: NextRequest, is_static: Callable[[str], bool], path: str) -> None:
+        """Apply `[[rewrites]]` in order to `path`, unless it is a static route (`afterFiles`).
 
         Raises:
             HTTPError: 500 for a rewrite loop, naming the paths.
@@ -83,11 +83,12 @@ class RuleSet:
             return
         visited = [request.path]
         for rule in self.rewrites:
-            params = rule.matcher.match(request)
+            params = rule.matcher.match(request, path)
             if params is None:
                 continue
-            path, _, query = rule.destination.fill(params).partition("?")
-            request.reroute(path, merge_query(query, request.next_url.search[1:]))
+            target, _, query = rule.destination.fill(params).partition("?")
+            request.reroute(target, merge_query(query, request.next_url.search[1:]))
+            path = request.path
             if path in visited[:-1]:
                 trail = " -> ".join([*visited, path])
                 raise HTTPError(500, f"Rewrite loop: {trail} (see [[rewrites]] in the settings)")

@@ -10,6 +10,7 @@ from approutes.web.form_data import FormData, parse_multipart, parse_urlencoded
 from approutes.web.headers import Headers
 from approutes.web.json_codec import loads_body
 from approutes.web.url import NextURL, URLSearchParams
+from approutes.web.url_path import normalize_rewrite_path
 
 if TYPE_CHECKING:
     import builtins
@@ -223,9 +224,11 @@ class NextRequest:
     def reroute(self, path: str, query: str) -> None:
         """Serve this request as `path` with `query` (a rewrite); the URL follows.
 
-        `path` is a raw path (percent-escapes kept), `query` is without its `?`.
+        `path` is a raw path, read as a URL parser reads it: dot segments (encoded ones too)
+        are resolved, so a rewrite never hands a route a `..` param; `query` is without its
+        `?`.
         """
-        self.path = path
+        self.path = normalize_rewrite_path(path)
         self._scope = {**self._scope, "query_string": query.encode("latin-1")}
         self._next_url = None
 

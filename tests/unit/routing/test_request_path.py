@@ -8,9 +8,9 @@ from approutes.errors import BadRequest
 from approutes.routing.request_path import (
     decode_param,
     redirect_target,
-    resolve_dots,
     split_path,
 )
+from approutes.web.url_path import remove_dot_segments
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_redirect_target_with_trailing_slash_setting(path: str, target: str | No
     ],
 )
 def test_resolve_dots_follows_the_url_parser(path: str, resolved: str) -> None:
-    assert resolve_dots(path) == resolved
+    assert remove_dot_segments(path) == resolved
 
 
 @pytest.mark.parametrize(

@@ -451,3 +451,11 @@ def test_two_catch_alls_at_one_level_refuse_to_load_naming_both_files(
     with pytest.raises(RouteTreeError) as caught:
         table(*folders)
     assert sorted(caught.value.files) == sorted(route(f).file for f in folders)
+
+
+@pytest.mark.parametrize("path", ["/api/files/..", "/api/files/.", "/api/x/../y/.."])
+def test_a_literal_dot_segment_is_never_a_param_on_the_fast_path(path: str) -> None:
+    """One dynamic segment and no escape takes the fast path; a rewrite could bring dots."""
+    routes = table("api/files/[name]", "api/[a]/[b]/[c]/[d]")
+
+    assert routes.match(path) is None
