@@ -22,7 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import ApproutesError, HTTPError
+from approutes.handlers.respond import finish_response, respond
+from approutes.request_context import entered_state
+from approutes.route_modules.loader import load_route_module
 from approutes.web.response import Response
+from approutes.web.synthetic_request import synthetic_request
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -207,11 +211,6 @@ def _handle_in_child(
 async def _respond_in_child(
     file: str, method: str, scope: dict[str, Any], body: bytes, params: Params
 ) -> tuple[int, list[tuple[str, str]], bytes]:
-    # NOTE: imported here so the pool processes import approutes only once started.
-    from approutes.handlers.respond import finish_response, respond  # noqa: PLC0415
-    from approutes.request_context import entered_state  # noqa: PLC0415
-    from approutes.web.synthetic_request import synthetic_request  # noqa: PLC0415
-
     plan = _child_route(file).methods.handlers[method]
     request = synthetic_request(scope, body)
     with entered_state(request, file) as state:
@@ -227,8 +226,6 @@ _routes: dict[str, RouteModule] = {}
 
 def _child_route(file: str) -> RouteModule:
     """The route of `file`, loaded once per pool process by the same loader as the server's."""
-    from approutes.route_modules.loader import load_route_module  # noqa: PLC0415
-
     route = _routes.get(file)
     if route is None:
         assert _root is not None  # noqa: S101 - set by the pool initializer

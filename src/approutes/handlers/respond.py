@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from approutes.web.request import NextRequest
     from approutes.web.route_context import Params
 
-__all__ = ["finish_response", "respond"]
+__all__ = ["as_response", "finish_response", "respond"]
 
 
 async def respond(
@@ -33,6 +33,15 @@ async def respond(
         result = await invoke(plan, request, params, max_duration)
     except ControlFlowSignal as signal:
         result = signal_outcome(signal)
+    return as_response(result, plan)
+
+
+def as_response(result: object, plan: HandlerPlan) -> Response:
+    """What the handler of `plan` returned, as a Response (a dict or list becomes JSON).
+
+    Raises:
+        HandlerReturnError: it is not a response.
+    """
     if isinstance(result, Response) and result.middleware_action is None:
         return result
     return to_response(result, plan.file, plan.method)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from approutes.errors import GatewayTimeout
+from approutes.errors import ControlFlowSignal, GatewayTimeout
+from approutes.handlers.invoke import invoke, signal_outcome
 from approutes.handlers.process_runtime import run_in_process
-from approutes.handlers.respond import finish_response, respond
+from approutes.handlers.respond import as_response, finish_response
 from approutes.web.request import RequestLimits
 
 if TYPE_CHECKING:
@@ -40,7 +41,12 @@ async def run_handler(
     if config.runtime == "process":
         response = await _in_process(plan, request, params, config.max_duration)
     else:
-        response = await respond(plan, request, params, config.max_duration)
+        # PERF: `respond` inline: one coroutine frame fewer per request (bench S1-S6).
+        try:
+            result = await invoke(plan, request, params, config.max_duration)
+        except ControlFlowSignal as signal:
+            result = signal_outcome(signal)
+        response = as_response(result, plan)
     finish_response(state, response)
     return response
 
