@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Literal, get_args
 from approutes.rules.path_pattern import PatternError, python_regex
 
 if TYPE_CHECKING:
-    from approutes.rules.path_pattern import Params
     from approutes.web.request import NextRequest
+    from approutes.web.route_context import Params
 
 __all__ = ["Condition", "ConditionType", "compile_conditions"]
 

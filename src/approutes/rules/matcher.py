@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from approutes.rules.conditions import Condition
-    from approutes.rules.path_pattern import Params
     from approutes.web.request import NextRequest
+    from approutes.web.route_context import Params
 
 __all__ = ["Matcher", "any_match", "compile_matchers"]
 

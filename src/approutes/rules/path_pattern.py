@@ -26,18 +26,16 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 if TYPE_CHECKING:
     from collections.abc import Collection, Mapping
 
+    from approutes.web.route_context import Params
+
 __all__ = [
     "Destination",
-    "Params",
     "PathPattern",
     "PatternError",
     "compile_destination",
     "compile_template",
     "python_regex",
 ]
-
-# Matched values: one string per parameter, a list for `*` and `+` parameters.
-Params: TypeAlias = dict[str, str | list[str]]
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # NOTE: a ":name" right after one of these owns it: "/:id?" makes the "/" optional too.

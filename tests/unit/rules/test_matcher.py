@@ -13,6 +13,8 @@ from approutes.web.request import NextRequest, RequestLimits
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
+    from approutes.web.route_context import Params
+
 
 class _NoBody:
     """A BodySource for requests whose body these tests never read."""
@@ -40,7 +42,6 @@ def request(path: str, headers: Sequence[tuple[str, str]] = (), query: str = "")
 
 
 Conditions = list[dict[str, str]]
-Params = dict[str, str | list[str]]
 
 
 @pytest.mark.parametrize(
