@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dev",),
     ("app",),
     ("testing", "adapters", "cli"),
-    ("__init__",),
+    ("__init__", "__main__"),
 )
 LAYER = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 TEMPLATE = "cli/project_template"

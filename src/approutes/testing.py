@@ -22,7 +22,14 @@ from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
+try:
+    import httpx
+except ModuleNotFoundError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise ModuleNotFoundError(
+        "approutes.testing needs httpx, which a plain install leaves out: "
+        "pip install 'approutes[testing]'",
+        name=exc.name,
+    ) from exc
 import orjson
 
 from approutes.app import create_app

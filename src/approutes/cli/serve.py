@@ -1,4 +1,4 @@
-"""Launches uvicorn (httptools + uvloop) or granian on create_app.
+"""Launches uvicorn (httptools and uvloop where they install) or granian on create_app.
 
 How a server started here stops and keeps its workers, whichever server it is:
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib.util
 import os
 import signal
 import socket
@@ -241,9 +242,9 @@ def _serve_uvicorn_workers(
         workers=workers,
         host=host,
         port=port,
-        loop="uvloop",
+        loop=_uvicorn_loop(),
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
-        http=_UVICORN_PROTOCOL,
+        http=_uvicorn_protocol(),
         h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
         access_log=False,
         log_level="warning",
@@ -261,9 +262,9 @@ def _uvicorn_config(
 
     return uvicorn.Config(
         app,
-        loop="uvloop",
+        loop=_uvicorn_loop(),
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
-        http=_UVICORN_PROTOCOL,
+        http=_uvicorn_protocol(),
         h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
         access_log=False,
         log_level="warning",  # dev prints its own start-up and request lines
@@ -273,6 +274,21 @@ def _uvicorn_config(
         proxy_headers=False,
         timeout_graceful_shutdown=graceful_timeout,
     )
+
+
+def _has_module(name: str) -> bool:
+    """Whether `name` can be imported here (uvloop and httptools do not install everywhere)."""
+    return importlib.util.find_spec(name) is not None
+
+
+def _uvicorn_loop() -> str:
+    """Uvloop where it is installed, else asyncio's own loop."""
+    return "uvloop" if _has_module("uvloop") else "asyncio"
+
+
+def _uvicorn_protocol() -> str:
+    """The head-bounded httptools protocol, else h11 (bounded by the same setting, 400 past it)."""
+    return _UVICORN_PROTOCOL if _has_module("httptools") else "h11"
 
 
 def _serve_granian(
@@ -288,7 +304,7 @@ def _serve_granian(
         port=port,
         interface=Interfaces.ASGI,
         workers=workers,
-        loop=Loops.uvloop,
+        loop=Loops.uvloop if _has_module("uvloop") else Loops.asyncio,
         factory=True,
         log_access=False,
         respawn_failed_workers=True,
