@@ -100,8 +100,7 @@ class FrontHalf:
         non-canonical path is answered as the canonical path's would be.
         """
         target = (response.headers.get("location") or "").partition("?")[0]
-        base = self._rules.base_path
-        state.front_path = decode_unreserved(target[len(base) :] or "/" if base else target)
+        state.front_path = decode_unreserved(self._rules.without_base_path(target) or target)
         return self._rules.preflight(state.request) or response
 
     def finish(self, state: RequestState, response: Response) -> None:
@@ -126,10 +125,7 @@ class FrontHalf:
                 500, f"middleware.py rewrote to {url}: rewrites to another origin are not supported"
             )
         path = parts.path or "/"
-        base = self._rules.base_path
-        if base and (path == base or path.startswith(base + "/")):
-            path = path[len(base) :] or "/"
-        return path, parts.query
+        return self._rules.without_base_path(path) or path, parts.query
 
 
 def _health() -> Response:

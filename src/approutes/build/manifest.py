@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from approutes.route_modules.registry import RouteModules
+    from approutes.route_modules.route_module import LoadedRoute
 
 __all__ = [
     "ANY_METHOD",
     "MANIFEST_SCHEMA",
     "Manifest",
     "StaleManifestWarning",
+    "listed_methods",
     "manifest_drift",
     "manifest_path",
     "read_manifest",
@@ -51,6 +53,11 @@ class Manifest:
     """file -> SHA-256 of its bytes at build time (absent for a file a build did not hash)."""
 
 
+def listed_methods(module: LoadedRoute) -> list[str]:
+    """The methods a route lists: its exported ones; ["ANY"] for a pages/api handler."""
+    return list(module.methods.exported) if isinstance(module, RouteModule) else [ANY_METHOD]
+
+
 def manifest_path(root: Path) -> Path:
     """Where the manifest of the project at `root` lives."""
     return root / ".approutes" / "manifest.json"
@@ -65,12 +72,7 @@ def write_manifest(root: Path, routes: Iterable[RouteFile], modules: RouteModule
             {
                 "pattern": route.pattern,
                 "file": route.file,
-                # A pages/api handler serves every method.
-                "methods": (
-                    list(module.methods.exported)
-                    if isinstance(module, RouteModule)
-                    else [ANY_METHOD]
-                ),
+                "methods": listed_methods(module),
                 "config": module.config.describe(),
                 "sha256": _digest(root, route.file),
             }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, TypedDict
 
-from approutes.build.manifest import ANY_METHOD
+from approutes.build.manifest import listed_methods
 from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
@@ -38,11 +38,7 @@ def route_records(table: RouteTable, modules: RouteModules) -> list[RouteRecord]
         records.append(
             {
                 "pattern": route.pattern,
-                "methods": (
-                    list(module.methods.exported)
-                    if isinstance(module, RouteModule)
-                    else [ANY_METHOD]
-                ),
+                "methods": listed_methods(module),
                 "file": route.file,
                 "router": "app" if isinstance(module, RouteModule) else "pages",
                 "config": module.config.describe(),

@@ -38,20 +38,34 @@ class RuleSet:
         """Whether any rule is set (derived from the fields, so a new rule cannot be missed)."""
         return any(getattr(self, field.name) for field in fields(self))
 
+    def without_base_path(self, path: str) -> str | None:
+        """`path` with the base path taken off; None when it lies outside the base path.
+
+        >>> RuleSet(base_path="/docs").without_base_path("/docs/api")
+        '/api'
+        >>> RuleSet(base_path="/docs").without_base_path("/docsx") is None
+        True
+        """
+        base = self.base_path
+        if not base:
+            return path
+        if path != base and not path.startswith(base + "/"):
+            return None
+        return path[len(base) :] or "/"
+
     def strip_base_path(self, request: NextRequest) -> None:
         """Serve `request` without the base path.
 
         Raises:
             RouteNotFound: the path is outside the base path.
         """
-        base = self.base_path
-        if not base:
+        if not self.base_path:
             return
-        path = request.path
-        if path != base and not path.startswith(base + "/"):
+        path = self.without_base_path(request.path)
+        if path is None:
             raise RouteNotFound
-        request.path = path[len(base) :] or "/"
-        request.base_path = base
+        request.path = path
+        request.base_path = self.base_path
 
     def preflight(self, request: NextRequest) -> Response | None:
         """The answer to a CORS preflight from an allowed origin, else None."""
