@@ -10,13 +10,13 @@ from approutes.handlers.invoke import invoke, signal_outcome
 from approutes.handlers.process_runtime import run_in_process
 from approutes.handlers.respond import as_response, finish_response
 from approutes.web.request import RequestLimits
+from approutes.web.response import Response
 
 if TYPE_CHECKING:
     from approutes.request_context import RequestState
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.segment_config import SegmentConfig
     from approutes.web.request import NextRequest
-    from approutes.web.response import Response
     from approutes.web.route_context import Params
 
 __all__ = ["run_handler"]
@@ -46,8 +46,13 @@ async def run_handler(
             result = await invoke(plan, request, params, config.max_duration)
         except ControlFlowSignal as signal:
             result = signal_outcome(signal)
-        response = as_response(result, plan)
-    finish_response(state, response)
+        # PERF: the common answer is tested here, no call (callgrind, bench S1-S6).
+        if isinstance(result, Response) and result.middleware_action is None:
+            response = result
+        else:
+            response = as_response(result, plan)
+    if state.cookie_changes is not None or response.resolve_location:
+        finish_response(state, response)
     return response
 
 
