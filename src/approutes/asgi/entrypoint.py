@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from approutes.asgi.body import AsgiBody
+from approutes.asgi.compression import Compression
 from approutes.asgi.send import send_response
 from approutes.error_responses import error_response, json_error
 from approutes.errors import ClientDisconnected
@@ -69,6 +70,11 @@ class AsgiEntrypoint:
         self.trust_proxy = settings.trust_proxy
         self.trailing_slash = settings.trailing_slash
         self.body_timeout = settings.body_timeout
+        # NOTE: kept across a dev reload that leaves `compress` as it was (its caches stay).
+        if not settings.compress:
+            self.compression: Compression | None = None
+        elif getattr(self, "compression", None) is None:
+            self.compression = Compression.available()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope: HTTP requests, and the lifespan."""
@@ -112,7 +118,13 @@ class AsgiEntrypoint:
             if finish is not None:
                 finish(state, response)
             await send_response(
-                response, send, head_only=head_only, route_file=state.route_file, body=body
+                response,
+                send,
+                head_only=head_only,
+                route_file=state.route_file,
+                body=body,
+                scope=scope,
+                compression=self.compression,
             )
             if state.after:
                 # NOTE: in the request's context, with its uploads still open, as in Next.
