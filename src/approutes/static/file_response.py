@@ -104,12 +104,11 @@ def byte_range(value: str, size: int) -> tuple[int, int] | None:
             return UNSATISFIABLE
         return max(0, size - suffix), size - 1
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    if last and int(last) < start:
         return None
     if start >= size:
         return UNSATISFIABLE
-    return start, min(end, size - 1)
+    return start, min(int(last), size - 1) if last else size - 1
 
 
 def _not_modified(
