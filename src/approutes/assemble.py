@@ -42,7 +42,8 @@ def assemble_handler(
     bare pipeline (in production). In dev, the OpenAPI document and its docs page
     (`/_approutes/openapi.json`, `/_approutes/docs`) are answered by the front half.
 
-    The files of `public/` are indexed here; a project with any gets the front half.
+    The files of `public/` are indexed here and served by the front half, after middleware,
+    or by the bare pipeline before the routes.
 
     Raises:
         RouteModuleError: `middleware.py` is not valid.
@@ -65,13 +66,10 @@ def assemble_handler(
     public = PublicFiles.scan(root)
     if public is not None:
         _refuse_public_routes(public, table)
-    if (
-        not rules.acts
-        and middleware is None
-        and not settings.health_check
-        and docs is None
-        and public is None
-    ):
+    if not rules.acts and middleware is None and not settings.health_check and docs is None:
+        # PERF: with nothing before them, public files are looked up by the pipeline itself
+        # (a front half costs ~2 µs a request, in-process, bench S1's route).
+        pipeline.public = public
         return pipeline
     return FrontHalf(
         pipeline,

@@ -58,6 +58,7 @@ class AsgiEntrypoint:
         """Serve through `pipeline` with `settings`."""
         self.pipeline = pipeline
         self.dev = dev
+        self.compression: Compression | None = None
         self.apply_settings(settings)
         self.on_startup: list[Callable[[], Awaitable[None]]] = []
         self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
@@ -70,10 +71,10 @@ class AsgiEntrypoint:
         self.trust_proxy = settings.trust_proxy
         self.trailing_slash = settings.trailing_slash
         self.body_timeout = settings.body_timeout
-        # NOTE: kept across a dev reload that leaves `compress` as it was (its caches stay).
+        # NOTE: kept across a dev reload that leaves `compress` on (its caches stay).
         if not settings.compress:
-            self.compression: Compression | None = None
-        elif getattr(self, "compression", None) is None:
+            self.compression = None
+        elif self.compression is None:
             self.compression = Compression.available()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
