@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from tests.conftest import client_for, make_project
+from tests.conftest import client_for, make_project, running_server
+from tests.live_server import wait_until
 
 from approutes.app import create_app
 from approutes.dev.reloader import reload_project
@@ -381,6 +382,24 @@ async def test_dev_reload_sees_new_public_files_and_refuses_a_clash(tmp_path: Pa
     assert clash.status_code == 500
     assert "public-file-conflict" in clash.text
     assert "public/api/hello" in clash.text
+
+
+def test_approutes_dev_serves_a_public_file_saved_while_it_runs(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    with running_server(root, command="dev") as base:
+        assert httpx.get(f"{base}/later.txt").status_code == 404
+        (root / "public/later.txt").write_text("saved while serving")
+        wait_until(
+            lambda: httpx.get(f"{base}/later.txt").status_code == 200,
+            "approutes dev to serve the new public file",
+            deadline=15,
+        )
+        (root / "public/later.txt").unlink()
+        wait_until(
+            lambda: httpx.get(f"{base}/later.txt").status_code == 404,
+            "approutes dev to stop serving the removed public file",
+            deadline=15,
+        )
 
 
 # --- traversal ------------------------------------------------------------------------------
