@@ -76,6 +76,19 @@ async def test_a_large_json_response_is_compressed_in_the_accepted_coding(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("coding", ["gzip", "br", "zstd"])
+async def test_a_body_of_megabytes_is_compressed_whole(tmp_path: Path, coding: str) -> None:
+    expression = 'Response("".join(f"line {n}\\n" for n in range(200_000)))'
+    root = make_project(tmp_path, {ROUTE: handler(expression)})
+
+    _, headers, body = await raw_get(root, accept=coding)
+
+    assert headers["content-encoding"] == coding
+    plain = DECODERS[coding](body)
+    assert plain == "".join(f"line {n}\n" for n in range(200_000)).encode()
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("accept", "chosen"),
     [
@@ -240,6 +253,7 @@ async def test_a_public_text_file_is_compressed_but_a_range_of_it_is_not(tmp_pat
     _, whole, body = await raw_get(root, accept="gzip", path="/big.txt")
     async with client_for(root) as client:
         ranged = await client.get("/big.txt", headers={"range": "bytes=0-4"})
+        revalidated = await client.get("/big.txt", headers={"if-none-match": whole["etag"]})
 
     assert whole["content-encoding"] == "gzip"
     assert gzip.decompress(body) == b"line\n" * 1000
@@ -247,6 +261,7 @@ async def test_a_public_text_file_is_compressed_but_a_range_of_it_is_not(tmp_pat
     assert ranged.status_code == 206
     assert "content-encoding" not in ranged.headers
     assert ranged.content == b"line\n"
+    assert revalidated.status_code == 304  # the weak ETag of the compressed copy still matches
 
 
 @pytest.mark.anyio

@@ -24,6 +24,8 @@ __all__ = ["send_response"]
 
 _NO_LENGTH_STATUSES = frozenset({204, 304})
 _PATHSEND = "http.response.pathsend"
+COMPRESS_IN_THREAD_FROM = 256 * 1024
+"""Bytes from which a body sent in one piece is compressed in a worker thread."""
 WATCH_AFTER = 0.1
 """Seconds a stream runs before approutes watches for the client going away."""
 YIELD_EVERY = 16
@@ -61,7 +63,13 @@ async def send_response(
         if compression is not None and len(content) >= THRESHOLD and not head_only and scope:
             coding = compression.coding_for(headers, scope["headers"], len(content))
             if coding is not None:
-                content = coding.whole(content)
+                if len(content) < COMPRESS_IN_THREAD_FROM:
+                    content = coding.whole(content)
+                else:
+                    # NOTE: zlib, zstd and brotli let go of the GIL while they compress: a
+                    # large body does not hold up the other requests of this event loop.
+                    loop = asyncio.get_running_loop()
+                    content = await loop.run_in_executor(None, coding.whole, content)
                 has_length = False
         if not has_length and response.status not in _NO_LENGTH_STATUSES:
             headers.append((b"content-length", str(len(content)).encode()))
