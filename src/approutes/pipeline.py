@@ -53,8 +53,9 @@ class Pipeline:
             path = path[:-1]
         public = self.public
         if public is not None:
-            # PERF: a project with public/ and no front stages keeps the bare pipeline.
-            public_file = public.lookup(path)
+            # PERF: a project with public/ and no front stages keeps the bare pipeline; a
+            # path without escapes is one dict lookup (callgrind, bench S1).
+            public_file = public.by_url.get(path) if "%" not in path else public.lookup(path)
             if public_file is not None:
                 state.route_file = public_file.file
                 return _answered(file_response(public_file, request))

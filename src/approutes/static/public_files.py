@@ -46,11 +46,12 @@ class PublicFiles:
     `%2e%2e`, an encoded slash or backslash, or a NUL cannot reach any other file.
     """
 
-    __slots__ = ("_files",)
+    __slots__ = ("by_url",)
 
     def __init__(self, files: dict[str, PublicFile]) -> None:
         """Serve `files`, keyed by their decoded URL path."""
-        self._files = files
+        self.by_url = files
+        """The files by decoded URL path: a path without `%` is looked up here as it is."""
 
     @classmethod
     def scan(cls, root: Path) -> PublicFiles | None:
@@ -63,11 +64,11 @@ class PublicFiles:
 
     def __len__(self) -> int:
         """The number of files served."""
-        return len(self._files)
+        return len(self.by_url)
 
     def __iter__(self) -> Iterator[PublicFile]:
         """Every file served, in no particular order."""
-        return iter(self._files.values())
+        return iter(self.by_url.values())
 
     def lookup(self, path: str) -> PublicFile | None:
         """The file served at the raw request `path` (percent-escapes still in), or None.
@@ -83,7 +84,7 @@ class PublicFiles:
             if decoded is None:
                 return None
             path = decoded
-        return self._files.get(path)
+        return self.by_url.get(path)
 
 
 def _decoded(path: str) -> str | None:
