@@ -309,3 +309,20 @@ async def test_each_streamed_chunk_is_sent_compressed_and_flushed(tmp_path: Path
     assert pieces[:5] == [f"chunk {n}: ".encode() + b"x" * 300 + b"\n" for n in range(5)]
     assert pieces[5:] == [b""]
     assert decoder.eof
+
+
+@pytest.mark.anyio
+async def test_without_the_compression_extra_gzip_is_still_offered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on an install without `approutes[compression]`: neither library imports.
+    monkeypatch.setitem(sys.modules, "brotli", None)
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    root = make_project(tmp_path, {ROUTE: handler("BIG")})
+
+    _, preferred, _ = await raw_get(root, accept="zstd, br, gzip;q=0.5")
+    _, refused, body = await raw_get(root, accept="zstd, br")
+
+    assert preferred["content-encoding"] == "gzip"
+    assert "content-encoding" not in refused
+    assert body.startswith(b'{"items":')
