@@ -18,7 +18,7 @@ from approutes.web.cookies import Cookie, CookieAttributes, ResponseCookies
 from approutes.web.headers import Headers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from approutes.web.request import NextRequest
 
@@ -42,7 +42,8 @@ class RequestState:
         self.request = request
         self.route_file = ""
         self.cookie_changes: Headers | None = None
-        self.after: list[Callable[[], Any]] | None = None
+        # Each callback with the file that registered it (the route, or proxy.py).
+        self.after: list[tuple[Callable[[], Any] | Awaitable[Any], str | None]] | None = None
         # The front half's: the path [[headers]] match, and middleware's next() headers.
         self.front_path = ""
         self.front_headers: Headers | None = None
@@ -73,19 +74,21 @@ def entered_state(request: NextRequest, route_file: str) -> Iterator[RequestStat
 async def run_after(state: RequestState) -> None:
     """Run the `after()` callbacks of `state`, in order, once its response is sent.
 
-    Sync callbacks run in a worker thread. One that raises is logged with the route file;
-    the others still run.
+    Sync callbacks run in a worker thread; an awaitable is awaited. One that raises is logged
+    with the file that registered it (the route, or proxy.py); the others still run.
     """
-    for callback in state.after or ():
+    for callback, file in state.after or ():
         try:
-            if inspect.iscoroutinefunction(callback):
+            if inspect.isawaitable(callback):
+                await callback
+            elif inspect.iscoroutinefunction(callback):
                 await callback()
             else:
                 result = await asyncio.to_thread(callback)
                 if inspect.isawaitable(result):
                     await result
         except Exception as exc:  # noqa: BLE001 - an after() callback must not hurt the server
-            error_log.error("after() callback raised in %s", state.route_file, exc_info=exc)
+            error_log.error("after() callback raised in %s", file, exc_info=exc)
 
 
 def current_state(helper: str) -> RequestState:

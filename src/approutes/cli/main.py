@@ -86,6 +86,10 @@ def build(root: Path) -> None:
         result = build_project(root.resolve())
     print_table(ROUTE_HEADERS, result.rows)
     say()
+    if result.proxy is not None:
+        # COMPAT(next 16): `next build` lists the proxy below the routes as "ƒ Proxy (Middleware)".
+        say(f"ƒ Proxy ({result.proxy})")
+        say()
     elapsed = (time.perf_counter() - started) * 1e3
     written = result.manifest.relative_to(root.resolve())
     say(f"Built {len(result.rows)} routes in {elapsed:.0f}ms -> {written}")
