@@ -33,7 +33,14 @@ PUBLIC = {
     "approutes.cache": ["cached", "revalidate_path", "revalidate_tag"],
     "approutes.server": ["NextFetchEvent", "NextRequest", "NextResponse", "after"],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
-    "approutes.navigation": ["local_path", "not_found", "permanent_redirect", "redirect"],
+    "approutes.navigation": [
+        "forbidden",
+        "local_path",
+        "not_found",
+        "permanent_redirect",
+        "redirect",
+        "unauthorized",
+    ],
 }
 
 

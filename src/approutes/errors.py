@@ -249,6 +249,16 @@ class NotFoundSignal(ControlFlowSignal):
     """Raised by `not_found()`."""
 
 
+class AccessDeniedSignal(ControlFlowSignal):
+    """Raised by `forbidden()` (403) and `unauthorized()` (401, with its challenge)."""
+
+    def __init__(self, status: int, headers: Mapping[str, str]) -> None:
+        """Carry the status and the headers of the answer."""
+        self.status = status
+        self.headers = dict(headers)
+        super().__init__(status)
+
+
 _MESSAGES = {
     400: "Bad Request",
     401: "Unauthorized",
