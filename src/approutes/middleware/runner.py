@@ -42,6 +42,12 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
                 # COMPAT(next): a middleware redirect's body is its Location (rule 48).
                 response.body = (response.headers.get("location") or "").encode()
         return Respond(response)
+    if action.kind == "error":
+        name = middleware.file.removesuffix(".py")
+        raise HandlerReturnError(
+            middleware.file,
+            f"{name} returned Response.error(), a network error, which has no answer",
+        )
     if action.kind == "rewrite":
         return Rewrite(action.rewrite_url, response.headers)
     return Continue(action.request_headers, response.headers)
