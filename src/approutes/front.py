@@ -79,6 +79,9 @@ class FrontHalf:
         if middleware is not None and middleware.runs_for(request, path):
             state.route_file = middleware.file
             outcome = await run_middleware(middleware, request)
+            # COMPAT(next): what it changed in request.cookies reaches the route only when
+            # forwarded with NextResponse.next(request_headers=request.headers).
+            request.forget_changes()
             if isinstance(outcome, Respond):
                 return outcome.response
             if outcome is not None:
