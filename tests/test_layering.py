@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("web",),
     ("request_context", "navigation"),
     ("error_responses", "headers", "server", "auth"),
+    ("error_reporting",),
     ("routing", "rules"),
     ("settings",),
     ("project",),

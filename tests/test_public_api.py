@@ -31,7 +31,14 @@ PUBLIC = {
     "approutes.adapters.aws_lambda": ["LambdaHandler", "ROOT_VARIABLE", "handler", "make_handler"],
     "approutes.auth": ["Auth", "Session"],
     "approutes.cache": ["cached", "revalidate_path", "revalidate_tag"],
-    "approutes.server": ["NextFetchEvent", "NextRequest", "NextResponse", "after"],
+    "approutes.server": [
+        "NextFetchEvent",
+        "NextRequest",
+        "NextResponse",
+        "RequestErrorContext",
+        "RequestInfo",
+        "after",
+    ],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
     "approutes.navigation": [
         "forbidden",

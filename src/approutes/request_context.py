@@ -10,7 +10,7 @@ import asyncio
 import inspect
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Unpack
 
 from approutes.errors import OutsideRequestError
 from approutes.log import error_log
@@ -25,22 +25,54 @@ if TYPE_CHECKING:
 __all__ = [
     "CURRENT_STATE",
     "CookieStore",
+    "ErrorSink",
     "RequestState",
+    "RevalidateReason",
     "current_state",
     "entered_state",
     "run_after",
 ]
 
 
+RevalidateReason = Literal["stale", "on-demand"]
+
+
+class ErrorSink(Protocol):
+    """Where the uncaught errors of a request go once it is answered (on_request_error)."""
+
+    async def report(
+        self,
+        error: BaseException,
+        state: RequestState,
+        revalidate_reason: RevalidateReason | None = None,
+    ) -> None:
+        """Report `error` of the request of `state`; never raises."""
+
+    def report_later(self, error: BaseException, state: RequestState) -> None:
+        """`report` from a callback that cannot await."""
+
+
 class RequestState:
     """What belongs to one request besides the request itself."""
 
-    __slots__ = ("after", "cookie_changes", "front_headers", "front_path", "request", "route_file")
+    __slots__ = (
+        "after",
+        "cookie_changes",
+        "error_sink",
+        "front_headers",
+        "front_path",
+        "request",
+        "route_file",
+        "route_pattern",
+    )
 
-    def __init__(self, request: NextRequest) -> None:
+    def __init__(self, request: NextRequest, error_sink: ErrorSink | None = None) -> None:
         """Start with no cookie changes and no after() callbacks."""
         self.request = request
         self.route_file = ""
+        # The matched route's template (`/api/users/[id]`), once routed.
+        self.route_pattern = ""
+        self.error_sink = error_sink
         self.cookie_changes: Headers | None = None
         # Each callback with the file that registered it (the route, or proxy.py).
         self.after: list[tuple[Callable[[], Any] | Awaitable[Any], str | None]] | None = None
@@ -89,6 +121,8 @@ async def run_after(state: RequestState) -> None:
                     await result
         except Exception as exc:  # noqa: BLE001 - an after() callback must not hurt the server
             error_log.error("after() callback raised in %s", file, exc_info=exc)
+            if state.error_sink is not None:
+                await state.error_sink.report(exc, state)
 
 
 def current_state(helper: str) -> RequestState:

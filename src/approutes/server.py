@@ -1,8 +1,12 @@
-"""Mirror of `next/server`: NextRequest, NextResponse, NextFetchEvent and after()."""
+"""Mirror of `next/server`: NextRequest, NextResponse, NextFetchEvent and after().
+
+Also the arguments of instrumentation.py's `on_request_error` (Next's `Instrumentation`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from approutes.request_context import current_state
 from approutes.web.request import NextRequest
@@ -11,7 +15,19 @@ from approutes.web.response import NextResponse
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-__all__ = ["NextFetchEvent", "NextRequest", "NextResponse", "after"]
+    from approutes.request_context import RevalidateReason
+
+RouterKind = Literal["App Router", "Pages Router"]
+RouteType = Literal["route", "proxy", "middleware"]
+
+__all__ = [
+    "NextFetchEvent",
+    "NextRequest",
+    "NextResponse",
+    "RequestErrorContext",
+    "RequestInfo",
+    "after",
+]
 
 
 def after(callback: Callable[[], Awaitable[Any] | Any] | Awaitable[Any]) -> None:
@@ -54,3 +70,37 @@ class NextFetchEvent:
             OutsideRequestError: called while no request is being handled.
         """
         after(awaitable)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestInfo:
+    """The request an error happened in (Next's `request` argument).
+
+    Attributes:
+        path: The URL's path and query, as requested (`/api/users/7?full=1`).
+        method: `GET`, `POST`, ...
+        headers: The request headers, lower-case names, repeats joined by ", ".
+    """
+
+    path: str
+    method: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestErrorContext:
+    """Where an error happened (Next's `context` argument, snake_case).
+
+    Attributes:
+        router_kind: `"App Router"` or `"Pages Router"`.
+        route_path: The route's template, `/api/users/[id]`; `/proxy` (`/middleware`) for
+            an error in `proxy.py` (`middleware.py`); `""` when no route was matched.
+        route_type: `"route"`, or `"proxy"` / `"middleware"` for that file.
+        revalidate_reason: `"stale"` for a background regeneration of a cached route,
+            None for an error while answering a request.
+    """
+
+    router_kind: RouterKind
+    route_path: str
+    route_type: RouteType
+    revalidate_reason: RevalidateReason | None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 
 from approutes.cache.store import CacheEntry
 from approutes.log import error_log
+from approutes.request_context import CURRENT_STATE
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
@@ -112,6 +113,11 @@ class Revalidator:
                 await self._render_and_store(key, render, revalidate, tags)
         except Exception as exc:  # noqa: BLE001 - the stale entry stays; the error is logged
             error_log.error("regenerating %s failed; serving the stale copy", key, exc_info=exc)
+            # NOTE: the task runs in a copy of the context of the request that found the entry
+            # stale: its state says which route, for on_request_error.
+            state = CURRENT_STATE.get()
+            if state is not None and state.error_sink is not None:
+                await state.error_sink.report(exc, state, "stale")
         finally:
             await self.store.release(key)
 
