@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from approutes.error_responses import is_uncaught
 from approutes.log import error_log
+from approutes.routing.scanner import PAGES_PREFIX, in_code_dir
 from approutes.server import RequestErrorContext, RequestInfo, RouteType
 
 if TYPE_CHECKING:
@@ -57,10 +58,10 @@ class ErrorReporter:
         request = state.request
         url = request.next_url
         info = RequestInfo(url.pathname + url.search, request.method, dict(request.headers.items()))
-        file = state.route_file
+        file = in_code_dir(state.route_file)
         route_type = _PROXY_FILES.get(file, "route")
         context = RequestErrorContext(
-            router_kind="Pages Router" if _is_pages_file(file) else "App Router",
+            router_kind="Pages Router" if file.startswith(PAGES_PREFIX) else "App Router",
             route_path=state.route_pattern if route_type == "route" else f"/{route_type}",
             route_type=route_type,
             revalidate_reason=revalidate_reason,
@@ -80,7 +81,3 @@ class ErrorReporter:
         task = asyncio.get_running_loop().create_task(self.report(error, state))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-
-
-def _is_pages_file(file: str) -> bool:
-    return file.startswith(("pages/", "src/pages/"))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from approutes.errors import RouteModuleError
 from approutes.log import error_log
 from approutes.project.importer import import_user_file
+from approutes.project.source_dir import source_dir
 from approutes.rules.matcher import any_match, compile_matchers
 from approutes.rules.path_pattern import PatternError
 
@@ -57,28 +58,33 @@ class MiddlewareModule:
 def load_middleware(root: Path) -> MiddlewareModule | None:
     """Import `proxy.py` (or `middleware.py`, with a deprecation notice) and check it.
 
+    Both are looked for under `src/` when the project keeps its routes there.
+
     Raises:
         RouteModuleError: both files exist; the file raised, has no `proxy(request)`
             (`middleware(request)`) function, or its `config` or matcher is not valid.
     """
-    has_proxy = (root / PROXY_FILE).is_file()
-    has_middleware = (root / MIDDLEWARE_FILE).is_file()
+    folder = source_dir(root)
+    proxy_file = f"{folder}/{PROXY_FILE}" if folder else PROXY_FILE
+    middleware_file = f"{folder}/{MIDDLEWARE_FILE}" if folder else MIDDLEWARE_FILE
+    has_proxy = (root / proxy_file).is_file()
+    has_middleware = (root / middleware_file).is_file()
     if has_proxy and has_middleware:
         # COMPAT(next 16): Next refuses the two together, with the same sentence.
         raise RouteModuleError(
             code="proxy-and-middleware",
-            files=(MIDDLEWARE_FILE, PROXY_FILE),
+            files=(middleware_file, proxy_file),
             problem=(
-                f'Both middleware file "{MIDDLEWARE_FILE}" and proxy file "{PROXY_FILE}" '
-                f'are detected. Please use "{PROXY_FILE}" only.'
+                f'Both middleware file "{middleware_file}" and proxy file "{proxy_file}" '
+                f'are detected. Please use "{proxy_file}" only.'
             ),
-            fix=f"move what {MIDDLEWARE_FILE} does into {PROXY_FILE} and delete {MIDDLEWARE_FILE}",
+            fix=f"move what {middleware_file} does into {proxy_file} and delete {middleware_file}",
         )
     if has_proxy:
-        return _load(root, PROXY_FILE, "proxy")
+        return _load(root, proxy_file, "proxy")
     if has_middleware:
         error_log.warning(DEPRECATED_MIDDLEWARE)
-        return _load(root, MIDDLEWARE_FILE, "middleware")
+        return _load(root, middleware_file, "middleware")
     return None
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
 from approutes.project.importer import import_user_file
+from approutes.project.source_dir import source_dir
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,9 +49,11 @@ def load_instrumentation(root: Path) -> Instrumentation:
             function that takes no arguments, or `on_request_error` is not a function
             that takes (error, request, context).
     """
-    if not (root / INSTRUMENTATION_FILE).is_file():
+    folder = source_dir(root)
+    file = f"{folder}/{INSTRUMENTATION_FILE}" if folder else INSTRUMENTATION_FILE
+    if not (root / file).is_file():
         return Instrumentation()
-    module = import_user_file(root, INSTRUMENTATION_FILE)
+    module = import_user_file(root, file)
     on_request_error = getattr(module, "on_request_error", None)
     if on_request_error is not None and not _takes_three(on_request_error):
         raise RouteModuleError(
