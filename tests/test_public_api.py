@@ -38,6 +38,7 @@ PUBLIC = {
         "RequestErrorContext",
         "RequestInfo",
         "after",
+        "connection",
     ],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
     "approutes.navigation": [

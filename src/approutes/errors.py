@@ -40,6 +40,7 @@ __all__ = [
     "ClientDisconnected",
     "ConfigurationError",
     "ControlFlowSignal",
+    "DynamicBailout",
     "DynamicUsageError",
     "GatewayTimeout",
     "HTTPError",
@@ -217,6 +218,21 @@ class DynamicUsageError(ApproutesError):
             f'{route_file} read {what}, but it sets dynamic = "error", so it is rendered once '
             'without a request: remove the read, or set dynamic = "force-dynamic"'
         )
+
+
+class DynamicBailout(BaseException):
+    """A `dynamic = "auto"` route read request data while rendered without a request.
+
+    Next's dynamic bail-out (DynamicServerError): the render is abandoned and the route is
+    served per request from then on. Derives from BaseException so that a handler's
+    `except Exception:` cannot swallow it.
+    """
+
+    def __init__(self, what: str, route_file: str) -> None:
+        """Name what was read, and the route file."""
+        self.what = what
+        self.route_file = route_file
+        super().__init__(f"{route_file} read {what} while rendered without a request")
 
 
 class ClientDisconnected(ApproutesError):

@@ -27,6 +27,7 @@ __all__ = [
     "RequestErrorContext",
     "RequestInfo",
     "after",
+    "connection",
 ]
 
 
@@ -48,6 +49,27 @@ def after(callback: Callable[[], Awaitable[Any] | Any] | Awaitable[Any]) -> None
     if state.after is None:
         state.after = []
     state.after.append((callback, state.route_file))
+
+
+async def connection() -> None:
+    """Wait for a live request: the handler's answer depends on it, never on a build.
+
+    In a request this returns at once. In the render of a cached route (`revalidate = N`,
+    `generate_static_params`), which runs without a request, it makes the route dynamic,
+    as reading `headers()` would: the route is served per request from then on. With
+    `dynamic = "error"` it raises DynamicUsageError.
+
+    Raises:
+        OutsideRequestError: called while no request is being handled.
+
+    Example:
+        async def GET():
+            await connection()
+            return {"now": time.time()}   # never frozen into a cached copy
+
+    Next.js: `connection()` from `next/server`.
+    """
+    current_state("connection()").request.mark_dynamic("connection()")
 
 
 class NextFetchEvent:

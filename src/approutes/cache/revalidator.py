@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Literal
 
 from approutes.cache.store import CacheEntry
+from approutes.errors import DynamicBailout
 from approutes.log import error_log
 from approutes.request_context import CURRENT_STATE
 
@@ -111,6 +112,8 @@ class Revalidator:
             current = await self.store.get(key)
             if current is None or current.is_stale(self.clock()):
                 await self._render_and_store(key, render, revalidate, tags)
+        except DynamicBailout:
+            pass  # the route turned dynamic (logged where it was found): nothing to store
         except Exception as exc:  # noqa: BLE001 - the stale entry stays; the error is logged
             error_log.error("regenerating %s failed; serving the stale copy", key, exc_info=exc)
             # NOTE: the task runs in a copy of the context of the request that found the entry

@@ -9,7 +9,8 @@ from approutes.cache.response_codec import decode_response, encode_response
 from approutes.cache.revalidator import Revalidator
 from approutes.cache.static_request import static_request
 from approutes.cache.store import CacheEntry
-from approutes.errors import RouteNotFound
+from approutes.errors import DynamicBailout, RouteNotFound
+from approutes.log import error_log
 from approutes.request_context import entered_state
 from approutes.web.response import whole_body
 
@@ -53,6 +54,9 @@ class RouteCache:
         """Keep responses in `store`, telling the time by `clock` (see `Revalidator.clock`)."""
         self.revalidator = Revalidator(store, clock)
         self._allowed: dict[str, frozenset[tuple[tuple[str, Any], ...]]] = {}
+        # The route files whose render without a request read request data (Next's
+        # dynamic bail-out): served per request from then on, in this process.
+        self.dynamic_files: set[str] = set()
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -85,6 +89,8 @@ class RouteCache:
             and _params_key(params) not in await self._allowed_params(module)
         ):
             raise RouteNotFound
+        if plan.file in self.dynamic_files:
+            return await render_with(state, plan, params, config)
         request = state.request
         path = request.path
 
@@ -92,12 +98,16 @@ class RouteCache:
             port = int(request.next_url.port or 0)  # only when rendering, not on a HIT
             return await self._render(path, port, plan, params, module, render_with)
 
-        value, outcome = await self.revalidator.fetch(
-            route_key(path),
-            render,
-            revalidate=policy.revalidate,
-            tags=(*policy.tags, path_tag(path)),
-        )
+        try:
+            value, outcome = await self.revalidator.fetch(
+                route_key(path),
+                render,
+                revalidate=policy.revalidate,
+                tags=(*policy.tags, path_tag(path)),
+            )
+        except DynamicBailout:
+            # COMPAT(next): the route is dynamic; this request is answered as such.
+            return await render_with(state, plan, params, config)
         response = decode_response(value)
         response.headers.set("cache-control", policy.cache_control)
         response.headers.set("x-approutes-cache", outcome)
@@ -134,13 +144,22 @@ class RouteCache:
 
         Responses with a status of 400 or more are not cached.
         """
-        forbid = (
-            plan.file if module.cache is not None and module.cache.forbid_request_data else None
-        )
-        request = static_request(path, port, forbid_reads_in=forbid)
-        with entered_state(request, plan.file) as state:
-            response = await render_with(state, plan, params, module.config)
-            body = await whole_body(response)
+        reads = module.cache.request_reads if module.cache is not None else "empty"
+        request = static_request(path, port, reads=reads, route_file=plan.file)
+        try:
+            with entered_state(request, plan.file) as state:
+                response = await render_with(state, plan, params, module.config)
+                body = await whole_body(response)
+        except DynamicBailout as bailout:
+            if plan.file not in self.dynamic_files:
+                self.dynamic_files.add(plan.file)
+                error_log.warning(
+                    "%s is dynamic: rendered without a request, it read %s, so it is served "
+                    'per request, not cached (remove the read, or set dynamic = "force-dynamic")',
+                    plan.file,
+                    bailout.what,
+                )
+            raise
         return encode_response(response.status, response.headers.raw(), body), response.status < 400
 
     async def close(self) -> None:

@@ -241,6 +241,12 @@ class NextRequest:
         self._scope = {**self._scope, "headers": kept + added}
         self.forget_changes()
 
+    def mark_dynamic(self, what: str) -> None:
+        """Note that the handler needs a live request (`connection()`): nothing to do here.
+
+        A render without a request (a cached route's) refuses it instead.
+        """
+
     def forget_changes(self) -> None:
         """Read headers and cookies from the request again, dropping what was changed in them.
 
