@@ -30,7 +30,7 @@ PUBLIC = {
     ],
     "approutes.adapters.aws_lambda": ["LambdaHandler", "ROOT_VARIABLE", "handler", "make_handler"],
     "approutes.auth": ["Auth", "Session"],
-    "approutes.cache": ["cached", "revalidate_path", "revalidate_tag"],
+    "approutes.cache": ["CacheLife", "cache_tag", "cached", "revalidate_path", "revalidate_tag"],
     "approutes.server": [
         "NextFetchEvent",
         "NextRequest",

@@ -41,7 +41,9 @@ async def prerender_static_routes(
         for params in listed:
             path = route.url_for(params)
             try:
-                cacheable = await cache.prerender(path, plan, params, module, policy, render_with)
+                cacheable = await cache.prerender(
+                    path, route.pattern, plan, params, module, policy, render_with
+                )
             except DynamicBailout:
                 break  # it read request data: a dynamic route (the cache logged why)
             except Exception as exc:

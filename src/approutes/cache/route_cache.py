@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 from approutes.cache.response_codec import decode_response, encode_response
 from approutes.cache.revalidator import Revalidator
 from approutes.cache.static_request import static_request
-from approutes.cache.store import CacheEntry
 from approutes.errors import DynamicBailout, RouteNotFound
 from approutes.log import error_log
 from approutes.request_context import entered_state
+from approutes.settings.cache_life import DEFAULT_PROFILES
 from approutes.web.response import whole_body
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
     from typing import TypeAlias
 
     from approutes.cache.store import CacheStore
@@ -24,10 +24,19 @@ if TYPE_CHECKING:
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.route_module import RouteModule
     from approutes.route_modules.segment_config import SegmentConfig
+    from approutes.settings.cache_life import CacheLife
     from approutes.web.response import Response
     from approutes.web.route_context import Params
 
-__all__ = ["RouteCache", "path_tag", "route_key", "static_params"]
+__all__ = [
+    "RouteCache",
+    "layout_tag",
+    "path_tag",
+    "pattern_tag",
+    "route_key",
+    "route_tags",
+    "static_params",
+]
 
 
 if TYPE_CHECKING:
@@ -47,6 +56,31 @@ def path_tag(path: str) -> str:
     return "path:" + path
 
 
+def pattern_tag(pattern: str) -> str:
+    """The implicit tag of every cached path of the route `pattern` (`/api/posts/[slug]`)."""
+    return "route:" + pattern
+
+
+def layout_tag(prefix: str) -> str:
+    """The implicit tag of every cached path of the routes at or below `prefix`."""
+    return "layout:" + prefix
+
+
+def route_tags(policy: RouteCachePolicy, path: str, pattern: str) -> tuple[str, ...]:
+    """The tags of the cached response of `path`, served by the route `pattern`.
+
+    Its own `tags`, its path's, its route's, and one per folder of the route down from `/`
+    (for `revalidate_path(prefix, "layout")`).
+
+    >>> from approutes.route_modules.cache_policy import RouteCachePolicy
+    >>> route_tags(RouteCachePolicy(60, ("posts",), "empty", ""), "/p/1", "/p/[id]")
+    ('posts', 'path:/p/1', 'route:/p/[id]', 'layout:/', 'layout:/p', 'layout:/p/[id]')
+    """
+    parts = [part for part in pattern.split("/") if part]
+    layouts = [layout_tag("/" + "/".join(parts[:depth])) for depth in range(len(parts) + 1)]
+    return (*policy.tags, path_tag(path), pattern_tag(pattern), *layouts)
+
+
 class RouteCache:
     """Answers GET and HEAD of static routes from the store, rendering when needed."""
 
@@ -54,6 +88,8 @@ class RouteCache:
         """Keep responses in `store`, telling the time by `clock` (see `Revalidator.clock`)."""
         self.revalidator = Revalidator(store, clock)
         self._allowed: dict[str, frozenset[tuple[tuple[str, Any], ...]]] = {}
+        # Next's cacheLife profiles and the project's [cache_life] (create_app sets them).
+        self.life_profiles: Mapping[str, CacheLife] = DEFAULT_PROFILES
         # The route files whose render without a request read request data (Next's
         # dynamic bail-out): served per request from then on, in this process.
         self.dynamic_files: set[str] = set()
@@ -103,7 +139,7 @@ class RouteCache:
                 route_key(path),
                 render,
                 revalidate=policy.revalidate,
-                tags=(*policy.tags, path_tag(path)),
+                tags=route_tags(policy, path, state.route_pattern),
             )
         except DynamicBailout:
             # COMPAT(next): the route is dynamic; this request is answered as such.
@@ -116,6 +152,7 @@ class RouteCache:
     async def prerender(
         self,
         path: str,
+        pattern: str,
         plan: HandlerPlan,
         params: Params,
         module: RouteModule,
@@ -123,12 +160,16 @@ class RouteCache:
         render_with: RenderWith,
     ) -> bool:
         """Render `path` now and store it fresh (`approutes build`); False if not cacheable."""
-        value, cacheable = await self._render(path, 0, plan, params, module, render_with)
-        if cacheable:
-            entry = CacheEntry(
-                value, (*policy.tags, path_tag(path)), self.clock(), policy.revalidate
-            )
-            await self.revalidator.store.set(route_key(path), entry)
+        cacheable = False
+
+        async def render() -> tuple[bytes, bool]:
+            nonlocal cacheable
+            value, cacheable = await self._render(path, 0, plan, params, module, render_with)
+            return value, cacheable
+
+        await self.revalidator.render_and_store(
+            route_key(path), render, policy.revalidate, route_tags(policy, path, pattern)
+        )
         return cacheable
 
     async def _render(
