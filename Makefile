@@ -5,15 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 EXAMPLE ?= examples/basic
+# Every extra, so that the tests run with each optional piece installed.
+EXTRAS := dev,granian,redis,aws,testing
 
-.PHONY: dev test lint format typecheck pytest fuzz docs bench clean redis-server
+.PHONY: dev test e2e lint format typecheck pytest fuzz docs bench clean redis-server chromium swagger-ui
 
 $(BIN)/approutes: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "approutes needs Python 3.11 or newer (set PYTHON=python3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]' --group contributors
 	@touch $@
 
 dev: $(BIN)/approutes
