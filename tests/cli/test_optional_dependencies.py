@@ -121,23 +121,6 @@ def test_a_redis_cache_without_redis_names_the_setting_and_the_extra(tmp_path: P
     assert "pip install 'approutes[redis]'" in result.stderr
 
 
-def test_the_lambda_adapter_without_mangum_names_the_extra(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project", HELLO)
-    code = (
-        "from approutes.adapters.aws_lambda import make_handler\n"
-        "try:\n"
-        f"    make_handler({str(root)!r})\n"
-        "except ModuleNotFoundError as exc:\n"
-        "    print(type(exc).__name__, exc.name, exc, sep='|')\n"
-    )
-    result = _run(tmp_path, "mangum", sys.executable, "-c", code)
-
-    assert result.stdout == (
-        "MissingExtraError|mangum|approutes.adapters.aws_lambda needs mangum, "
-        "which is not installed: pip install 'approutes[aws]'\n"
-    )
-
-
 @pytest.mark.timeout(60)
 def test_start_serves_on_uvicorn_where_granian_is_not_installed(tmp_path: Path) -> None:
     root = make_project(tmp_path / "project", HELLO)
