@@ -108,7 +108,7 @@ def _convert(key: str, raw: object, source: str) -> object:
         shown = key if key in _TABLES else f"{key} = {raw!r}"
         raise SettingsError(
             code="bad-setting-value", files=(source,), problem=f"{shown} is not valid: {exc}"
-        ) from exc
+        ) from None  # NOTE: the message says it all; approutes' own traceback would not help
 
 
 def _to_bool(raw: object) -> bool:
