@@ -1,19 +1,22 @@
 # approutes: `make dev` serves the example project on port 3000; `make test` runs every check;
-# `make docs` builds the documentation into site/.
+# `make e2e` the slow end-to-end ones (wheel install, real browser); `make docs` builds the
+# documentation into site/.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 EXAMPLE ?= examples/basic
+# Every extra, so that the tests run with each optional piece installed.
+EXTRAS := dev,granian,redis,aws,testing
 
-.PHONY: dev test lint format typecheck pytest fuzz docs bench clean redis-server
+.PHONY: dev test e2e lint format typecheck pytest fuzz docs bench clean redis-server chromium swagger-ui
 
 $(BIN)/approutes: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "approutes needs Python 3.11 or newer (set PYTHON=python3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]' --group contributors
 	@touch $@
 
 dev: $(BIN)/approutes
@@ -35,6 +38,12 @@ typecheck: $(BIN)/approutes
 pytest: $(BIN)/approutes redis-server
 	$(BIN)/pytest
 
+# The slow checks of tests/e2e (marker `e2e`, left out of `make test`): the wheel installed into
+# fresh virtualenvs (size and package count of the core install, a new project served by
+# dev and start), and Swagger UI rendered by headless Chromium.
+e2e: $(BIN)/approutes chromium
+	$(BIN)/pytest -m e2e tests/e2e
+
 # The property tests of tests/fuzz with thousands of examples each (hypothesis's `fuzz`
 # profile); `make test` runs them too, with a bounded, derandomized number (`ci`).
 fuzz: $(BIN)/approutes
@@ -55,6 +64,28 @@ redis-server:
 			exit 1; \
 		fi; \
 	}
+
+# Debian's chromium, for the browser check of `make e2e`.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium (for the browser check of make e2e)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium with sudo (for the browser check of make e2e)"; \
+			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "make e2e needs chromium on PATH: install it (apt-get install chromium, ...)" \
+				"and run make e2e again."; \
+			exit 1; \
+		fi; \
+	}
+
+# Refresh the vendored Swagger UI of the dev docs page from npm's swagger-ui-dist (needs npm);
+# SWAGGER_UI picks the version (a major, or an exact one such as 5.36.0).
+SWAGGER_UI ?= 5
+swagger-ui:
+	bash scripts/update-swagger-ui.sh $(SWAGGER_UI)
 
 # The user documentation (docs/, mkdocs.yml), checked strictly: a broken link or a page left
 # out of the nav fails the build.

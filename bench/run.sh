@@ -15,8 +15,9 @@ work="${TMPDIR:-/tmp}/approutes-bench"
 out="${BENCH_OUT:-$repo/bench/results/latest}"
 export APPROUTES_BIN="$repo/.venv/bin/approutes"
 export BENCH_VENV="${BENCH_VENV:-${TMPDIR:-/tmp}/bench-venv}"
-# The `approutes` target measures uvicorn explicitly (granian is the default server, and
-# `approutes-granian` measures it), so both servers stay in the table.
+# The `approutes` target measures uvicorn explicitly (granian, which make installs, is what
+# `start --server auto` picks, and `approutes-granian` measures it), so both servers stay in
+# the table.
 export APPROUTES_SERVER="${APPROUTES_SERVER:-uvicorn}"
 
 [ -d "$shared" ] || { echo "no harness at $shared" >&2; exit 1; }

@@ -31,6 +31,24 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture
+def fresh_lib(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Undo what a test's project did to sys.path and its `lib` package, before and after.
+
+    create_app puts each project root first on sys.path, and test projects bring their own
+    `lib` package: one test's `lib` must not answer another's imports.
+    """
+    monkeypatch.setattr(sys, "path", [*sys.path])
+    _forget_lib()
+    yield
+    _forget_lib()
+
+
+def _forget_lib() -> None:
+    for name in [n for n in sys.modules if n == "lib" or n.startswith("lib.")]:
+        del sys.modules[name]
+
+
 def make_project(root: Path, files: Mapping[str, str]) -> Path:
     """Write `files` (relative path -> source, dedented) under `root` and return `root`."""
     for relative, source in files.items():

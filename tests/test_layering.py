@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("request_context", "navigation"),
     ("error_responses", "headers", "server", "auth"),
     ("routing", "rules", "static"),
+    ("error_reporting",),
     ("settings",),
     ("project",),
     ("typed_params",),

@@ -30,10 +30,25 @@ PUBLIC = {
     ],
     "approutes.adapters.aws_lambda": ["LambdaHandler", "ROOT_VARIABLE", "handler", "make_handler"],
     "approutes.auth": ["Auth", "Session"],
-    "approutes.cache": ["cached", "revalidate_path", "revalidate_tag"],
-    "approutes.server": ["NextRequest", "NextResponse", "after"],
+    "approutes.cache": ["CacheLife", "cache_tag", "cached", "revalidate_path", "revalidate_tag"],
+    "approutes.server": [
+        "NextFetchEvent",
+        "NextRequest",
+        "NextResponse",
+        "RequestErrorContext",
+        "RequestInfo",
+        "after",
+        "connection",
+    ],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
-    "approutes.navigation": ["local_path", "not_found", "permanent_redirect", "redirect"],
+    "approutes.navigation": [
+        "forbidden",
+        "local_path",
+        "not_found",
+        "permanent_redirect",
+        "redirect",
+        "unauthorized",
+    ],
 }
 
 

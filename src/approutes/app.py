@@ -10,6 +10,7 @@ from approutes.assemble import assemble_handler
 from approutes.build.manifest import manifest_path
 from approutes.cache.runtime import use_store
 from approutes.cache.store_url import store_from_setting
+from approutes.error_reporting import ErrorReporter
 from approutes.errors import ConfigurationError
 from approutes.handlers.process_runtime import configure_process_pool
 from approutes.handlers.thread_pool import thread_pool_installer
@@ -53,17 +54,20 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     # NOTE: in dev a broken route module fails only its route (printed below); a bad tree
     # still raises.
     table, modules = load_routes(project, from_manifest=use_manifest, keep_going=dev)
-    register, shutdown = load_instrumentation(project)
+    instrumentation = load_instrumentation(project)
     cache = use_store(store_from_setting(settings.cache, project, dev=dev), dev=dev)
     handler = assemble_handler(project, settings, table, modules, cache, dev=dev)
     app = AsgiEntrypoint(handler, settings, dev=dev)
     app.route_cache = cache
+    cache.life_profiles = settings.cache_life
     # NOTE: first, since a sync register() runs in a thread.
     app.on_startup.append(thread_pool_installer(settings.thread_pool_size))
-    if register is not None:
-        app.on_startup.append(register)
-    if shutdown is not None:
-        app.on_shutdown.append(shutdown)
+    if instrumentation.register is not None:
+        app.on_startup.append(instrumentation.register)
+    if instrumentation.shutdown is not None:
+        app.on_shutdown.append(instrumentation.shutdown)
+    if instrumentation.on_request_error is not None:
+        app.error_sink = ErrorReporter(instrumentation.on_request_error)
     app.on_shutdown.append(cache.close)
     pool = configure_process_pool(project, settings.process_pool_size)
 

@@ -11,7 +11,7 @@ from approutes.log import error_log
 from approutes.web.json_codec import dumps
 from approutes.web.response import Response
 
-__all__ = ["error_response", "json_error"]
+__all__ = ["error_response", "is_uncaught", "json_error"]
 
 _NO_STORE = "no-store"
 
@@ -45,6 +45,11 @@ def error_response(exc: Exception, *, dev: bool, route_file: str = "") -> Respon
         body["detail"] = f"{type(exc).__name__}: {exc}"
         body["traceback"] = traceback.format_exception(exc)
     return json_error(500, body)
+
+
+def is_uncaught(exc: Exception) -> bool:
+    """Whether `exc` is answered 500 as an unhandled error (not an HTTPError, not invalid input)."""
+    return not isinstance(exc, HTTPError) and _validation_issues(exc) is None
 
 
 def _validation_issues(exc: Exception) -> list[dict[str, Any]] | None:

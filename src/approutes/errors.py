@@ -17,7 +17,8 @@ ApproutesError
 ├── HandlerReturnError        a handler returned something that is not a response (-> 500)
 ├── DynamicUsageError         a dynamic = "error" route read request data (-> 500)
 ├── ClientDisconnected        the client went away mid-body (the request is dropped)
-└── OutsideRequestError       headers() / cookies() / after() called with no request
+├── OutsideRequestError       headers() / cookies() / after() called with no request
+└── MissingExtraError         an optional piece is not installed; names the extra to install
 
 ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not errors
 ├── RedirectSignal
@@ -27,6 +28,7 @@ ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not err
 
 from __future__ import annotations
 
+import importlib.util
 import traceback
 from typing import TYPE_CHECKING
 
@@ -40,12 +42,14 @@ __all__ = [
     "ClientDisconnected",
     "ConfigurationError",
     "ControlFlowSignal",
+    "DynamicBailout",
     "DynamicUsageError",
     "GatewayTimeout",
     "HTTPError",
     "HandlerReturnError",
     "ManifestError",
     "MethodNotAllowed",
+    "MissingExtraError",
     "NotFoundSignal",
     "OutsideRequestError",
     "PayloadTooLarge",
@@ -219,12 +223,53 @@ class DynamicUsageError(ApproutesError):
         )
 
 
+class DynamicBailout(BaseException):
+    """A `dynamic = "auto"` route read request data while rendered without a request.
+
+    Next's dynamic bail-out (DynamicServerError): the render is abandoned and the route is
+    served per request from then on. Derives from BaseException so that a handler's
+    `except Exception:` cannot swallow it.
+    """
+
+    def __init__(self, what: str, route_file: str) -> None:
+        """Name what was read, and the route file."""
+        self.what = what
+        self.route_file = route_file
+        super().__init__(f"{route_file} read {what} while rendered without a request")
+
+
 class ClientDisconnected(ApproutesError):
     """The client went away before the body was read; nothing is sent."""
 
 
 class OutsideRequestError(ApproutesError, RuntimeError):
     """A request helper was called while no request is being handled."""
+
+
+class MissingExtraError(ApproutesError, ModuleNotFoundError):
+    """An optional dependency is not installed: one line naming the extra that brings it.
+
+    >>> str(MissingExtraError("--server granian", module="granian", extra="granian"))
+    "--server granian needs granian, which is not installed: pip install 'approutes[granian]'"
+    """
+
+    def __init__(self, what: str, *, module: str, extra: str) -> None:
+        """`what` needs `module`, which `pip install 'approutes[extra]'` installs."""
+        super().__init__(
+            f"{what} needs {module}, which is not installed: pip install 'approutes[{extra}]'",
+            name=module,
+        )
+        self.extra = extra
+
+    @classmethod
+    def check(cls, what: str, *, module: str, extra: str) -> None:
+        """Raise if `module` cannot be imported here (without importing it).
+
+        Raises:
+            MissingExtraError: `module` is not installed.
+        """
+        if importlib.util.find_spec(module) is None:
+            raise cls(what, module=module, extra=extra)
 
 
 class ControlFlowSignal(BaseException):
@@ -247,6 +292,16 @@ class RedirectSignal(ControlFlowSignal):
 
 class NotFoundSignal(ControlFlowSignal):
     """Raised by `not_found()`."""
+
+
+class AccessDeniedSignal(ControlFlowSignal):
+    """Raised by `forbidden()` (403) and `unauthorized()` (401, with its challenge)."""
+
+    def __init__(self, status: int, headers: Mapping[str, str]) -> None:
+        """Carry the status and the headers of the answer."""
+        self.status = status
+        self.headers = dict(headers)
+        super().__init__(status)
 
 
 _MESSAGES = {

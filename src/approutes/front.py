@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from approutes.errors import HTTPError
 from approutes.handlers.invoke import threads_past_deadline
-from approutes.middleware.loader import MIDDLEWARE_FILE
 from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
 from approutes.static.file_response import file_response
@@ -91,15 +90,20 @@ class FrontHalf:
             return early
         middleware = self._middleware
         if middleware is not None and middleware.runs_for(request, path):
-            state.route_file = MIDDLEWARE_FILE
+            state.route_file = middleware.file
             outcome = await run_middleware(middleware, request)
+            # COMPAT(next): what it changed in request.cookies reaches the route only when
+            # forwarded with NextResponse.next(request_headers=request.headers).
+            request.forget_changes()
             if isinstance(outcome, Respond):
                 return outcome.response
             if outcome is not None:
                 state.front_headers = outcome.response_headers
                 if isinstance(outcome, Rewrite):
                     # COMPAT(next): the target's query replaces the request's (rule 47).
-                    request.reroute(*self._same_origin_target(request, outcome.url))
+                    request.reroute(
+                        *self._same_origin_target(request, outcome.url, middleware.file)
+                    )
                     path = request.path
                 else:
                     request.override_headers(outcome.request_headers)
@@ -148,14 +152,15 @@ class FrontHalf:
                     headers.set(name, value)
         self._rules.decorate(state.request, state.front_path, response)
 
-    def _same_origin_target(self, request: NextRequest, url: str) -> tuple[str, str]:
+    def _same_origin_target(self, request: NextRequest, url: str, file: str) -> tuple[str, str]:
         parts = urlsplit(url)
         if parts.netloc and parts.netloc not in (
             request.next_url.host,
             request.headers.get("host"),
         ):
             raise HTTPError(
-                500, f"middleware.py rewrote to {url}: rewrites to another origin are not supported"
+                500,
+                f"{file} rewrote to {url}: rewrites to another origin are not supported",
             )
         path = parts.path or "/"
         return self._rules.without_base_path(path) or path, parts.query

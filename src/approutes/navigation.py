@@ -1,13 +1,20 @@
-"""Mirror of `next/navigation`: redirect(), permanent_redirect() and not_found()."""
+"""Mirror of `next/navigation`: redirect(), not_found(), forbidden(), unauthorized()."""
 
 from __future__ import annotations
 
 from typing import NoReturn
 
-from approutes.errors import NotFoundSignal, RedirectSignal
+from approutes.errors import AccessDeniedSignal, NotFoundSignal, RedirectSignal
 from approutes.web.headers import header_value
 
-__all__ = ["local_path", "not_found", "permanent_redirect", "redirect"]
+__all__ = [
+    "forbidden",
+    "local_path",
+    "not_found",
+    "permanent_redirect",
+    "redirect",
+    "unauthorized",
+]
 
 
 def redirect(url: str) -> NoReturn:
@@ -72,6 +79,45 @@ def not_found() -> NoReturn:
             not_found()
     """
     raise NotFoundSignal
+
+
+def forbidden() -> NoReturn:
+    """End the handler with the 403 JSON response (`{"error": "Forbidden"}`).
+
+    For a caller who is known but may not do this. Cookies set with `cookies().set()` are
+    dropped, as with `not_found()`. Works in handlers, `proxy.py` and Pages handlers.
+
+    Example:
+        if not user.is_admin:
+            forbidden()
+
+    Next.js: `forbidden()` from `next/navigation` (behind `experimental.authInterrupts`),
+    whose route-handler answer has no body; approutes answers JSON like every error.
+    """
+    raise AccessDeniedSignal(403, {})
+
+
+def unauthorized(challenge: str = "Bearer") -> NoReturn:
+    """End the handler with the 401 JSON response (`{"error": "Unauthorized"}`).
+
+    For a caller who is not signed in. The answer carries `WWW-Authenticate: <challenge>`
+    (RFC 9110 §11.6.1 requires one on a 401). Cookies set with `cookies().set()` are dropped.
+
+    Args:
+        challenge: The `WWW-Authenticate` value, `Bearer` unless given
+            (`'Basic realm="admin"'`, `'Bearer error="invalid_token"'`, ...).
+
+    Raises:
+        ValueError: `challenge` holds a line break or cannot be sent as a header.
+
+    Example:
+        if session is None:
+            unauthorized()
+
+    Next.js: `unauthorized()` from `next/navigation` (behind `experimental.authInterrupts`),
+    which sends no `WWW-Authenticate`; approutes adds one, as HTTP requires.
+    """
+    raise AccessDeniedSignal(401, {"www-authenticate": header_value("www-authenticate", challenge)})
 
 
 def _checked(url: str) -> str:

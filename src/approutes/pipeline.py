@@ -64,6 +64,7 @@ class Pipeline:
             raise RouteNotFound
         route, params = found
         state.route_file = route.file
+        state.route_pattern = route.pattern
         # PERF: dict lookups in place of the registry's and method table's methods (callgrind).
         module = self.modules.by_file.get(route.file) or self.modules.get(route)
         if isinstance(module, PagesModule):

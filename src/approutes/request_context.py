@@ -10,7 +10,7 @@ import asyncio
 import inspect
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Unpack
 
 from approutes.errors import OutsideRequestError
 from approutes.log import error_log
@@ -18,31 +18,64 @@ from approutes.web.cookies import Cookie, CookieAttributes, ResponseCookies
 from approutes.web.headers import Headers
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from approutes.web.request import NextRequest
 
 __all__ = [
     "CURRENT_STATE",
     "CookieStore",
+    "ErrorSink",
     "RequestState",
+    "RevalidateReason",
     "current_state",
     "entered_state",
     "run_after",
 ]
 
 
+RevalidateReason = Literal["stale", "on-demand"]
+
+
+class ErrorSink(Protocol):
+    """Where the uncaught errors of a request go once it is answered (on_request_error)."""
+
+    async def report(
+        self,
+        error: BaseException,
+        state: RequestState,
+        revalidate_reason: RevalidateReason | None = None,
+    ) -> None:
+        """Report `error` of the request of `state`; never raises."""
+
+    def report_later(self, error: BaseException, state: RequestState) -> None:
+        """`report` from a callback that cannot await."""
+
+
 class RequestState:
     """What belongs to one request besides the request itself."""
 
-    __slots__ = ("after", "cookie_changes", "front_headers", "front_path", "request", "route_file")
+    __slots__ = (
+        "after",
+        "cookie_changes",
+        "error_sink",
+        "front_headers",
+        "front_path",
+        "request",
+        "route_file",
+        "route_pattern",
+    )
 
-    def __init__(self, request: NextRequest) -> None:
+    def __init__(self, request: NextRequest, error_sink: ErrorSink | None = None) -> None:
         """Start with no cookie changes and no after() callbacks."""
         self.request = request
         self.route_file = ""
+        # The matched route's template (`/api/users/[id]`), once routed.
+        self.route_pattern = ""
+        self.error_sink = error_sink
         self.cookie_changes: Headers | None = None
-        self.after: list[Callable[[], Any]] | None = None
+        # Each callback with the file that registered it (the route, or proxy.py).
+        self.after: list[tuple[Callable[[], Any] | Awaitable[Any], str | None]] | None = None
         # The front half's: the path [[headers]] match, and middleware's next() headers.
         self.front_path = ""
         self.front_headers: Headers | None = None
@@ -73,19 +106,23 @@ def entered_state(request: NextRequest, route_file: str) -> Iterator[RequestStat
 async def run_after(state: RequestState) -> None:
     """Run the `after()` callbacks of `state`, in order, once its response is sent.
 
-    Sync callbacks run in a worker thread. One that raises is logged with the route file;
-    the others still run.
+    Sync callbacks run in a worker thread; an awaitable is awaited. One that raises is logged
+    with the file that registered it (the route, or proxy.py); the others still run.
     """
-    for callback in state.after or ():
+    for callback, file in state.after or ():
         try:
-            if inspect.iscoroutinefunction(callback):
+            if inspect.isawaitable(callback):
+                await callback
+            elif inspect.iscoroutinefunction(callback):
                 await callback()
             else:
                 result = await asyncio.to_thread(callback)
                 if inspect.isawaitable(result):
                     await result
         except Exception as exc:  # noqa: BLE001 - an after() callback must not hurt the server
-            error_log.error("after() callback raised in %s", state.route_file, exc_info=exc)
+            error_log.error("after() callback raised in %s", file, exc_info=exc)
+            if state.error_sink is not None:
+                await state.error_sink.report(exc, state)
 
 
 def current_state(helper: str) -> RequestState:

@@ -14,6 +14,7 @@ from approutes.build.manifest import (
     read_manifest,
 )
 from approutes.errors import RouteTreeError
+from approutes.project.source_dir import source_dir
 from approutes.route_modules.registry import RouteModules
 from approutes.routing.route_table import RouteTable
 from approutes.routing.scanner import scan_app_dir, scan_pages_dir
@@ -55,8 +56,9 @@ def load_routes(
     """
     modules = reuse if reuse is not None else RouteModules(root)
     manifest = read_manifest(root) if from_manifest else None
-    app_routes = list(scan_app_dir(root))
-    pages_routes = list(scan_pages_dir(root))
+    source = source_dir(root)
+    app_routes = list(scan_app_dir(root, source))
+    pages_routes = list(scan_pages_dir(root, source))
     if manifest is not None:
         drift = manifest_drift(root, manifest, [*app_routes, *pages_routes])
         if drift is None:

@@ -1,8 +1,12 @@
-"""Mirror of `next/server`: NextRequest, NextResponse and after()."""
+"""Mirror of `next/server`: NextRequest, NextResponse, NextFetchEvent and after().
+
+Also the arguments of instrumentation.py's `on_request_error` (Next's `Instrumentation`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from approutes.request_context import current_state
 from approutes.web.request import NextRequest
@@ -11,12 +15,27 @@ from approutes.web.response import NextResponse
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-__all__ = ["NextRequest", "NextResponse", "after"]
+    from approutes.request_context import RevalidateReason
+
+RouterKind = Literal["App Router", "Pages Router"]
+RouteType = Literal["route", "proxy", "middleware"]
+
+__all__ = [
+    "NextFetchEvent",
+    "NextRequest",
+    "NextResponse",
+    "RequestErrorContext",
+    "RequestInfo",
+    "after",
+    "connection",
+]
 
 
-def after(callback: Callable[[], Awaitable[Any] | Any]) -> None:
+def after(callback: Callable[[], Awaitable[Any] | Any] | Awaitable[Any]) -> None:
     """Run `callback` (sync or async, no arguments) after the response has been sent.
 
+    `callback` may also be an awaitable, such as a coroutine object (`after(send_mail())`),
+    as Next's `after(promise)`: it is awaited once the response is sent.
     Errors it raises are logged with the route file and never reach the client.
 
     Raises:
@@ -24,8 +43,86 @@ def after(callback: Callable[[], Awaitable[Any] | Any]) -> None:
 
     Example:
         after(lambda: analytics.track("user.created"))
+        after(audit_log.write("user.created"))  # a coroutine
     """
     state = current_state("after()")
     if state.after is None:
         state.after = []
-    state.after.append(callback)
+    state.after.append((callback, state.route_file))
+
+
+async def connection() -> None:
+    """Wait for a live request: the handler's answer depends on it, never on a build.
+
+    In a request this returns at once. In the render of a cached route (`revalidate = N`,
+    `generate_static_params`), which runs without a request, it makes the route dynamic,
+    as reading `headers()` would: the route is served per request from then on. With
+    `dynamic = "error"` it raises DynamicUsageError.
+
+    Raises:
+        OutsideRequestError: called while no request is being handled.
+
+    Example:
+        async def GET():
+            await connection()
+            return {"now": time.time()}   # never frozen into a cached copy
+
+    Next.js: `connection()` from `next/server`.
+    """
+    current_state("connection()").request.mark_dynamic("connection()")
+
+
+class NextFetchEvent:
+    """The second argument of `proxy(request, event)`, as in Next.
+
+    Example:
+        async def proxy(request, event):
+            event.wait_until(analytics.track(request.next_url.pathname))
+            return None
+    """
+
+    __slots__ = ()
+
+    def wait_until(self, awaitable: Awaitable[Any]) -> None:
+        """Await `awaitable` after the response has been sent (`after()` underneath).
+
+        Its errors are logged and never reach the client.
+
+        Raises:
+            OutsideRequestError: called while no request is being handled.
+        """
+        after(awaitable)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestInfo:
+    """The request an error happened in (Next's `request` argument).
+
+    Attributes:
+        path: The URL's path and query, as requested (`/api/users/7?full=1`).
+        method: `GET`, `POST`, ...
+        headers: The request headers, lower-case names, repeats joined by ", ".
+    """
+
+    path: str
+    method: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestErrorContext:
+    """Where an error happened (Next's `context` argument, snake_case).
+
+    Attributes:
+        router_kind: `"App Router"` or `"Pages Router"`.
+        route_path: The route's template, `/api/users/[id]`; `/proxy` (`/middleware`) for
+            an error in `proxy.py` (`middleware.py`); `""` when no route was matched.
+        route_type: `"route"`, or `"proxy"` / `"middleware"` for that file.
+        revalidate_reason: `"stale"` for a background regeneration of a cached route,
+            None for an error while answering a request.
+    """
+
+    router_kind: RouterKind
+    route_path: str
+    route_type: RouteType
+    revalidate_reason: RevalidateReason | None

@@ -8,7 +8,7 @@ Example:
             response = client.get("/api/hello")
         assert response.json() == {"message": "Hello World"}
 
-`httpx` must be installed (it is in approutes' `dev` extra).
+`httpx` must be installed: `pip install 'approutes[testing]'` (or `[dev]`).
 """
 
 from __future__ import annotations
@@ -22,15 +22,14 @@ from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+import orjson
+
+from approutes.errors import MissingExtraError
+
 try:
     import httpx
 except ModuleNotFoundError as exc:  # pragma: no cover - exercised in a subprocess test
-    raise ModuleNotFoundError(
-        "approutes.testing needs httpx, which a plain install leaves out: "
-        "pip install 'approutes[testing]'",
-        name=exc.name,
-    ) from exc
-import orjson
+    raise MissingExtraError("approutes.testing", module="httpx", extra="testing") from exc
 
 from approutes.app import create_app
 from approutes.error_responses import error_response

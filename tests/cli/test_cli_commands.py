@@ -115,6 +115,17 @@ def test_routes_prints_every_route_with_methods_and_file(project: Path) -> None:
     assert "dynamic='force-dynamic'" in echo
 
 
+def test_routes_prints_aligned_columns_under_a_rule(project: Path) -> None:
+    result = run_cli("routes", str(project))
+    header, rule, *rows = result.stdout.splitlines()
+
+    file_column = header.index("File")
+    assert set(rule) == {"-", " "}
+    assert rule[file_column - 1 : file_column + 1] == " -"
+    assert all(row[file_column - 1] == " " and row[file_column] != " " for row in rows)
+    assert [row.split()[0] for row in rows] == sorted(row.split()[0] for row in rows)
+
+
 def test_build_writes_a_manifest_that_start_serves(project: Path) -> None:
     result = run_cli("build", str(project))
     assert result.returncode == 0, result.stderr

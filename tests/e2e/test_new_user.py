@@ -1,55 +1,40 @@
 """A new user's first minutes, for real: install the wheel, `approutes new`, dev, curl, pytest.
 
-Builds the wheel of this checkout, installs it (with the `testing` extra) into a fresh
-virtualenv, creates a project with `approutes new`, serves it with `approutes dev`, calls
-every example route, edits a route and sees the change without a restart, and runs the
-project's own tests.
+Builds the wheel of this checkout, installs it with the `dev` extra (the install the docs tell
+a new user to run) into a fresh virtualenv, creates a project with `approutes new`, serves it
+with `approutes dev`, calls every example route, edits a route and sees the change without a
+restart, and runs the project's own tests.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from tests.conftest import REPO, free_port, wait_until_serving
+from tests.conftest import free_port, wait_until_serving
+from tests.e2e.conftest import fresh_venv, run
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-
-def _run(*command: str | Path, cwd: Path | None = None) -> str:
-    done = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtualenv with this checkout's wheel installed; returns its bin folder."""
-    work = tmp_path_factory.mktemp("new-user")
-    _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", work / "dist", REPO)
-    [wheel] = (work / "dist").glob("approutes-*.whl")
-    _run(sys.executable, "-m", "venv", work / "venv")
-    bin_dir = work / "venv" / "bin"
-    _run(bin_dir / "python", "-m", "pip", "install", "-q", f"{wheel}[testing]")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv with this checkout's wheel and its `dev` extra; its bin folder."""
+    bin_dir = fresh_venv(tmp_path_factory.mktemp("new-user") / "venv")
+    run(bin_dir / "python", "-m", "pip", "install", "-q", f"{wheel}[dev]")
     return bin_dir
 
 
 @pytest.mark.timeout(600)
 def test_a_new_project_runs_reloads_and_passes_its_tests(installed: Path, tmp_path: Path) -> None:
-    out = _run(installed / "approutes", "new", "demo", cwd=tmp_path)
+    out = run(installed / "approutes", "new", "demo", cwd=tmp_path)
     demo = tmp_path / "demo"
     assert "approutes dev" in out
     assert (demo / ".env.local").read_text().startswith("AUTH_SECRET=")
@@ -89,7 +74,7 @@ def test_a_new_project_runs_reloads_and_passes_its_tests(installed: Path, tmp_pa
     assert "Ready in" in output
     assert "GET /api/hello 200 in" in output
 
-    tests = _run(installed / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=demo)
+    tests = run(installed / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=demo)
     assert " passed" in tests
     assert "failed" not in tests
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from approutes.auth import Auth, Session
 from approutes.errors import ConfigurationError, OutsideRequestError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     import httpx
@@ -181,14 +180,7 @@ PROJECT = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_project_modules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # create_app puts each project root first on sys.path, and every test's project has its
-    # own `lib` package: undo both after every test.
-    monkeypatch.setattr(sys, "path", [*sys.path])
-    yield
-    for name in [n for n in sys.modules if n == "lib" or n.startswith("lib.")]:
-        del sys.modules[name]
+pytestmark = pytest.mark.usefixtures("fresh_lib")
 
 
 @pytest.fixture

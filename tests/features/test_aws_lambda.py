@@ -426,8 +426,14 @@ def test_failing_register_fails_the_invocation(tmp_path: Path) -> None:
 def test_missing_mangum_names_the_extra(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "mangum", None)
 
-    with pytest.raises(ImportError, match=r'pip install "approutes\[aws\]"'):
+    with pytest.raises(ModuleNotFoundError) as raised:
         make_handler(project)
+
+    assert str(raised.value) == (
+        "approutes.adapters.aws_lambda needs mangum, which is not installed: "
+        "pip install 'approutes[aws]'"
+    )
+    assert raised.value.name == "mangum"
 
 
 # --- the module-level entry point, as Lambda's runtime calls it -------------------------------

@@ -646,9 +646,9 @@ async def test_middleware_returning_a_dict_is_a_500_naming_middleware_py(
             "def middleware():\n    return None\n", "middleware(request)", id="no-arguments"
         ),
         pytest.param(
-            "def middleware(request, extra):\n    return None\n",
+            "def middleware(request, event, extra):\n    return None\n",
             "middleware(request)",
-            id="two-arguments",
+            id="three-arguments",
         ),
         pytest.param(
             'config = {"matcher": "/a/:"}\n\ndef middleware(request):\n    return None\n',

@@ -14,6 +14,7 @@ import pytest
 from openapi_spec_validator import validate
 from tests.conftest import APPROUTES_BIN, client_for, make_project
 
+import approutes
 from approutes import create_app
 from approutes.dev.reloader import reload_project
 from approutes.openapi import openapi_document
@@ -576,6 +577,38 @@ async def test_dev_docs_assets_come_from_the_installed_package(project: Path) ->
     assert all(answer.status_code == 200 for answer in answers.values())
     assert missing.status_code == 404
     assert outside.status_code == 404
+
+
+@pytest.mark.anyio
+async def test_dev_docs_page_runs_only_its_own_scripts_and_fetches_the_document_as_is(
+    project: Path,
+) -> None:
+    async with client_for(project, dev=True) as client:
+        page = await client.get("/_approutes/docs")
+        scripts = re.findall(r'<script src="([^"]*)"></script>', page.text)
+        initializer = await client.get(scripts[-1])
+
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == "'self'"
+    assert policy["connect-src"] == "'self'"
+    assert "<script>" not in page.text
+    assert 'data-openapi="/_approutes/openapi.json"' in page.text
+    assert initializer.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert b"root.dataset.openapi" in initializer.content
+    assert b".openapi =" not in initializer.content  # the 3.1 document is not relabelled
+
+
+def test_the_vendored_swagger_ui_is_version_5_with_its_licence() -> None:
+    folder = Path(approutes.__file__).parent / "openapi" / "swagger_ui"
+
+    version = (folder / "VERSION").read_text().strip()
+    assert version.split(".")[0] == "5"
+    assert "Apache License" in (folder / "LICENSE").read_text()
+    assert (folder / "NOTICE").is_file()
 
 
 @pytest.mark.anyio

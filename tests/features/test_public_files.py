@@ -262,10 +262,10 @@ async def test_if_range_with_an_old_etag_gets_the_whole_file(tmp_path: Path) -> 
 
 # --- order with middleware, settings rules and routes ---------------------------------------
 
-MIDDLEWARE = """
+PROXY = """
     from approutes import NextResponse
 
-    def middleware(request):
+    def proxy(request):
         if request.next_url.pathname == "/blocked.txt":
             return NextResponse.json({"blocked": True}, status=403)
         if request.next_url.pathname == "/brand":
@@ -275,8 +275,8 @@ MIDDLEWARE = """
 
 
 @pytest.mark.anyio
-async def test_middleware_runs_before_public_files(tmp_path: Path) -> None:
-    root = project(tmp_path, {"middleware.py": MIDDLEWARE, "public/blocked.txt": "secret"})
+async def test_the_proxy_runs_before_public_files(tmp_path: Path) -> None:
+    root = project(tmp_path, {"proxy.py": PROXY, "public/blocked.txt": "secret"})
     async with client_for(root) as client:
         blocked = await client.get("/blocked.txt")
         rewritten = await client.get("/brand")

@@ -61,6 +61,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from approutes.app import create_app
+from approutes.errors import MissingExtraError
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -74,8 +75,6 @@ __all__ = ["ROOT_VARIABLE", "LambdaHandler", "handler", "make_handler"]
 
 ROOT_VARIABLE = "APPROUTES_ROOT"
 """The environment variable naming the project folder that `handler` serves."""
-
-_INSTALL_HINT = 'pip install "approutes[aws]"'
 
 
 class LambdaHandler:
@@ -200,7 +199,7 @@ def make_handler(
         The handler; set the function's handler setting to the name it is bound to.
 
     Raises:
-        ImportError: Mangum is not installed (`pip install "approutes[aws]"`).
+        MissingExtraError: Mangum is not installed (`pip install 'approutes[aws]'`).
         ConfigurationError: the project is invalid; the message names the file.
 
     Example:
@@ -229,7 +228,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         The response in the shape the event's integration expects.
 
     Raises:
-        ImportError: Mangum is not installed (`pip install "approutes[aws]"`).
+        MissingExtraError: Mangum is not installed (`pip install 'approutes[aws]'`).
         ConfigurationError: the project is invalid; the message names the file.
     """
     return _default_handler()(event, context)
@@ -260,13 +259,7 @@ def _close_on_sigterm(lambda_handler: LambdaHandler) -> None:
 
 
 def _require_mangum() -> None:
-    try:
-        import mangum  # noqa: F401, PLC0415 - optional dependency, loaded only when used
-    except ModuleNotFoundError as exc:
-        raise ImportError(
-            f"approutes.adapters.aws_lambda needs Mangum, which is not installed: {_INSTALL_HINT}",
-            name="mangum",
-        ) from exc
+    MissingExtraError.check("approutes.adapters.aws_lambda", module="mangum", extra="aws")
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from approutes.asgi.interface import Receive, Scope, Send
     from approutes.cache.route_cache import RouteCache
+    from approutes.request_context import ErrorSink
     from approutes.settings.model import Settings
 
 __all__ = ["AsgiEntrypoint", "Handle"]
@@ -63,6 +64,8 @@ class AsgiEntrypoint:
         self.on_startup: list[Callable[[], Awaitable[None]]] = []
         self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
         self.route_cache: RouteCache | None = None
+        # instrumentation.py's on_request_error, when the project has one.
+        self.error_sink: ErrorSink | None = None
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from the next request on (dev reload)."""
@@ -100,9 +103,10 @@ class AsgiEntrypoint:
             redirect_to = redirect_target(path, trailing_slash=self.trailing_slash)
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
-        state = RequestState(request)
+        state = RequestState(request, self.error_sink)
         token = CURRENT_STATE.set(state)
         pipeline = self.pipeline
+        failure = None
         try:
             try:
                 if redirect_to is None:
@@ -115,6 +119,7 @@ class AsgiEntrypoint:
                 return await _answer_bad_body(send)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 response = error_response(exc, dev=self.dev, route_file=state.route_file)
+                failure = exc
             finish = pipeline.finish
             if finish is not None:
                 finish(state, response)
@@ -130,6 +135,8 @@ class AsgiEntrypoint:
             if state.after:
                 # NOTE: in the request's context, with its uploads still open, as in Next.
                 await run_after(state)
+            if failure is not None and state.error_sink is not None:
+                await state.error_sink.report(failure, state)
         finally:
             CURRENT_STATE.reset(token)
             request.close()

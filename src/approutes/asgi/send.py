@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from approutes.asgi.compression import THRESHOLD
 from approutes.log import error_log
+from approutes.request_context import CURRENT_STATE
 from approutes.web.file_body import FileBody
 from approutes.web.response import Response, StreamBody, body_chunk
 from approutes.web.thread_iteration import pull_in_threads
@@ -129,6 +130,9 @@ async def _stream_body(
     except Exception as exc:  # noqa: BLE001 - a broken stream must not take the server down
         where = f" from {route_file}" if route_file else ""
         error_log.error("streamed body%s raised midway; response cut", where, exc_info=exc)
+        state = CURRENT_STATE.get()
+        if state is not None and state.error_sink is not None:
+            await state.error_sink.report(exc, state)
         return False
     finally:
         if watch is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from approutes.cache.route_cache import static_params
-from approutes.errors import RouteModuleError
+from approutes.errors import DynamicBailout, RouteModuleError
 from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
@@ -22,7 +22,8 @@ async def prerender_static_routes(
     """Render and store the GET of every cached route; return the paths stored.
 
     A route without dynamic segments renders its one path; a dynamic one, each path of its
-    `generate_static_params()`.
+    `generate_static_params()`. A `dynamic = "auto"` route that reads request data while
+    rendering is dynamic (Next's bail-out): it is logged and not stored.
 
     Raises:
         RouteModuleError: a handler raised while rendering; the build stops, naming the route.
@@ -40,7 +41,11 @@ async def prerender_static_routes(
         for params in listed:
             path = route.url_for(params)
             try:
-                cacheable = await cache.prerender(path, plan, params, module, policy, render_with)
+                cacheable = await cache.prerender(
+                    path, route.pattern, plan, params, module, policy, render_with
+                )
+            except DynamicBailout:
+                break  # it read request data: a dynamic route (the cache logged why)
             except Exception as exc:
                 raise RouteModuleError(
                     code="prerender-failed",

@@ -85,8 +85,10 @@ class _TagEveryEntry:
     async def set(self, key: str, entry: CacheEntry) -> None:
         await self.inner.set(key, dataclasses.replace(entry, tags=(*entry.tags, DEV_TAG)))
 
-    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
-        await self.inner.invalidate_tags(tags, now)
+    async def invalidate_tags(
+        self, tags: Iterable[str], now: float | None = None, *, stale: bool = False
+    ) -> None:
+        await self.inner.invalidate_tags(tags, now, stale=stale)
 
     async def acquire(self, key: str, ttl: float) -> bool:
         return await self.inner.acquire(key, ttl)

@@ -3,6 +3,7 @@
 ```
 <directory>/entries/<sha256 of key>   one encoded entry (entry_codec), replaced atomically
 <directory>/tags/<sha256 of tag>      the time the tag was last invalidated, as text
+<directory>/stale-tags/<sha256 of tag>  the time the tag was last marked stale, as text
 <directory>/locks/<sha256 of key>     "<token> <expiry>" while a worker regenerates the key
 ```
 
@@ -57,6 +58,7 @@ class FileStore:
         self.directory = Path(directory)
         self._entries = str(self.directory / "entries")
         self._tags = str(self.directory / "tags")
+        self._stale_tags = str(self.directory / "stale-tags")
         self._locks = str(self.directory / "locks")
         self._held: dict[str, bytes] = {}
 
@@ -84,19 +86,25 @@ class FileStore:
         entry = decode_entry(data)
         if entry is None or self._is_gone(entry):
             return None
-        return entry
+        return entry.turned_stale() if self._is_marked_stale(entry) else entry
 
     async def set(self, key: str, entry: CacheEntry) -> None:
         """Write `entry` under `key` atomically, replacing any other."""
         data = encode_entry(entry)
         await asyncio.to_thread(_write_atomically, self._entries, _file_name(key), data)
 
-    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
-        """Record `now` (default: now) as the invalidation time of `tags`, for every process."""
+    async def invalidate_tags(
+        self, tags: Iterable[str], now: float | None = None, *, stale: bool = False
+    ) -> None:
+        """Record `now` (default: now) as the invalidation time of `tags`, for every process.
+
+        With `stale`, as the time they were marked stale.
+        """
         stamp = repr(time.time() if now is None else now).encode()
         names = [_file_name(tag) for tag in tags]
         if names:
-            await asyncio.to_thread(_write_tag_files, self._tags, names, stamp)
+            folder = self._stale_tags if stale else self._tags
+            await asyncio.to_thread(_write_tag_files, folder, names, stamp)
 
     async def acquire(self, key: str, ttl: float) -> bool:
         """Create the lock file of `key`; False while another process holds a lock not yet expired.
@@ -132,6 +140,13 @@ class FileStore:
 
     async def close(self) -> None:
         """Nothing to release: no file stays open between calls."""
+
+    def _is_marked_stale(self, entry: CacheEntry) -> bool:
+        for tag in entry.tags:
+            marked = _read_tag_time(f"{self._stale_tags}/{_file_name(tag)}")
+            if marked is not None and marked >= entry.created:
+                return True
+        return False
 
     def _is_gone(self, entry: CacheEntry) -> bool:
         keep = retention_seconds(entry)

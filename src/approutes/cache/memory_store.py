@@ -41,6 +41,7 @@ class MemoryStore:
         self._entries: OrderedDict[str, CacheEntry] = OrderedDict()
         self._bytes = 0
         self._tag_times: dict[str, float] = {}
+        self._stale_times: dict[str, float] = {}
         self._lock_expiries: dict[str, float] = {}
 
     @property
@@ -57,13 +58,16 @@ class MemoryStore:
         entry = self._entries.get(key)
         if entry is None:
             return None
+        stale = False
         for tag in entry.tags:
             invalidated = self._tag_times.get(tag)
             if invalidated is not None and invalidated >= entry.created:
                 self._drop(key)
                 return None
+            marked = self._stale_times.get(tag)
+            stale = stale or (marked is not None and marked >= entry.created)
         self._entries.move_to_end(key)
-        return entry
+        return entry.turned_stale() if stale else entry
 
     async def set(self, key: str, entry: CacheEntry) -> None:
         """Keep `entry` under `key`, then evict the least recently used over the bounds."""
@@ -77,11 +81,17 @@ class MemoryStore:
             _, evicted = self._entries.popitem(last=False)
             self._bytes -= len(evicted.value)
 
-    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
-        """Make entries carrying any of `tags`, made until `now` (default: now), missing."""
+    async def invalidate_tags(
+        self, tags: Iterable[str], now: float | None = None, *, stale: bool = False
+    ) -> None:
+        """Make entries carrying any of `tags`, made until `now` (default: now), missing.
+
+        With `stale`, make them stale instead.
+        """
         stamp = time.time() if now is None else now
+        times = self._stale_times if stale else self._tag_times
         for tag in tags:
-            self._tag_times[tag] = stamp
+            times[tag] = stamp
 
     async def acquire(self, key: str, ttl: float) -> bool:
         """Take the lock of `key` unless it is held and younger than its own ttl."""

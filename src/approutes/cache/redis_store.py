@@ -3,12 +3,13 @@
 ```
 approutes:entry:<key>   string: one encoded entry (entry_codec); expires when it has revalidate
 approutes:tags          hash: tag -> time of its last invalidation
+approutes:stale-tags    hash: tag -> time it was last marked stale
 approutes:lock:<key>    string: the holder's token, SET NX PX ttl
 ```
 
 `get` is one round trip: a Lua script reads the entry, pulls its tags out of the header and
-reads their invalidation times from the hash. Redis Cluster is not supported (the script
-touches two keys that need not share a slot).
+reads their invalidation and stale-mark times from the two hashes. Redis Cluster is not
+supported (the script touches keys that need not share a slot).
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ _PREFIX = b"approutes:"
 _ENTRY = _PREFIX + b"entry:"
 _LOCK = _PREFIX + b"lock:"
 _TAGS = _PREFIX + b"tags"
+_STALE_TAGS = _PREFIX + b"stale-tags"
 
-# KEYS[1] entry, KEYS[2] the tags hash. Returns nil, or {entry, time of tag 1, ...}.
+# KEYS[1] entry, KEYS[2] the tags hash, KEYS[3] the stale-tags hash. Returns nil, or
+# {entry, time of tag 1, ..., time of tag n, stale time of tag 1, ..., stale time of tag n}.
 # The tag count sits at bytes 35-36 of the header, then each tag as u16 length + bytes.
 _GET_SCRIPT = """
 local v = redis.call('GET', KEYS[1])
@@ -52,10 +55,12 @@ for i = 1, count do
   pos = pos + 2 + len
 end
 local out = {v}
-for first = 1, count, 500 do
-  local last = math.min(first + 499, count)
-  local times = redis.call('HMGET', KEYS[2], unpack(tags, first, last))
-  for i = first, last do out[i + 1] = times[i - first + 1] end
+for h = 0, 1 do
+  for first = 1, count, 500 do
+    local last = math.min(first + 499, count)
+    local times = redis.call('HMGET', KEYS[2 + h], unpack(tags, first, last))
+    for i = first, last do out[1 + h * count + i] = times[i - first + 1] or false end
+  end
 end
 return out
 """
@@ -113,15 +118,21 @@ class RedisStore:
 
     async def get(self, key: str) -> CacheEntry | None:
         """Return the entry under `key`, or None if missing, invalidated or unreadable."""
-        reply = await self._get_script(keys=[_ENTRY + _key_bytes(key), _TAGS], args=[MAGIC])
+        reply = await self._get_script(
+            keys=[_ENTRY + _key_bytes(key), _TAGS, _STALE_TAGS], args=[MAGIC]
+        )
         if not reply:
             return None
         entry = decode_entry(reply[0])
         if entry is None:
             return None
-        for stamp in reply[1:]:
+        count = len(entry.tags)
+        for stamp in reply[1 : 1 + count]:
             if stamp is not None and float(stamp) >= entry.created:
                 return None
+        for stamp in reply[1 + count :]:
+            if stamp is not None and float(stamp) >= entry.created:
+                return entry.turned_stale()
         return entry
 
     async def set(self, key: str, entry: CacheEntry) -> None:
@@ -130,12 +141,18 @@ class RedisStore:
         expiry_ms = None if keep is None else max(1, round(keep * 1000))
         await self._client.set(_ENTRY + _key_bytes(key), encode_entry(entry), px=expiry_ms)
 
-    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
-        """Record `now` (default: now) as the invalidation time of `tags`, for every instance."""
+    async def invalidate_tags(
+        self, tags: Iterable[str], now: float | None = None, *, stale: bool = False
+    ) -> None:
+        """Record `now` (default: now) as the invalidation time of `tags`, for every instance.
+
+        With `stale`, as the time they were marked stale.
+        """
         names = [tag.encode("utf-8", "surrogatepass") for tag in tags]
         if names:
             stamp = repr(time.time() if now is None else now)
-            await self._invalidate_script(keys=[_TAGS], args=[stamp, *names])
+            hash_key = _STALE_TAGS if stale else _TAGS
+            await self._invalidate_script(keys=[hash_key], args=[stamp, *names])
 
     async def acquire(self, key: str, ttl: float) -> bool:
         """`SET lock token NX PX ttl`: True if this call took the lock of `key`."""

@@ -77,7 +77,9 @@ class ResilientStore:
             return
         self._worked()
 
-    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+    async def invalidate_tags(
+        self, tags: Iterable[str], now: float | None = None, *, stale: bool = False
+    ) -> None:
         """Invalidate through the inner store; nothing while it fails.
 
         NOTE: an invalidation lost during an outage is not replayed: the entries it meant
@@ -87,7 +89,7 @@ class ResilientStore:
         if not tags or self._skipping():
             return
         try:
-            await self.inner.invalidate_tags(tags, now)
+            await self.inner.invalidate_tags(tags, now, stale=stale)
         except Exception as exc:  # noqa: BLE001 - see get
             self._failed(exc)
             return

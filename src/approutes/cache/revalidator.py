@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Literal
 
 from approutes.cache.store import CacheEntry
+from approutes.errors import DynamicBailout
 from approutes.log import error_log
+from approutes.request_context import CURRENT_STATE
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
@@ -15,11 +18,29 @@ if TYPE_CHECKING:
 
     from approutes.cache.store import CacheStore
 
-__all__ = ["CacheState", "Revalidator"]
+__all__ = ["CacheState", "Revalidator", "add_render_tags"]
 
 CacheState = Literal["HIT", "MISS", "STALE"]
 LOCK_SECONDS = 60.0
 """Longest a regeneration may hold its lock; a crashed holder frees it after this."""
+
+# The tags the render running in this context added with cache_tag(), or None outside one.
+_RENDER_TAGS: ContextVar[list[str] | None] = ContextVar("approutes_render_tags", default=None)
+
+
+def add_render_tags(tags: tuple[str, ...]) -> None:
+    """Add `tags` to the entry the current cached render makes (`cache_tag`).
+
+    Raises:
+        RuntimeError: no cached render is running in this context.
+    """
+    added = _RENDER_TAGS.get()
+    if added is None:
+        raise RuntimeError(
+            "cache_tag() was called outside a cached render: call it in the handler of a "
+            "cached route (revalidate, force-static) or in a @cached function"
+        )
+    added.extend(tags)
 
 
 class Revalidator:
@@ -51,11 +72,19 @@ class Revalidator:
         *,
         revalidate: float | None,
         tags: tuple[str, ...],
+        expire: float | None = None,
     ) -> tuple[bytes, CacheState]:
-        """Return the value under `key` and how it was served."""
+        """Return the value under `key` and how it was served.
+
+        An entry older than `expire` seconds is gone: rendered again while the caller waits.
+        The tags of the value (those `cache_tag()` added too) are added to the cached render
+        this fetch runs in, if any, as Next's nested caches pass their tags outwards.
+        """
         entry = await self.store.get(key)
-        if entry is not None:
-            if not entry.is_stale(self.clock()):
+        now = self.clock()
+        if entry is not None and (expire is None or now - entry.created < expire):
+            _pass_outwards(entry.tags)
+            if not entry.is_stale(now):
                 return entry.value, "HIT"
             if await self.store.acquire(key, LOCK_SECONDS):
                 self._spawn(self._regenerate(key, render, revalidate, tags))
@@ -66,37 +95,52 @@ class Revalidator:
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._misses[key] = future
         try:
-            value = await self._render_and_store(key, render, revalidate, tags)
+            value, stored_tags = await self.render_and_store(key, render, revalidate, tags)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: whoever shares it gets it, nobody else must
             raise
         else:
             future.set_result(value)
+            _pass_outwards(stored_tags)
             return value, "MISS"
         finally:
             del self._misses[key]
 
-    async def invalidate(self, tags: tuple[str, ...]) -> None:
-        """Make every entry carrying one of `tags`, made until now by `clock`, missing."""
-        await self.store.invalidate_tags(tags, self.clock())
+    async def invalidate(self, tags: tuple[str, ...], *, stale: bool = False) -> None:
+        """Make every entry carrying one of `tags`, made until now by `clock`, missing.
+
+        With `stale`, make them stale instead: served while one regeneration runs.
+        """
+        await self.store.invalidate_tags(tags, self.clock(), stale=stale)
 
     async def wait_for_background(self) -> None:
         """Wait until every running regeneration is done (for build and tests)."""
         while self._background:
             await asyncio.wait(set(self._background))
 
-    async def _render_and_store(
+    async def render_and_store(
         self,
         key: str,
         render: Callable[[], Awaitable[tuple[bytes, bool]]],
         revalidate: float | None,
         tags: tuple[str, ...],
-    ) -> bytes:
-        value, cacheable = await render()
+    ) -> tuple[bytes, tuple[str, ...]]:
+        """Render the value of `key` now and store it if cacheable; (value, its tags).
+
+        The tags are `tags` and those the render added with `cache_tag()`.
+        """
+        added: list[str] = []
+        token = _RENDER_TAGS.set(added)
+        try:
+            value, cacheable = await render()
+        finally:
+            _RENDER_TAGS.reset(token)
+        if added:
+            tags = tuple(dict.fromkeys((*tags, *added)))
         if cacheable:
             await self.store.set(key, CacheEntry(value, tags, self.clock(), revalidate))
-        return value
+        return value, tags
 
     async def _regenerate(
         self,
@@ -109,9 +153,16 @@ class Revalidator:
             # NOTE: another process may have regenerated between our read and our lock.
             current = await self.store.get(key)
             if current is None or current.is_stale(self.clock()):
-                await self._render_and_store(key, render, revalidate, tags)
+                await self.render_and_store(key, render, revalidate, tags)
+        except DynamicBailout:
+            pass  # the route turned dynamic (logged where it was found): nothing to store
         except Exception as exc:  # noqa: BLE001 - the stale entry stays; the error is logged
             error_log.error("regenerating %s failed; serving the stale copy", key, exc_info=exc)
+            # NOTE: the task runs in a copy of the context of the request that found the entry
+            # stale: its state says which route, for on_request_error.
+            state = CURRENT_STATE.get()
+            if state is not None and state.error_sink is not None:
+                await state.error_sink.report(exc, state, "stale")
         finally:
             await self.store.release(key)
 
@@ -119,3 +170,9 @@ class Revalidator:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _pass_outwards(tags: tuple[str, ...]) -> None:
+    outer = _RENDER_TAGS.get()
+    if outer is not None:
+        outer.extend(tags)

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 from approutes.cache.response_codec import decode_response, encode_response
 from approutes.cache.revalidator import Revalidator
 from approutes.cache.static_request import static_request
-from approutes.cache.store import CacheEntry
-from approutes.errors import RouteNotFound
+from approutes.errors import DynamicBailout, RouteNotFound
+from approutes.log import error_log
 from approutes.request_context import entered_state
+from approutes.settings.cache_life import DEFAULT_PROFILES
 from approutes.web.response import whole_body
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
     from typing import TypeAlias
 
     from approutes.cache.store import CacheStore
@@ -23,10 +24,19 @@ if TYPE_CHECKING:
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.route_module import RouteModule
     from approutes.route_modules.segment_config import SegmentConfig
+    from approutes.settings.cache_life import CacheLife
     from approutes.web.response import Response
     from approutes.web.route_context import Params
 
-__all__ = ["RouteCache", "path_tag", "route_key", "static_params"]
+__all__ = [
+    "RouteCache",
+    "layout_tag",
+    "path_tag",
+    "pattern_tag",
+    "route_key",
+    "route_tags",
+    "static_params",
+]
 
 
 if TYPE_CHECKING:
@@ -46,6 +56,31 @@ def path_tag(path: str) -> str:
     return "path:" + path
 
 
+def pattern_tag(pattern: str) -> str:
+    """The implicit tag of every cached path of the route `pattern` (`/api/posts/[slug]`)."""
+    return "route:" + pattern
+
+
+def layout_tag(prefix: str) -> str:
+    """The implicit tag of every cached path of the routes at or below `prefix`."""
+    return "layout:" + prefix
+
+
+def route_tags(policy: RouteCachePolicy, path: str, pattern: str) -> tuple[str, ...]:
+    """The tags of the cached response of `path`, served by the route `pattern`.
+
+    Its own `tags`, its path's, its route's, and one per folder of the route down from `/`
+    (for `revalidate_path(prefix, "layout")`).
+
+    >>> from approutes.route_modules.cache_policy import RouteCachePolicy
+    >>> route_tags(RouteCachePolicy(60, ("posts",), "empty", ""), "/p/1", "/p/[id]")
+    ('posts', 'path:/p/1', 'route:/p/[id]', 'layout:/', 'layout:/p', 'layout:/p/[id]')
+    """
+    parts = [part for part in pattern.split("/") if part]
+    layouts = [layout_tag("/" + "/".join(parts[:depth])) for depth in range(len(parts) + 1)]
+    return (*policy.tags, path_tag(path), pattern_tag(pattern), *layouts)
+
+
 class RouteCache:
     """Answers GET and HEAD of static routes from the store, rendering when needed."""
 
@@ -53,6 +88,11 @@ class RouteCache:
         """Keep responses in `store`, telling the time by `clock` (see `Revalidator.clock`)."""
         self.revalidator = Revalidator(store, clock)
         self._allowed: dict[str, frozenset[tuple[tuple[str, Any], ...]]] = {}
+        # Next's cacheLife profiles and the project's [cache_life] (create_app sets them).
+        self.life_profiles: Mapping[str, CacheLife] = DEFAULT_PROFILES
+        # The route files whose render without a request read request data (Next's
+        # dynamic bail-out): served per request from then on, in this process.
+        self.dynamic_files: set[str] = set()
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -85,6 +125,8 @@ class RouteCache:
             and _params_key(params) not in await self._allowed_params(module)
         ):
             raise RouteNotFound
+        if plan.file in self.dynamic_files:
+            return await render_with(state, plan, params, config)
         request = state.request
         path = request.path
 
@@ -92,12 +134,16 @@ class RouteCache:
             port = int(request.next_url.port or 0)  # only when rendering, not on a HIT
             return await self._render(path, port, plan, params, module, render_with)
 
-        value, outcome = await self.revalidator.fetch(
-            route_key(path),
-            render,
-            revalidate=policy.revalidate,
-            tags=(*policy.tags, path_tag(path)),
-        )
+        try:
+            value, outcome = await self.revalidator.fetch(
+                route_key(path),
+                render,
+                revalidate=policy.revalidate,
+                tags=route_tags(policy, path, state.route_pattern),
+            )
+        except DynamicBailout:
+            # COMPAT(next): the route is dynamic; this request is answered as such.
+            return await render_with(state, plan, params, config)
         response = decode_response(value)
         response.headers.set("cache-control", policy.cache_control)
         response.headers.set("x-approutes-cache", outcome)
@@ -106,6 +152,7 @@ class RouteCache:
     async def prerender(
         self,
         path: str,
+        pattern: str,
         plan: HandlerPlan,
         params: Params,
         module: RouteModule,
@@ -113,12 +160,16 @@ class RouteCache:
         render_with: RenderWith,
     ) -> bool:
         """Render `path` now and store it fresh (`approutes build`); False if not cacheable."""
-        value, cacheable = await self._render(path, 0, plan, params, module, render_with)
-        if cacheable:
-            entry = CacheEntry(
-                value, (*policy.tags, path_tag(path)), self.clock(), policy.revalidate
-            )
-            await self.revalidator.store.set(route_key(path), entry)
+        cacheable = False
+
+        async def render() -> tuple[bytes, bool]:
+            nonlocal cacheable
+            value, cacheable = await self._render(path, 0, plan, params, module, render_with)
+            return value, cacheable
+
+        await self.revalidator.render_and_store(
+            route_key(path), render, policy.revalidate, route_tags(policy, path, pattern)
+        )
         return cacheable
 
     async def _render(
@@ -134,13 +185,22 @@ class RouteCache:
 
         Responses with a status of 400 or more are not cached.
         """
-        forbid = (
-            plan.file if module.cache is not None and module.cache.forbid_request_data else None
-        )
-        request = static_request(path, port, forbid_reads_in=forbid)
-        with entered_state(request, plan.file) as state:
-            response = await render_with(state, plan, params, module.config)
-            body = await whole_body(response)
+        reads = module.cache.request_reads if module.cache is not None else "empty"
+        request = static_request(path, port, reads=reads, route_file=plan.file)
+        try:
+            with entered_state(request, plan.file) as state:
+                response = await render_with(state, plan, params, module.config)
+                body = await whole_body(response)
+        except DynamicBailout as bailout:
+            if plan.file not in self.dynamic_files:
+                self.dynamic_files.add(plan.file)
+                error_log.warning(
+                    "%s is dynamic: rendered without a request, it read %s, so it is served "
+                    'per request, not cached (remove the read, or set dynamic = "force-dynamic")',
+                    plan.file,
+                    bailout.what,
+                )
+            raise
         return encode_response(response.status, response.headers.raw(), body), response.status < 400
 
     async def close(self) -> None:

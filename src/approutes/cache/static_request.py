@@ -2,40 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from approutes.errors import DynamicUsageError
+from approutes.errors import DynamicBailout, DynamicUsageError
 from approutes.web.bytes_body import BytesBody
 from approutes.web.request import NextRequest, RequestLimits
 from approutes.web.synthetic_request import synthetic_request, synthetic_scope
 from approutes.web.url import NextURL
+
+if TYPE_CHECKING:
+    from approutes.route_modules.cache_policy import RequestReads
 
 __all__ = ["static_request"]
 
 _LIMITS = RequestLimits(0, 0)
 
 
-def static_request(path: str, port: int, *, forbid_reads_in: str | None = None) -> NextRequest:
+def static_request(
+    path: str, port: int, *, reads: RequestReads = "empty", route_file: str = ""
+) -> NextRequest:
     """A GET of `path` with no query, headers, cookies or body.
 
-    With `forbid_reads_in` (the route file of a `dynamic = "error"` route), reading the
-    query, headers, cookies, client address or body raises DynamicUsageError.
+    Reading the query, headers, cookies, client address or body gives empty values
+    (`reads="empty"`, force-static), raises DynamicBailout (`"bail-out"`, a
+    `dynamic = "auto"` route: it becomes dynamic) or DynamicUsageError (`"error"`,
+    `dynamic = "error"`), naming `route_file`.
     """
     scope = synthetic_scope("GET", path, server=("localhost", port))
-    if forbid_reads_in is None:
+    if reads == "empty":
         return synthetic_request(scope)
-    return _ForbiddingRequest(scope, BytesBody(), path, _LIMITS, route_file=forbid_reads_in)
+    return _GuardedRequest(scope, BytesBody(), path, _LIMITS, route_file=route_file, reads=reads)
 
 
-class _ForbiddingRequest(NextRequest):
-    __slots__ = ("_route_file",)
+class _GuardedRequest(NextRequest):
+    __slots__ = ("_reads", "_route_file")
 
-    def __init__(self, *args: Any, route_file: str) -> None:
+    def __init__(self, *args: Any, route_file: str, reads: RequestReads) -> None:
         super().__init__(*args)
         self._route_file = route_file
+        self._reads = reads
 
     def _refuse(self, what: str) -> NoReturn:
+        if self._reads == "bail-out":
+            raise DynamicBailout(what, self._route_file)
         raise DynamicUsageError(what, self._route_file)
+
+    def mark_dynamic(self, what: str) -> None:
+        """`connection()` and the like: refused as a read is."""
+        self._refuse(what)
 
     @property
     def headers(self) -> Any:
@@ -56,33 +70,34 @@ class _ForbiddingRequest(NextRequest):
     @property
     def next_url(self) -> NextURL:
         url = super().next_url
-        forbidding = _ForbiddingURL.__new__(_ForbiddingURL)
+        guarded = _GuardedURL.__new__(_GuardedURL)
         for name in ("base_path", "hash", "hostname", "pathname", "port", "protocol"):
-            setattr(forbidding, name, getattr(url, name))
-        forbidding.route_file = self._route_file
-        return forbidding
+            setattr(guarded, name, getattr(url, name))
+        guarded.request = self
+        return guarded
 
     async def bytes(self) -> Any:
         self._refuse("the request body")
 
 
-class _ForbiddingURL(NextURL):
-    """The URL of a `dynamic = "error"` render: the path is there, reading the query is not."""
+class _GuardedURL(NextURL):
+    """The URL of a guarded render: the path is there, reading the query is not."""
 
-    __slots__ = ("route_file",)
-    route_file: str
+    __slots__ = ("request",)
+    request: _GuardedRequest
 
     @property
     def search_params(self) -> Any:  # type: ignore[override]
-        raise DynamicUsageError("request.next_url.search_params", self.route_file)
+        self.request.mark_dynamic("request.next_url.search_params")
 
     @property
     def search(self) -> str:
-        raise DynamicUsageError("request.next_url.search", self.route_file)
+        self.request.mark_dynamic("request.next_url.search")
+        return ""
 
     @search.setter
     def search(self, value: str) -> None:
-        raise DynamicUsageError("request.next_url.search", self.route_file)
+        self.request.mark_dynamic("request.next_url.search")
 
     @property
     def href(self) -> str:

@@ -29,6 +29,10 @@ class CacheEntry:
     created: float
     revalidate: float | None
 
+    def turned_stale(self) -> CacheEntry:
+        """This entry, stale from now on (its tag was marked stale after it was made)."""
+        return CacheEntry(self.value, self.tags, self.created, 0.0)
+
     def is_stale(self, now: float) -> bool:
         """Whether `revalidate` seconds have passed since it was made."""
         return self.revalidate is not None and now - self.created >= self.revalidate
@@ -52,11 +56,16 @@ class CacheStore(Protocol):
         """Store `entry` under `key`, replacing any other."""
         ...
 
-    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+    async def invalidate_tags(
+        self, tags: Iterable[str], now: float | None = None, *, stale: bool = False
+    ) -> None:
         """Make every entry carrying one of `tags` and made until `now` missing.
 
-        For every process and instance sharing the store, from the next `get` on. `now` is
-        the time by the clock the entries were made by (the cache's); `time.time()` if None.
+        With `stale`, such entries turn stale instead: `get` returns them with `revalidate`
+        0, so they are served while one regeneration runs (Next's `revalidateTag(tag,
+        profile)`). For every process and instance sharing the store, from the next `get`
+        on. `now` is the time by the clock the entries were made by (the cache's);
+        `time.time()` if None.
         """
         ...
 

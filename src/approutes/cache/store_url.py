@@ -35,7 +35,9 @@ class NullStore:
     async def set(self, key: str, entry: CacheEntry) -> None:
         """Keep nothing."""
 
-    async def invalidate_tags(self, tags: Iterable[str], now: float | None = None) -> None:
+    async def invalidate_tags(
+        self, tags: Iterable[str], now: float | None = None, *, stale: bool = False
+    ) -> None:
         """Nothing to invalidate."""
 
     async def acquire(self, key: str, ttl: float) -> bool:

@@ -31,14 +31,15 @@ class BuildResult:
     manifest: Path
     rows: list[tuple[str, str, str, str]]
     prerendered: list[str]
+    proxy: str | None = None
 
 
 def build_project(root: Path) -> BuildResult:
     """Check the settings, the route tree and every module of `root`; write the manifest.
 
-    `middleware.py` and `instrumentation.py` are imported and checked too (`register()` is
-    not run). Static routes (force-static, revalidate, generate_static_params) are rendered
-    into the cache store.
+    `proxy.py` (`middleware.py`) and `instrumentation.py` are imported and checked too
+    (`register()` is not run). Static routes (force-static, revalidate,
+    generate_static_params) are rendered into the cache store.
 
     Raises:
         ConfigurationError: the first problem found, naming its file.
@@ -46,9 +47,10 @@ def build_project(root: Path) -> BuildResult:
     load_env_files(root, "production")
     settings = load_settings(root)
     table, modules = load_routes(root)
-    load_middleware(root)
+    proxy = load_middleware(root)
     load_instrumentation(root)
     manifest = write_manifest(root, table.routes, modules)
     cache = RouteCache(store_from_setting(settings.cache, root, dev=False))
     prerendered = asyncio.run(prerender_static_routes(table, modules, cache, run_handler))
-    return BuildResult(manifest, route_rows(table, modules), prerendered)
+    rows = route_rows(table, modules)
+    return BuildResult(manifest, rows, prerendered, proxy.file if proxy else None)

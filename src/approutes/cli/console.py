@@ -1,4 +1,4 @@
-"""Terminal output: the route table (rich), errors, and plain lines."""
+"""Terminal output: the route table, errors, and plain lines."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["DevLogFormatter", "print_error", "print_table", "print_warning", "say"]
+__all__ = ["DevLogFormatter", "print_error", "print_table", "print_warning", "say", "table_lines"]
 
 _STATUS_COLOURS = {2: "green", 3: "cyan", 4: "yellow", 5: "red"}
 
@@ -32,20 +32,30 @@ def print_warning(text: str) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """Print rows under `headers` as a table (colours and full width on a terminal)."""
-    from rich import box  # noqa: PLC0415 - only the commands that print tables need rich
-    from rich.console import Console  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
-    from rich.text import Text  # noqa: PLC0415
+    """Print rows under `headers` as aligned columns (the header in bold on a terminal)."""
+    colour = sys.stdout.isatty()
+    for number, line in enumerate(table_lines(headers, rows)):
+        click.echo(click.style(line, bold=True) if number == 0 and colour else line)
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for header in headers:
-        table.add_column(header, overflow="fold")
+
+def table_lines(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """`rows` under `headers`, each column as wide as its widest cell, as `pip list` prints.
+
+    >>> for line in table_lines(["Route", "Methods"], [["/api/hello", "GET"], ["/", "GET POST"]]):
+    ...     print(line)
+    Route      Methods
+    ---------- --------
+    /api/hello GET
+    /          GET POST
+    """
+    widths = [len(header) for header in headers]
     for row in rows:
-        table.add_row(*(Text(cell) for cell in row))  # Text: "[id]" is not markup
-    Console(soft_wrap=False, highlight=False, width=None if sys.stdout.isatty() else 200).print(
-        table
-    )
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    rule = ["-" * width for width in widths]
+    return [
+        " ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (headers, rule, *rows)
+    ]
 
 
 class DevLogFormatter(logging.Formatter):

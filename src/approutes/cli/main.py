@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import sys
@@ -18,7 +19,7 @@ from approutes.cli.build_command import build_project
 from approutes.cli.console import DevLogFormatter, print_error, print_table, say
 from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ListenError, ServerName, serve
-from approutes.errors import ConfigurationError
+from approutes.errors import ConfigurationError, MissingExtraError
 from approutes.openapi import OPENAPI_VERSION, openapi_document
 from approutes.project.env_files import load_env_files
 from approutes.route_loading import load_routes
@@ -69,12 +70,16 @@ def dev(root: Path, host: str, port: int) -> None:
 @click.option("--port", "-p", default=3000, show_default=True, type=int)
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option(
-    "--server", type=click.Choice(["uvicorn", "granian"]), default="granian", show_default=True
+    "--server",
+    type=click.Choice(["auto", "uvicorn", "granian"]),
+    default="auto",
+    show_default=True,
+    help="auto: granian when installed (approutes[granian]), else uvicorn.",
 )
-def start(root: Path, host: str, port: int, workers: int, server: ServerName) -> None:
+def start(root: Path, host: str, port: int, workers: int, server: str) -> None:
     """Serve ROOT in production, from its build manifest when there is one."""
     with _stop_on_configuration_error():
-        serve(root.resolve(), host=host, port=port, workers=workers, server=server)
+        serve(root.resolve(), host=host, port=port, workers=workers, server=_server(server))
 
 
 @cli.command()
@@ -86,6 +91,10 @@ def build(root: Path) -> None:
         result = build_project(root.resolve())
     print_table(ROUTE_HEADERS, result.rows)
     say()
+    if result.proxy is not None:
+        # COMPAT(next 16): `next build` lists the proxy below the routes as "ƒ Proxy (Middleware)".
+        say(f"ƒ Proxy ({result.proxy})")
+        say()
     elapsed = (time.perf_counter() - started) * 1e3
     written = result.manifest.relative_to(root.resolve())
     say(f"Built {len(result.rows)} routes in {elapsed:.0f}ms -> {written}")
@@ -154,9 +163,16 @@ def main() -> None:
     cli()
 
 
+def _server(choice: str) -> ServerName:
+    """The server `--server` names; `auto` is granian where it is installed, else uvicorn."""
+    if choice == "auto":
+        return "granian" if importlib.util.find_spec("granian") is not None else "uvicorn"
+    return "granian" if choice == "granian" else "uvicorn"
+
+
 @contextmanager
 def _stop_on_configuration_error() -> Iterator[None]:
-    """Print a ConfigurationError or ListenError as its message and exit 1.
+    """Print a ConfigurationError, ListenError or MissingExtraError as its message and exit 1.
 
     No traceback of approutes' own; a file that raised while importing gets its traceback.
     """
@@ -168,6 +184,6 @@ def _stop_on_configuration_error() -> Iterator[None]:
             click.echo(cause, err=True)  # what the message's "traceback above" points at
         print_error(exc.render())
         sys.exit(1)
-    except ListenError as exc:
+    except (ListenError, MissingExtraError) as exc:
         print_error(str(exc))
         sys.exit(1)

@@ -40,6 +40,7 @@ from approutes.app import create_app
 from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
+from approutes.errors import MissingExtraError
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
@@ -121,7 +122,12 @@ def serve(
     Raises:
         ConfigurationError: the project cannot load.
         ListenError: `host`:`port` cannot be listened on (in use, not allowed).
+        MissingExtraError: granian (`server="granian"`) or watchfiles (`dev`) is not installed.
     """
+    if server == "granian":
+        MissingExtraError.check("--server granian", module="granian", extra="granian")
+    if dev:
+        MissingExtraError.check("approutes dev (reload on save)", module="watchfiles", extra="dev")
     if graceful_timeout is None:
         graceful_timeout = _DEV_GRACEFUL_TIMEOUT if dev else GRACEFUL_TIMEOUT
     app = _create_app_printing_stale_manifest(root, dev=dev)

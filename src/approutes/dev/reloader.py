@@ -23,6 +23,7 @@ from approutes.log import reload_log
 from approutes.project.env_files import load_env_files
 from approutes.project.importer import forget_project_modules, module_name_for
 from approutes.route_loading import load_routes
+from approutes.routing.scanner import in_code_dir
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
@@ -174,8 +175,9 @@ def _reloads_alone(file: str) -> bool:
 
 def _is_route_file(file: str) -> bool:
     """Whether `file` (relative to the root) is a route module and nothing else imports it."""
-    return (file.startswith("app/") and file.endswith("/route.py")) or (
-        file.startswith("pages/api/") and file.endswith(".py")
+    code = in_code_dir(file)
+    return (code.startswith("app/") and code.endswith("/route.py")) or (
+        code.startswith("pages/api/") and code.endswith(".py")
     )
 
 

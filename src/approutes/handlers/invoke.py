@@ -7,7 +7,13 @@ import contextvars
 import inspect
 from typing import TYPE_CHECKING, Any
 
-from approutes.errors import GatewayTimeout, RedirectSignal, RouteNotFound
+from approutes.errors import (
+    AccessDeniedSignal,
+    GatewayTimeout,
+    HTTPError,
+    RedirectSignal,
+    RouteNotFound,
+)
 from approutes.log import error_log
 from approutes.web.response import Response
 from approutes.web.route_context import RouteContext
@@ -60,13 +66,16 @@ def invoke(
 
 
 def signal_outcome(signal: ControlFlowSignal) -> Response:
-    """Turn `redirect()` into its response; `not_found()` into the 404 error.
+    """Turn `redirect()` into its response; `not_found()` and the like into their errors.
 
     Raises:
         RouteNotFound: for `not_found()`.
+        HTTPError: 403 for `forbidden()`, 401 for `unauthorized()`.
     """
     if isinstance(signal, RedirectSignal):
         return Response(None, status=signal.status, headers={"location": signal.url})
+    if isinstance(signal, AccessDeniedSignal):
+        raise HTTPError(signal.status, headers=signal.headers) from None
     raise RouteNotFound from None
 
 

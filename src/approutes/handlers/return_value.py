@@ -15,6 +15,10 @@ def to_response(value: object, file: str, method: str) -> Response:
         HandlerReturnError: None, a middleware-only response, or an unsupported type.
     """
     if isinstance(value, Response):
+        if value.type == "error":
+            raise HandlerReturnError(
+                file, f"{method} returned Response.error(), a network error, which has no answer"
+            )
         if value.middleware_action is not None:
             raise HandlerReturnError(
                 file,

@@ -1,4 +1,4 @@
-"""Runs `middleware.py` for a request and turns what it returned into an Outcome."""
+"""Runs `proxy.py` (`middleware.py`) for a request and turns its answer into an Outcome."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from approutes.errors import ControlFlowSignal, HandlerReturnError
 from approutes.handlers.invoke import signal_outcome
-from approutes.middleware.loader import MIDDLEWARE_FILE
 from approutes.middleware.outcome import Continue, Respond, Rewrite
+from approutes.server import NextFetchEvent
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
@@ -23,8 +23,9 @@ __all__ = ["run_middleware"]
 async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> Outcome | None:
     """Run `middleware` for `request`; None when it has nothing to say (it returned None).
 
-    A sync middleware runs in a worker thread. `redirect()` / `not_found()` work in it as in
-    a handler.
+    A sync middleware runs in a worker thread. One that takes a second argument gets a
+    `NextFetchEvent`, whose `wait_until()` feeds `after()`. `redirect()` / `not_found()`
+    work in it as in a handler.
 
     Raises:
         HandlerReturnError: it returned something other than None or a Response.
@@ -41,6 +42,12 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
                 # COMPAT(next): a middleware redirect's body is its Location (rule 48).
                 response.body = (response.headers.get("location") or "").encode()
         return Respond(response)
+    if action.kind == "error":
+        name = middleware.file.rpartition("/")[2].removesuffix(".py")
+        raise HandlerReturnError(
+            middleware.file,
+            f"{name} returned Response.error(), a network error, which has no answer",
+        )
     if action.kind == "rewrite":
         return Rewrite(action.rewrite_url, response.headers)
     return Continue(action.request_headers, response.headers)
@@ -48,17 +55,23 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
 
 async def _call(middleware: MiddlewareModule, request: NextRequest) -> Response | None:
     try:
+        args = (request, _EVENT) if middleware.takes_event else (request,)
         if middleware.is_async:
-            result = await middleware.fn(request)
+            result = await middleware.fn(*args)
         else:
-            result = await asyncio.to_thread(middleware.fn, request)
+            result = await asyncio.to_thread(middleware.fn, *args)
             if inspect.isawaitable(result):
                 result = await result
     except ControlFlowSignal as signal:
         return signal_outcome(signal)
     if result is None or isinstance(result, Response):
         return result
+    name = middleware.file.rpartition("/")[2].removesuffix(".py")
     raise HandlerReturnError(
-        MIDDLEWARE_FILE,
-        f"middleware returned a {type(result).__name__}; return None or a Response",
+        middleware.file,
+        f"{name} returned a {type(result).__name__}; return None or a Response",
     )
+
+
+# NOTE: the event holds no state of its own (wait_until goes through the request context).
+_EVENT = NextFetchEvent()

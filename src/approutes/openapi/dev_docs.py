@@ -2,8 +2,10 @@
 
 - `GET /_approutes/openapi.json`: the document, built on each request from the routes being
   served, so it follows reloads.
-- `GET /_approutes/docs`: Swagger UI. Its files come from the installed `swagger-ui-bundle`
-  package, served at `/_approutes/docs/assets/<file>`: no CDN, the page works offline.
+- `GET /_approutes/docs`: Swagger UI 5, which renders OpenAPI 3.1 as it is. Its files are
+  vendored in `swagger_ui/` (from npm's swagger-ui-dist, refreshed by
+  `scripts/update-swagger-ui.sh`, the version in `swagger_ui/VERSION`) and served at
+  `/_approutes/docs/assets/<file>`: no CDN, the page works offline.
 
 `create_app(root)` without `dev=True` never builds this: there, these paths are 404.
 """
@@ -11,12 +13,12 @@
 from __future__ import annotations
 
 import html
-import importlib
 from functools import cache
+from importlib.resources import files
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from approutes.errors import HTTPError, MethodNotAllowed, RouteNotFound
+from approutes.errors import MethodNotAllowed, RouteNotFound
 from approutes.openapi.document import openapi_document
 from approutes.web.json_codec import dumps
 from approutes.web.response import Response
@@ -39,12 +41,24 @@ _ASSET_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".png": "image/png",
-    ".map": "application/json",
+}
+_INITIALIZER = "approutes-docs.js"
+
+# SECURITY: the page runs only scripts of its own origin (the bundle and the initializer
+# below, no inline script); Swagger UI sets inline styles and draws icons from data: URLs;
+# "Try it out" calls the project itself. No request leaves for another origin.
+_PAGE_HEADERS = {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": _NO_CACHE,
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
 }
 
-# NOTE: swagger-ui-bundle ships Swagger UI 4, which refuses to render a document whose
-# `openapi` is not 3.0.x. The page relabels the 3.1 document it fetches; the schemas it uses
-# (pydantic's JSON Schema) render the same. /_approutes/openapi.json itself stays 3.1.0.
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -54,23 +68,23 @@ _PAGE = """<!DOCTYPE html>
   <link rel="icon" type="image/png" href="{assets}favicon-32x32.png">
 </head>
 <body>
-  <div id="swagger-ui"></div>
+  <div id="swagger-ui" data-openapi="{openapi}"></div>
   <script src="{assets}swagger-ui-bundle.js"></script>
-  <script>
-    fetch("{openapi}")
-      .then((response) => response.json())
-      .then((spec) => {{
-        spec.openapi = "3.0.3";
-        window.ui = SwaggerUIBundle({{
-          spec: spec,
-          dom_id: "#swagger-ui",
-          deepLinking: true,
-          presets: [SwaggerUIBundle.presets.apis],
-        }});
-      }});
-  </script>
+  <script src="{assets}{initializer}"></script>
 </body>
 </html>
+"""
+
+# NOTE: the document's URL comes from the page (data-openapi), so this file is a constant.
+# validatorUrl: null keeps Swagger UI from sending the document to validator.swagger.io.
+_INITIALIZER_SCRIPT = b"""const root = document.getElementById("swagger-ui");
+window.ui = SwaggerUIBundle({
+  url: root.dataset.openapi,
+  domNode: root,
+  deepLinking: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis],
+});
 """
 
 
@@ -116,45 +130,43 @@ class DevDocs:
             )
         if path == DOCS_PATH:
             page = _PAGE.format(
-                title=html.escape(self._title), assets=ASSETS_PREFIX, openapi=OPENAPI_PATH
+                title=html.escape(self._title),
+                assets=ASSETS_PREFIX,
+                openapi=OPENAPI_PATH,
+                initializer=_INITIALIZER,
             )
-            return Response(
-                page,
-                headers={"content-type": "text/html; charset=utf-8", "cache-control": _NO_CACHE},
-            )
+            return Response(page, headers=_PAGE_HEADERS)
         return _asset(path.removeprefix(ASSETS_PREFIX))
 
 
 def _asset(name: str) -> Response:
-    """One file of the Swagger UI folder, by its exact name (nothing outside it).
+    """One file of the page: the initializer, or a file of `swagger_ui/` by its exact name.
 
     Raises:
         RouteNotFound: no such file.
     """
-    entry = _swagger_ui_files().get(name)
-    if entry is None:
-        raise RouteNotFound
+    if name == _INITIALIZER:
+        content = _INITIALIZER_SCRIPT
+    else:
+        entry = _swagger_ui_files().get(name)
+        if entry is None:
+            raise RouteNotFound
+        content = entry.read_bytes()
     content_type = _ASSET_TYPES[PurePosixPath(name).suffix]
     return Response(
-        entry.read_bytes(),
-        headers={"content-type": content_type, "cache-control": _NO_CACHE},
+        content,
+        headers={
+            "content-type": content_type,
+            "cache-control": _NO_CACHE,
+            "x-content-type-options": "nosniff",
+        },
     )
 
 
 @cache
 def _swagger_ui_files() -> dict[str, Traversable]:
-    """The files of swagger-ui-bundle's static folder that the page may load, by name.
-
-    Raises:
-        HTTPError: swagger-ui-bundle is not installed (a 500 saying so).
-    """
-    try:
-        bundle = importlib.import_module("swagger_ui_bundle")
-    except ModuleNotFoundError as exc:
-        raise HTTPError(
-            500, "the docs page needs swagger-ui-bundle: pip install swagger-ui-bundle"
-        ) from exc
-    folder: Traversable = bundle.swagger_ui_path
+    """The files of the vendored Swagger UI that the page may load, by name."""
+    folder = files("approutes.openapi") / "swagger_ui"
     return {
         entry.name: entry
         for entry in folder.iterdir()

@@ -76,7 +76,7 @@ async def _serve(state: RequestState, pages: PagesModule, params: Params) -> Res
     task = loop.create_task(run)
     channel.handler_task = task
     _RUNNING.add(task)
-    task.add_done_callback(partial(_handler_done, channel, res, pages.file, req.url))
+    task.add_done_callback(partial(_handler_done, channel, res, state, req.url))
     try:
         response = await channel.decided
     except asyncio.CancelledError:
@@ -97,10 +97,15 @@ async def _in_thread(handler: Callable[[Any, Any], Any], req: ApiRequest, res: A
 
 
 def _handler_done(
-    channel: ResponseChannel, res: ApiResponse, file: str, url: str, task: asyncio.Future[Any]
+    channel: ResponseChannel,
+    res: ApiResponse,
+    state: RequestState,
+    url: str,
+    task: asyncio.Future[Any],
 ) -> None:
     """The handler finished: settle a response it left undecided, or log what it left."""
     _RUNNING.discard(task)
+    file = state.route_file
     decided = channel.decided
     if task.cancelled():
         if not decided.done():
@@ -121,6 +126,8 @@ def _handler_done(
         return
     if res.writable_ended:
         error_log.error("%s raised after its response to %s was sent", file, url, exc_info=error)
+        if state.error_sink is not None:
+            state.error_sink.report_later(error, state)
     elif isinstance(error, Exception):
         channel.break_stream(error)  # the sender logs it, naming the file
     else:

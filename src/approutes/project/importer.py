@@ -31,14 +31,17 @@ def module_name_for(root: Path, relative_file: str) -> str:
 def import_user_file(root: Path, relative_file: str) -> ModuleType:
     """Import `root / relative_file` once and return the module.
 
-    The project root goes first on sys.path so the file can `from lib.db import db`.
+    The project root goes first on sys.path so the file can `from lib.db import db`; for a
+    file under `src/`, `src/` goes before it (Next's `src/` layout: `lib` is `src/lib`).
 
     Raises:
         RouteModuleError: the file raised while importing (its traceback is chained).
     """
-    root_text = str(root)
-    if root_text not in sys.path:
-        sys.path.insert(0, root_text)
+    bases = [root, root / "src"] if relative_file.startswith("src/") else [root]
+    for base in bases:
+        text = str(base)
+        if text not in sys.path:
+            sys.path.insert(0, text)
     name = module_name_for(root, relative_file)
     loaded = sys.modules.get(name)
     if loaded is not None:

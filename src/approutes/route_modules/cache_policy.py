@@ -2,20 +2,23 @@
 
 Next.js 15 semantics: GET is dynamic by default; `dynamic = "force-static"`,
 `revalidate = N > 0` or `generate_static_params()` cache the response per pathname, rendered
-with an empty request.
+with an empty request. A `dynamic = "auto"` route that reads request data in that render
+bails out: it is served per request, as Next's dynamic bail-out does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from approutes.route_modules.segment_config import SegmentConfig
 
-__all__ = ["ONE_YEAR", "RouteCachePolicy", "cache_policy_for"]
+__all__ = ["ONE_YEAR", "RequestReads", "RouteCachePolicy", "cache_policy_for"]
 
 ONE_YEAR = 31_536_000
+
+RequestReads = Literal["bail-out", "error", "empty"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +28,15 @@ class RouteCachePolicy:
     Attributes:
         revalidate: Seconds until a cached response turns stale; None: until invalidated.
         tags: The route's `tags` (for `revalidate_tag`).
-        forbid_request_data: `dynamic = "error"`: reading the request is an error.
+        request_reads: What reading request data does in a render without a request:
+            `"bail-out"` (`dynamic = "auto"`: the route becomes dynamic, as in Next),
+            `"error"` (`dynamic = "error"`), `"empty"` (`force-static`: empty values).
         cache_control: The `Cache-Control` value Next sends for such a response.
     """
 
     revalidate: float | None
     tags: tuple[str, ...]
-    forbid_request_data: bool
+    request_reads: RequestReads
     cache_control: str
 
 
@@ -53,9 +58,13 @@ def cache_policy_for(config: SegmentConfig) -> RouteCachePolicy | None:
     if config.dynamic == "auto" and revalidate is False and config.generate_static_params is None:
         return None
     if revalidate is False:
-        return RouteCachePolicy(
-            None, config.tags, config.dynamic == "error", f"s-maxage={ONE_YEAR}"
-        )
+        return RouteCachePolicy(None, config.tags, _reads(config), f"s-maxage={ONE_YEAR}")
     seconds = int(revalidate) if float(revalidate).is_integer() else revalidate
     control = f"s-maxage={seconds}, stale-while-revalidate={ONE_YEAR - seconds}"
-    return RouteCachePolicy(float(revalidate), config.tags, config.dynamic == "error", control)
+    return RouteCachePolicy(float(revalidate), config.tags, _reads(config), control)
+
+
+def _reads(config: SegmentConfig) -> RequestReads:
+    if config.dynamic == "error":
+        return "error"
+    return "empty" if config.dynamic == "force-static" else "bail-out"

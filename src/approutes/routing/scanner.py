@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 __all__ = [
     "PAGES_PREFIX",
     "ROUTE_FILE_NAME",
+    "SOURCE_PREFIX",
     "RouteFile",
+    "in_code_dir",
     "route_file_from_path",
     "scan_app_dir",
     "scan_pages_dir",
@@ -29,6 +31,7 @@ __all__ = [
 
 ROUTE_FILE_NAME = "route.py"
 PAGES_PREFIX = "pages/"
+SOURCE_PREFIX = "src/"
 """Every Pages Router route file starts with this (relative to the project root)."""
 _PAGES_INDEX = "index"
 
@@ -91,26 +94,27 @@ class RouteFile:
     @property
     def is_pages(self) -> bool:
         """True for a Pages Router file (`pages/api/**.py`), False for an `app/` route.py."""
-        return self.file.startswith(PAGES_PREFIX)
+        return in_code_dir(self.file).startswith(PAGES_PREFIX)
 
 
-def scan_app_dir(root: Path) -> Iterator[RouteFile]:
-    """Yield every routable `route.py` under `root / "app"`, in a stable order.
+def scan_app_dir(root: Path, source: str = "") -> Iterator[RouteFile]:
+    """Yield every routable `route.py` under `root / source / "app"`, in a stable order.
 
-    Private folders (`_name`) and everything under them are skipped, as are hidden folders
-    and `__pycache__`.
+    `source` is `"src"` for a project whose code lives under `src/`; the files are named
+    from the root (`src/app/api/route.py`). Private folders (`_name`) and everything under
+    them are skipped, as are hidden folders and `__pycache__`.
 
     Raises:
         RouteTreeError: a folder name with malformed brackets.
     """
-    app_dir = root / "app"
+    app_dir = root / source / "app"
     if not app_dir.is_dir():
         return
     yield from _walk(root, app_dir, ())
 
 
-def scan_pages_dir(root: Path) -> Iterator[RouteFile]:
-    """Yield every `.py` file under `root / "pages" / "api"`, in a stable order.
+def scan_pages_dir(root: Path, source: str = "") -> Iterator[RouteFile]:
+    """Yield every `.py` file under `root / source / "pages" / "api"`, in a stable order.
 
     The URL is the folders and the file name without `.py`, as in Next: `pages/api/index.py`
     is `/api`, `pages/api/users/[id].py` is `/api/users/[id]`, `pages/api/docs/[[...slug]].py`
@@ -121,7 +125,7 @@ def scan_pages_dir(root: Path) -> Iterator[RouteFile]:
     Raises:
         RouteTreeError: a file or folder name with malformed brackets.
     """
-    api_dir = root / "pages" / "api"
+    api_dir = root / source / "pages" / "api"
     if not api_dir.is_dir():
         return
     yield from _walk_pages(root, api_dir)
@@ -129,10 +133,20 @@ def scan_pages_dir(root: Path) -> Iterator[RouteFile]:
 
 def route_file_from_path(file: str) -> RouteFile:
     """Rebuild the RouteFile of `file` (relative to the project root), as the manifest stores it."""
-    if file.startswith(PAGES_PREFIX):
+    code = in_code_dir(file)
+    if code.startswith(PAGES_PREFIX):
         return RouteFile(file, tuple(_pages_segments(file)))
-    folders = Path(file).parts[1:-1]
+    folders = Path(code).parts[1:-1]
     return RouteFile(file, tuple(_url_segments(file, folders)))
+
+
+def in_code_dir(file: str) -> str:
+    """`file` as seen from the folder that holds `app/` and `pages/`.
+
+    >>> in_code_dir("src/app/api/route.py"), in_code_dir("pages/api/x.py")
+    ('app/api/route.py', 'pages/api/x.py')
+    """
+    return file.removeprefix(SOURCE_PREFIX)
 
 
 def _walk(root: Path, folder: Path, folders: tuple[str, ...]) -> Iterator[RouteFile]:
@@ -187,7 +201,7 @@ def _walk_pages(root: Path, folder: Path) -> Iterator[RouteFile]:
 
 def _pages_segments(rel: str) -> Iterator[Segment]:
     """The URL segments of a `pages/...py` file: its folders after `pages`, then its stem."""
-    parts = Path(rel).parts[1:]
+    parts = Path(in_code_dir(rel)).parts[1:]
     stem = parts[-1].removesuffix(".py")
     names = parts[:-1] if stem == _PAGES_INDEX else (*parts[:-1], stem)
     for name in names:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import SettingsError
@@ -17,6 +17,7 @@ from approutes.rules.tables import (
     compile_redirect_rules,
     compile_rewrite_rules,
 )
+from approutes.settings.cache_life import DEFAULT_PROFILES, CacheLife, parse_cache_life
 from approutes.settings.cache_setting import check_store_setting
 from approutes.settings.sizes import parse_size
 
@@ -52,6 +53,7 @@ class Settings:
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
     cors: CorsSettings | None = None
+    cache_life: Mapping[str, CacheLife] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
 
 
 def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,7 +109,7 @@ def _convert(key: str, raw: object, source: str) -> object:
         shown = key if key in _TABLES else f"{key} = {raw!r}"
         raise SettingsError(
             code="bad-setting-value", files=(source,), problem=f"{shown} is not valid: {exc}"
-        ) from exc
+        ) from None  # NOTE: the message says it all; approutes' own traceback would not help
 
 
 def _to_bool(raw: object) -> bool:
@@ -197,5 +199,6 @@ _TABLES: dict[str, Callable[[object], object]] = {
     "redirects": compile_redirect_rules,
     "rewrites": compile_rewrite_rules,
     "cors": parse_cors,
+    "cache_life": parse_cache_life,
 }
 _CONVERTERS = {**_SCALARS, **_TABLES}

@@ -10,6 +10,8 @@ from email.utils import formatdate
 from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 from urllib.parse import quote, unquote
 
+from approutes.web.headers import write_cookie_header
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Cookie",
     "CookieAttributes",
+    "Priority",
     "RequestCookies",
     "ResponseCookies",
     "SameSite",
@@ -25,6 +28,7 @@ __all__ = [
 ]
 
 SameSite = Literal["lax", "strict", "none"]
+Priority = Literal["low", "medium", "high"]
 
 _PAIR_SEPARATOR = re.compile(r"; *")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -44,6 +48,7 @@ class CookieAttributes(TypedDict, total=False):
     http_only: bool
     same_site: SameSite | None
     partitioned: bool
+    priority: Priority | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +68,22 @@ class RequestCookies:
         Cookie(name='session', value='a b')
         >>> cookies.get("flag").value, cookies.has("nope"), len(cookies)
         ('true', False, 3)
+        >>> cookies.set("theme", "light")
+        >>> str(cookies)
+        'theme=light; session=a%20b; flag=true'
 
     Next.js: same parser as `request.cookies` (the last duplicate wins, a bare name reads
-    as "true", values are percent-decoded).
+    as "true", values are percent-decoded). `set`, `delete` and `clear` rewrite the
+    request's `Cookie` header, as Next's do: in `proxy.py`, forward them to the route with
+    `NextResponse.next(request_headers=request.headers)`.
     """
 
-    __slots__ = ("_map",)
+    __slots__ = ("_headers", "_map")
 
-    def __init__(self, header: str | None) -> None:
-        """Parse a Cookie header value ("a=1; b=2")."""
+    def __init__(self, header: str | None, headers: Headers | None = None) -> None:
+        """Parse a Cookie header value ("a=1; b=2"); changes are written to `headers`."""
         self._map: dict[str, str] = _parse_cookie_header(header or "")
+        self._headers = headers
 
     def get(self, name: str) -> Cookie | None:
         """Return the cookie called `name`, or None."""
@@ -86,6 +97,39 @@ class RequestCookies:
     def has(self, name: str) -> bool:
         """Return True when a cookie called `name` was sent."""
         return name in self._map
+
+    def set(self, name: str, value: str) -> None:
+        """Set the cookie `name` on this request (its `Cookie` header follows).
+
+        Raises:
+            ValueError: `name` is not an HTTP token.
+        """
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"cookie name {name!r} is not a valid HTTP token")
+        self._map[name] = value
+        self._write()
+
+    def delete(self, name: str) -> bool:
+        """Remove the cookie `name` from this request; whether it was there."""
+        found = self._map.pop(name, None) is not None
+        if found:
+            self._write()
+        return found
+
+    def clear(self) -> None:
+        """Remove every cookie from this request."""
+        self._map.clear()
+        self._write()
+
+    def _write(self) -> None:
+        if self._headers is not None:
+            write_cookie_header(self._headers, str(self))
+
+    def __str__(self) -> str:
+        """The cookies as a `Cookie` header value, values encoded as Next encodes them."""
+        return "; ".join(
+            f"{name}={quote(value, safe=_URI_COMPONENT_SAFE)}" for name, value in self._map.items()
+        )
 
     def __len__(self) -> int:
         return len(self._map)
@@ -124,7 +168,8 @@ class ResponseCookies:
             name: The cookie's name (an HTTP token).
             value: Its value; percent-encoded as `encodeURIComponent` does.
             **attributes: `max_age`, `expires`, `path` (default "/"), `domain`, `secure`,
-                `http_only`, `same_site`, `partitioned`.
+                `http_only`, `same_site`, `partitioned`, `priority` ("low", "medium",
+                "high").
 
         Raises:
             ValueError: a name that is not an HTTP token, or an attribute with a line break
@@ -141,12 +186,13 @@ class ResponseCookies:
                 return cookie
         return None
 
-    def get_all(self) -> list[Cookie]:
-        """Return every cookie this response sets."""
+    def get_all(self, name: str | None = None) -> list[Cookie]:
+        """Return every cookie this response sets, or only those called `name`."""
         out = []
         for line in self._headers.get_all("set-cookie"):
-            name, _, rest = line.partition("=")
-            out.append(Cookie(name, unquote(rest.split(";", 1)[0])))
+            key, _, rest = line.partition("=")
+            if name is None or key == name:
+                out.append(Cookie(key, unquote(rest.split(";", 1)[0])))
         return out
 
     def has(self, name: str) -> bool:
@@ -156,6 +202,14 @@ class ResponseCookies:
     def delete(self, name: str, *, path: str = "/", domain: str | None = None) -> None:
         """Tell the client to drop the cookie `name` (empty value, expired in 1970)."""
         self.set(name, "", expires=0, path=path, domain=domain)
+
+    def clear(self) -> None:
+        """Send none of the cookies set on this response so far (nothing is expired)."""
+        self._headers.delete("set-cookie")
+
+    def __str__(self) -> str:
+        """The Set-Cookie lines of this response, joined by "; " (Next's `toString()`)."""
+        return "; ".join(self._headers.get_all("set-cookie"))
 
     def _remove(self, name: str) -> None:
         lines = self._headers.get_all("set-cookie")
@@ -178,6 +232,8 @@ def serialize_cookie(name: str, value: str, **attributes: Unpack[CookieAttribute
     'a=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT'
     >>> serialize_cookie("s", "1", same_site="strict", secure=True)
     's=1; Path=/; Secure; SameSite=strict'
+    >>> serialize_cookie("p", "1", http_only=True, priority="high")
+    'p=1; Path=/; HttpOnly; Priority=high'
     """
     if not _TOKEN.fullmatch(name):
         raise ValueError(f"cookie name {name!r} is not a valid HTTP token")
@@ -185,20 +241,12 @@ def serialize_cookie(name: str, value: str, **attributes: Unpack[CookieAttribute
     if unknown:
         raise TypeError(f"unknown cookie attribute(s): {', '.join(sorted(unknown))}")
     path = attributes.get("path", "/")
-    max_age = attributes.get("max_age")
-    expires = attributes.get("expires")
     domain = attributes.get("domain")
     same_site = attributes.get("same_site")
     parts = [f"{name}={quote(value, safe=_URI_COMPONENT_SAFE)}"]
     if path:
         parts.append(f"Path={_attribute(path)}")
-    if max_age is not None and expires is None and max_age:
-        expires = time.time() + max_age
-    if expires is not None:
-        stamp = expires.timestamp() if isinstance(expires, datetime) else float(expires)
-        parts.append(f"Expires={formatdate(stamp, usegmt=True)}")
-    if max_age is not None:
-        parts.append(f"Max-Age={int(max_age)}")
+    parts.extend(_lifetime(attributes.get("expires"), attributes.get("max_age")))
     if domain:
         parts.append(f"Domain={_attribute(domain)}")
     if attributes.get("secure"):
@@ -209,7 +257,23 @@ def serialize_cookie(name: str, value: str, **attributes: Unpack[CookieAttribute
         parts.append(f"SameSite={same_site.lower()}")
     if attributes.get("partitioned"):
         parts.append("Partitioned")
+    priority = attributes.get("priority")
+    if priority:
+        parts.append(f"Priority={_attribute(priority)}")
     return "; ".join(parts)
+
+
+def _lifetime(expires: datetime | float | None, max_age: int | None) -> list[str]:
+    """The Expires and Max-Age attributes; a Max-Age alone also gives its Expires."""
+    parts = []
+    if max_age is not None and expires is None and max_age:
+        expires = time.time() + max_age
+    if expires is not None:
+        stamp = expires.timestamp() if isinstance(expires, datetime) else float(expires)
+        parts.append(f"Expires={formatdate(stamp, usegmt=True)}")
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    return parts
 
 
 def _attribute(text: str) -> str:

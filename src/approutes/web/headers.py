@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from approutes.web.location import encode_location
 
-__all__ = ["Headers", "HeadersInit", "header_value"]
+__all__ = ["Headers", "HeadersInit", "header_value", "write_cookie_header"]
 
 
 class Headers:
@@ -187,6 +187,17 @@ def header_value(name: str, value: object) -> str:
             "(urllib.parse.quote) or send it in the body"
         )
     return text
+
+
+def write_cookie_header(headers: Headers, value: str) -> None:
+    """Make `value` the one `Cookie` header of `headers`, read-only request headers too.
+
+    What `request.cookies.set()` / `delete()` / `clear()` write, as Next's RequestCookies
+    writes the request's `cookie` header (empty, not removed, once every cookie is gone).
+    """
+    items = [(k, v) for k, v in headers._items if k != "cookie"]
+    items.append(("cookie", header_value("cookie", value)))
+    headers._items = items
 
 
 def _line(name: object, value: object) -> tuple[str, str]:

@@ -109,7 +109,8 @@ class NextRequest:
     def cookies(self) -> RequestCookies:
         """The cookies the request carries."""
         if self._cookies is None:
-            self._cookies = RequestCookies("; ".join(self.headers.get_all("cookie")) or None)
+            headers = self.headers
+            self._cookies = RequestCookies("; ".join(headers.get_all("cookie")) or None, headers)
         return self._cookies
 
     @property
@@ -238,6 +239,20 @@ class NextRequest:
         kept = [(n, v) for n, v in self._scope["headers"] if n.decode("latin-1") not in replaced]
         added = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in replaced.items()]
         self._scope = {**self._scope, "headers": kept + added}
+        self.forget_changes()
+
+    def mark_dynamic(self, what: str) -> None:
+        """Note that the handler needs a live request (`connection()`): nothing to do here.
+
+        A render without a request (a cached route's) refuses it instead.
+        """
+
+    def forget_changes(self) -> None:
+        """Read headers and cookies from the request again, dropping what was changed in them.
+
+        After middleware: its `request.cookies.set()` reaches the route only when forwarded
+        with `NextResponse.next(request_headers=...)`, as in Next.
+        """
         self._headers = None
         self._cookies = None
 

@@ -40,11 +40,17 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 @dataclass(frozen=True, slots=True)
 class MiddlewareAction:
-    """What `NextResponse.next()` / `rewrite()` ask of the framework (middleware only)."""
+    """What `NextResponse.next()` / `rewrite()` ask of the framework (middleware only).
 
-    kind: Literal["next", "rewrite"]
+    `Response.error()` carries the kind "error": no code path may send it.
+    """
+
+    kind: Literal["next", "rewrite", "error"]
     rewrite_url: str = ""
     request_headers: tuple[tuple[str, str], ...] = ()
+
+
+_NETWORK_ERROR = MiddlewareAction("error")
 
 
 class Response:
@@ -150,6 +156,28 @@ class Response:
         """True for a 2xx status."""
         return 200 <= self.status <= 299
 
+    @property
+    def type(self) -> Literal["default", "error"]:
+        """`"error"` for `Response.error()`, `"default"` otherwise (the Web `type`)."""
+        action = self.middleware_action
+        return "error" if action is not None and action.kind == "error" else "default"
+
+    @classmethod
+    def error(cls) -> Self:
+        """Return a network error, as the Web `Response.error()`: status 0, type "error".
+
+        It cannot be sent: a handler or `proxy.py` returning it is answered 500 and logged
+        naming the file, as a Node server answers a response whose status is 0.
+
+        Example:
+            if upstream_failed:
+                return Response.error()
+        """
+        response = cls(None, status=500)
+        response.status = 0
+        response.middleware_action = _NETWORK_ERROR
+        return response
+
     @classmethod
     def json(cls, data: Any, *, status: int = 200, headers: HeadersInit | None = None) -> Self:
         """Return a JSON response (`Content-Type: application/json`).
@@ -179,12 +207,16 @@ class Response:
         return response
 
     @classmethod
-    def redirect(cls, url: str | NextURL, status: int = 307) -> Self:
+    def redirect(
+        cls, url: str | NextURL, status: int = 307, *, headers: HeadersInit | None = None
+    ) -> Self:
         """Return a redirect to `url` with an empty body.
 
         Args:
             url: Absolute URL, or a path resolved against the current request's URL.
             status: One of 301, 302, 303, 307, 308.
+            headers: More headers to send (Next's `redirect(url, {headers})`); the
+                `Location` is always `url`'s.
 
         Raises:
             ValueError: `status` is not a redirect status, or the URL holds a line break.
@@ -199,7 +231,8 @@ class Response:
                 f"redirect status must be one of 301, 302, 303, 307, 308; got {status}"
             )
         target = str(url)
-        response = cls(None, status=status, headers={"location": target})
+        response = cls(None, status=status, headers=headers)
+        response.headers.set("location", target)
         response.resolve_location = not urlsplit(target).scheme
         return response
 

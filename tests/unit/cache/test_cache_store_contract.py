@@ -163,6 +163,47 @@ async def test_invalidations_are_seen_by_another_store_on_the_same_backend(
         await reader.close()
 
 
+async def test_marking_a_tag_stale_serves_its_entries_stale_and_leaves_the_rest(
+    store: CacheStore,
+) -> None:
+    made = time.time() - 1.0
+    await store.set("/posts", entry(b"p", ("posts",), created=made, revalidate=3600.0))
+    await store.set("/users", entry(b"u", ("users",), created=made, revalidate=3600.0))
+    await store.invalidate_tags(["posts"], stale=True)
+
+    posts, users = await store.get("/posts"), await store.get("/users")
+
+    assert posts is not None
+    assert (posts.value, posts.tags, posts.created) == (b"p", ("posts",), made)
+    assert posts.is_stale(time.time())
+    assert users is not None
+    assert not users.is_stale(time.time())
+
+
+async def test_an_entry_made_after_the_stale_mark_is_fresh(store: CacheStore) -> None:
+    await store.invalidate_tags(["posts"], stale=True)
+    fresh = entry(b"new", ("posts",), created=time.time() + 1.0, revalidate=3600.0)
+    await store.set("/posts", fresh)
+    assert await store.get("/posts") == fresh
+
+
+async def test_stale_marks_are_seen_by_another_store_and_expiry_still_wins(
+    open_store: Callable[[], CacheStore],
+) -> None:
+    writer, reader = open_store(), open_store()
+    try:
+        await writer.set("/posts", entry(b"p", ("posts",), created=time.time() - 1.0))
+        await reader.invalidate_tags(["posts"], stale=True)
+        marked = await writer.get("/posts")
+        assert marked is not None
+        assert marked.is_stale(time.time())
+        await reader.invalidate_tags(["posts"])
+        assert await writer.get("/posts") is None
+    finally:
+        await writer.close()
+        await reader.close()
+
+
 async def test_a_stale_entry_is_still_returned(store: CacheStore) -> None:
     made = time.time() - 120.0
     stale = entry(b"stale", ("t",), created=made, revalidate=60.0)

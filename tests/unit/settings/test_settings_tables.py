@@ -663,6 +663,7 @@ SAMPLES = {
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
     "cors": '[cors]\nallow_origins = ["https://a.example"]',
+    "cache_life": "[cache_life.blog]\nrevalidate = 900\nexpire = 86400",
 }
 
 
