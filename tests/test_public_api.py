@@ -39,6 +39,7 @@ PUBLIC = {
         "RequestInfo",
         "after",
         "connection",
+        "user_agent",
     ],
     "approutes.headers": ["CookieStore", "cookies", "headers"],
     "approutes.navigation": [
