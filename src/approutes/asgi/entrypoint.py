@@ -73,6 +73,8 @@ class AsgiEntrypoint:
         # PERF: plain attributes, read on every request.
         self.trust_proxy = settings.trust_proxy
         self.trailing_slash = settings.trailing_slash
+        # What the canonical redirect does with a trailing slash: add, drop, or None: keep.
+        self.slash_policy = None if settings.skip_trailing_slash_redirect else self.trailing_slash
         self.body_timeout = settings.body_timeout
         # NOTE: kept across a dev reload that leaves `compress` on (its caches stay).
         if not settings.compress:
@@ -100,7 +102,7 @@ class AsgiEntrypoint:
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = remove_dot_segments(path)
-            redirect_to = redirect_target(path, trailing_slash=self.trailing_slash)
+            redirect_to = redirect_target(path, trailing_slash=self.slash_policy)
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
         state = RequestState(request, self.error_sink)

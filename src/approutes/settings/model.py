@@ -38,6 +38,7 @@ class Settings:
     """
 
     trailing_slash: bool = False
+    skip_trailing_slash_redirect: bool = False
     base_path: str = ""
     body_size_limit: int = 1024 * 1024
     upload_size_limit: int = 100 * 1024 * 1024
@@ -182,6 +183,7 @@ def _to_cache(raw: object) -> str:
 
 _SCALARS: dict[str, Callable[[object], object]] = {
     "trailing_slash": _to_bool,
+    "skip_trailing_slash_redirect": _to_bool,
     "base_path": _to_base_path,
     "body_size_limit": _to_size,
     "upload_size_limit": _to_size,
