@@ -16,6 +16,7 @@ from approutes.middleware.loader import load_middleware
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.route_loading import load_routes
+from approutes.route_modules.route_module import RouteModule
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class BuildResult:
     rows: list[tuple[str, str, str, str]]
     prerendered: list[str]
     proxy: str | None = None
+    static: frozenset[str] = frozenset()
+    """The patterns whose GET is cached (Next's ○); the others are dynamic (ƒ)."""
 
 
 def build_project(root: Path) -> BuildResult:
@@ -53,4 +56,11 @@ def build_project(root: Path) -> BuildResult:
     cache = RouteCache(store_from_setting(settings.cache, root, dev=False))
     prerendered = asyncio.run(prerender_static_routes(table, modules, cache, run_handler))
     rows = route_rows(table, modules)
-    return BuildResult(manifest, rows, prerendered, proxy.file if proxy else None)
+    static = frozenset(
+        route.pattern
+        for route in table.routes
+        if isinstance(module := modules.get(route), RouteModule)
+        and module.cache is not None
+        and route.file not in cache.dynamic_files
+    )
+    return BuildResult(manifest, rows, prerendered, proxy.file if proxy else None, static)
