@@ -41,7 +41,7 @@ PUBLIC = {
         "connection",
         "user_agent",
     ],
-    "approutes.headers": ["CookieStore", "cookies", "headers"],
+    "approutes.headers": ["CookieStore", "DraftMode", "cookies", "draft_mode", "headers"],
     "approutes.navigation": [
         "forbidden",
         "local_path",

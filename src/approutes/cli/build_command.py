@@ -13,6 +13,7 @@ from approutes.cache.route_cache import RouteCache
 from approutes.cache.store_url import store_from_setting
 from approutes.handlers.runner import run_handler
 from approutes.middleware.loader import load_middleware
+from approutes.project.draft_secret import new_draft_secret
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.route_loading import load_routes
@@ -53,6 +54,7 @@ def build_project(root: Path) -> BuildResult:
     proxy = load_middleware(root)
     load_instrumentation(root)
     manifest = write_manifest(root, table.routes, modules)
+    new_draft_secret(root)  # a new build, a new draft-mode secret, as in Next
     cache = RouteCache(store_from_setting(settings.cache, root, dev=False))
     prerendered = asyncio.run(prerender_static_routes(table, modules, cache, run_handler))
     rows = route_rows(table, modules)
