@@ -32,7 +32,7 @@ PUBLIC = {
     "approutes.auth": ["Auth", "Session"],
     "approutes.cache": ["cached", "revalidate_path", "revalidate_tag"],
     "approutes.server": ["NextRequest", "NextResponse", "after"],
-    "approutes.headers": ["CookieStore", "cookies", "headers"],
+    "approutes.headers": ["CookieStore", "cookies", "headers", "request_id"],
     "approutes.navigation": ["local_path", "not_found", "permanent_redirect", "redirect"],
 }
 

@@ -58,6 +58,7 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     handler = assemble_handler(project, settings, table, modules, cache, dev=dev)
     app = AsgiEntrypoint(handler, settings, dev=dev)
     app.route_cache = cache
+    app.route_count = len(table.routes)
     # NOTE: first, since a sync register() runs in a thread.
     app.on_startup.append(thread_pool_installer(settings.thread_pool_size))
     if register is not None:

@@ -1,4 +1,4 @@
-"""Mirror of `next/headers`: headers() and cookies() for the request being handled.
+"""Mirror of `next/headers`: headers() and cookies() (and request_id()) for the current request.
 
 Not to be confused with the `Headers` class (`from approutes import Headers`).
 """
@@ -12,7 +12,7 @@ from approutes.request_context import CookieStore, current_state
 if TYPE_CHECKING:
     from approutes.web.headers import Headers
 
-__all__ = ["CookieStore", "cookies", "headers"]
+__all__ = ["CookieStore", "cookies", "headers", "request_id"]
 
 
 def headers() -> Headers:
@@ -42,3 +42,21 @@ def cookies() -> CookieStore:
     Next.js: synchronous here; Next 15 makes it a promise.
     """
     return CookieStore(current_state("cookies()"))
+
+
+def request_id() -> str:
+    """Return the current request's id, the one in its log lines and `X-Request-ID` header.
+
+    It is the `X-Request-ID` the request came with when `trust_proxy` is on and the value is
+    printable ASCII of at most 128 characters; otherwise 32 random hex digits, made on first
+    use. The response carries it as `x-request-id` whenever it was made or access logging is on.
+
+    Raises:
+        OutsideRequestError: called while no request is being handled.
+
+    Example:
+        log.info("charging card", extra={"request_id": request_id()})
+
+    Next.js: no equivalent; an approutes addition.
+    """
+    return current_state("request_id()").request_id

@@ -33,60 +33,84 @@ async def send_response(
     head_only: bool = False,
     route_file: str = "",
     body: AsgiBody | None = None,
-) -> None:
+    request_id: str | None = None,
+) -> int:
     """Send `response`; a stream is sent chunk by chunk as the iterator yields.
 
     A stream that raises midway is logged once (naming `route_file`) and cut: its body is
     left unfinished, so the server closes the connection without the chunked terminator. With
-    the request's `body`, a client that goes away mid-stream stops the iterator.
+    the request's `body`, a client that goes away mid-stream stops the iterator. With a
+    `request_id`, the response carries it as `x-request-id`.
+
+    Returns:
+        The bytes of body sent (for the access log).
     """
     headers, has_length = response.encoded_headers()
+    if request_id is not None:
+        headers.append((b"x-request-id", request_id.encode("ascii")))
     stream = response.stream
     if stream is None:
-        content = response.body or b""
+        content = b"" if head_only else response.body or b""
         if not has_length and response.status not in _NO_LENGTH_STATUSES:
-            headers.append((b"content-length", str(len(content)).encode()))
+            length = len(response.body or b"")
+            headers.append((b"content-length", str(length).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head_only else content})
-        return
+        await send({"type": "http.response.body", "body": content})
+        return len(content)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     if head_only:
         await _close(stream)
-    elif not await _stream_body(stream, send, body, route_file):
+        return 0
+    whole, sent = await _stream_body(stream, send, body, route_file)
+    if not whole:
         # COMPAT(next): a broken stream is cut, not ended: returning without the last message
         # makes uvicorn and granian close the connection without the terminating chunk, so a
         # client sees a truncated transfer rather than a whole body. uvicorn adds its own
         # one-line "returned without completing response"; raising instead would make both
         # servers log the error a second time, with its traceback.
-        return
+        return sent
     await send({"type": "http.response.body", "body": b""})
+    return sent
 
 
 async def _stream_body(
     stream: StreamBody, send: Send, body: AsgiBody | None, route_file: str
-) -> bool:
-    """Send the chunks of `stream`; False if it broke or the client went away first."""
+) -> tuple[bool, int]:
+    """Send the chunks of `stream`; return whether all were sent, and the bytes sent.
+
+    Not all were sent when the stream broke or the client went away first.
+    """
     task = asyncio.current_task()
     watch = (
         None
         if body is None or task is None or isinstance(stream, list | tuple)
         else _DisconnectWatch(body, task)
     )
+    counter = _Sent()
     try:
-        await _send_chunks(stream, send, watch)
+        await _send_chunks(stream, send, watch, counter)
     except asyncio.CancelledError:
         if watch is None or not watch.client_gone or task is None:
             raise
         task.uncancel()
-        return False
+        return False, counter.bytes
     except Exception as exc:  # noqa: BLE001 - a broken stream must not take the server down
         where = f" from {route_file}" if route_file else ""
         error_log.error("streamed body%s raised midway; response cut", where, exc_info=exc)
-        return False
+        return False, counter.bytes
     finally:
         if watch is not None:
             watch.stop()
-    return True
+    return True, counter.bytes
+
+
+class _Sent:
+    """Bytes of a streamed body sent so far (kept when the stream breaks midway)."""
+
+    __slots__ = ("bytes",)
+
+    def __init__(self) -> None:
+        self.bytes = 0
 
 
 class _DisconnectWatch:
@@ -133,7 +157,9 @@ class _DisconnectWatch:
         self._task.cancel()
 
 
-async def _send_chunks(stream: StreamBody, send: Send, watch: _DisconnectWatch | None) -> None:
+async def _send_chunks(
+    stream: StreamBody, send: Send, watch: _DisconnectWatch | None, counter: _Sent
+) -> None:
     """Send every chunk; an iterator stopped early is closed (its `finally` runs).
 
     Every `YIELD_EVERY` chunks the disconnect `watch` starts (if the timer has not started it)
@@ -144,6 +170,7 @@ async def _send_chunks(stream: StreamBody, send: Send, watch: _DisconnectWatch |
             chunk = body_chunk(item)
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                counter.bytes += len(chunk)
         return
     # NOTE: a sync iterator may block (file reads, a slow query): each item comes from a thread.
     items = stream if isinstance(stream, AsyncIterable) else pull_in_threads(stream)
@@ -154,6 +181,7 @@ async def _send_chunks(stream: StreamBody, send: Send, watch: _DisconnectWatch |
             chunk = item if type(item) is bytes else body_chunk(item)
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                counter.bytes += len(chunk)
                 sent += 1
                 if not sent % YIELD_EVERY:
                     # NOTE: send may return without suspending: granian while its queue has

@@ -47,6 +47,7 @@ class Settings:
     process_pool_size: int | None = None
     thread_pool_size: int = 40
     max_header_size: int = 16 * 1024
+    access_log: bool = True
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -189,6 +190,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "process_pool_size": _to_pool_size,
     "thread_pool_size": _to_thread_count,
     "max_header_size": _to_header_size,
+    "access_log": _to_bool,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -658,6 +658,7 @@ SAMPLES = {
     "process_pool_size": "process_pool_size = 2",
     "thread_pool_size": "thread_pool_size = 8",
     "max_header_size": 'max_header_size = "32kb"',
+    "access_log": "access_log = false",
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
