@@ -90,14 +90,14 @@ class TextFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record, on one line.
+    r"""One JSON object per record, on one line.
 
     >>> record = logging.LogRecord("approutes.access", logging.INFO, "", 0,
     ...                            "%s %s %d %.1fms %dB", ("GET", "/x", 200, 1.25, 7), None)
     >>> record.created, record.msecs, record.request_id = 0.0, 5.0, "abc"
     >>> import json
     >>> line = JsonFormatter().format(record)
-    >>> "\\n" in line
+    >>> "\n" in line
     False
     >>> json.loads(line)  # doctest: +NORMALIZE_WHITESPACE
     {'time': '1970-01-01T00:00:00.005Z', 'level': 'INFO', 'logger': 'approutes.access',
