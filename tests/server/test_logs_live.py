@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from tests.conftest import make_project, server_process
-from tests.live_server import ServerLog, wait_until
+from tests.live_server import ServerLog, exchange, http_request, wait_until
 
 from approutes import __version__
 
@@ -296,3 +296,20 @@ def test_uvicorns_own_warnings_use_the_same_format(project: Path) -> None:
     [warning] = [r for r in records if r["logger"] == "uvicorn.error"]
     assert warning["level"] == "WARNING"
     assert "time" in warning
+
+
+def test_a_request_refused_before_routing_is_logged_too(server: Started) -> None:
+    port = int(server.base.rsplit(":", 1)[1])
+
+    response = exchange(port, http_request("GET", "/api\\hello"))
+
+    assert response.status == 400
+    request_id = response.header("x-request-id")
+    assert request_id is not None
+    line = server.wait_for_access_line(request_id)
+    if server.format == "json":
+        record = json.loads(line)
+        assert (record["method"], record["path"], record["status"]) == ("GET", "/api\\hello", 400)
+        assert record["bytes"] == len(response.body)
+    else:
+        assert " GET /api\\hello 400 " in line

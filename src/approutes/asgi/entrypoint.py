@@ -14,6 +14,7 @@ from approutes.log import error_log, log_access
 from approutes.request_context import CURRENT_STATE, RequestState, run_after
 from approutes.routing.request_path import redirect_target
 from approutes.web.request import NextRequest, RequestLimits
+from approutes.web.request_id import new_request_id
 from approutes.web.response import Response
 from approutes.web.url_path import remove_dot_segments
 
@@ -85,13 +86,11 @@ class AsgiEntrypoint:
         head_only = scope["method"] == "HEAD"
         # SECURITY: browsers read "\\" as "/": "/\\evil.example" would redirect off-site.
         if not path.startswith("/") or not path.isascii() or "\\" in path:
-            await send_response(json_error(400, {"error": "Bad Request"}), send)
-            return None
+            return await self._refuse(scope["method"], path, send, started)
         # SECURITY: RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host. granian fills in
         # an empty one when it is missing, so an empty Host counts as none. PERF: ~0.4 µs.
         if scope.get("http_version") == "1.1" and not _one_host(scope["headers"]):
-            await send_response(json_error(400, {"error": "Bad Request"}), send)
-            return None
+            return await self._refuse(scope["method"], path, send, started)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
@@ -111,7 +110,12 @@ class AsgiEntrypoint:
             except ClientDisconnected:
                 # NOTE: some servers report a malformed body (bad chunk framing) as a disconnect;
                 # a 400 answers it, and a client that is really gone never sees it.
-                return await _answer_bad_body(send)
+                request_id = state.request_id if observed else None
+                sent = await _answer_bad_body(send, request_id)
+                if observed:
+                    millis = (time.perf_counter() - started) * 1e3
+                    log_access(request.method, path, 400, millis, sent)
+                return None
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 response = error_response(exc, dev=self.dev, route_file=state.route_file)
             finish = pipeline.finish
@@ -138,6 +142,16 @@ class AsgiEntrypoint:
             CURRENT_STATE.reset(token)
             request.close()
         return None
+
+    async def _refuse(self, method: str, path: str, send: Send, started: float) -> None:
+        """Answer 400 to a request refused before it is built; logged as any other."""
+        request_id = new_request_id() if self.access_log else None
+        sent = await send_response(
+            json_error(400, {"error": "Bad Request"}), send, request_id=request_id
+        )
+        if request_id is not None:
+            millis = (time.perf_counter() - started) * 1e3
+            log_access(method, path, 400, millis, sent, request_id=request_id)
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -180,11 +194,13 @@ def _one_host(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     return found
 
 
-async def _answer_bad_body(send: Send) -> None:
+async def _answer_bad_body(send: Send, request_id: str | None) -> int:
     try:
-        await send_response(json_error(400, {"error": "Bad Request"}), send)
+        return await send_response(
+            json_error(400, {"error": "Bad Request"}), send, request_id=request_id
+        )
     except Exception:  # noqa: BLE001 - the connection is gone: nothing to answer
-        return
+        return 0
 
 
 def _canonical_redirect(target: str, scope: Scope) -> Response:
