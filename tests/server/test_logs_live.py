@@ -39,7 +39,7 @@ ROUTES = {
         import logging
 
         async def GET():
-            logging.getLogger("shop.checkout").warning("about to fail")
+            logging.getLogger("shop.checkout").info("about to fail")
             raise RuntimeError("boom in the handler")
     """,
     "app/api/stream/route.py": """
@@ -199,7 +199,7 @@ def test_a_crashing_handler_logs_one_error_record_with_its_request_id(server: St
         records = server.records()  # every line of the log is one JSON object
         mine = [r for r in records if r.get("request_id") == request_id]
         assert [(r["level"], r["logger"]) for r in mine] == [
-            ("WARNING", "shop.checkout"),
+            ("INFO", "shop.checkout"),
             ("ERROR", "approutes.error"),
             ("INFO", "approutes.access"),
         ]
@@ -214,7 +214,7 @@ def test_a_crashing_handler_logs_one_error_record_with_its_request_id(server: St
         own = [line for line in lines if line.endswith(f"request_id={request_id}")]
         assert len(own) == 3, lines
         assert all(TEXT_LINE.match(line) for line in own)
-        assert " WARNING shop.checkout about to fail " in own[0]
+        assert " INFO shop.checkout about to fail " in own[0]
         assert " ERROR approutes.error " in own[1]
         after_error = lines[lines.index(own[1]) + 1 :]
         assert after_error[0] == "Traceback (most recent call last):"

@@ -41,7 +41,7 @@ from approutes.app import create_app
 from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
-from approutes.cli.log_setup import LogFormat, configure_logging
+from approutes.cli.log_setup import LogFormat, configure_logging, skip_unused_record_fields
 from approutes.log import server_log
 from approutes.settings.model import load_settings
 
@@ -84,6 +84,7 @@ def app_from_environment() -> AsgiEntrypoint:
         warnings.simplefilter("ignore", StaleManifestWarning)
         app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
     app.access_log = dev or os.environ.get(_ACCESS_LOG_VARIABLE) == "1"
+    skip_unused_record_fields()  # NOTE: a spawned worker starts with logging's defaults
     if not dev:
         tune_gc_for_serving()
     return app
