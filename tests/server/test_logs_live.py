@@ -101,13 +101,14 @@ class Started:
 
 
 @contextmanager
-def started(root: Path, *args: str) -> Iterator[Started]:
+def started(root: Path, *args: str, command: str = "start") -> Iterator[Started]:
     log_format = args[args.index("--log-format") + 1] if "--log-format" in args else "text"
-    with server_process(root, *args) as (base, process):
+    with server_process(root, *args, command=command) as (base, process):
         assert process.stdout is not None
         log = ServerLog(process.stdout)
         log.start()
-        wait_until(lambda: "approutes.server" in log.text(), "the start-up line is read")
+        if command == "start":
+            wait_until(lambda: "approutes.server" in log.text(), "the start-up line is read")
         yield Started(base, log, log_format, args)
 
 
@@ -313,3 +314,20 @@ def test_a_request_refused_before_routing_is_logged_too(server: Started) -> None
         assert record["bytes"] == len(response.body)
     else:
         assert " GET /api\\hello 400 " in line
+
+
+def test_dev_keeps_its_short_request_line(project: Path) -> None:
+    with started(project, command="dev") as live:
+        live.get("/api/plain")
+        text = live.log.wait_for("GET /api/plain 200 in ")
+
+    assert re.search(r"^GET /api/plain 200 in \d+ms$", text, re.MULTILINE), text
+
+
+def test_dev_can_log_json_with_request_ids(project: Path) -> None:
+    with started(project, "--log-format", "json", command="dev") as live:
+        response = live.get("/api/plain")
+        line = live.wait_for_access_line(response.headers["x-request-id"])
+
+    record = json.loads(line)
+    assert (record["path"], record["status"]) == ("/api/plain", 200)

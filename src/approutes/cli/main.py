@@ -43,7 +43,14 @@ def cli() -> None:
 @_root_argument
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", "-p", default=3000, show_default=True, type=int)
-def dev(root: Path, host: str, port: int) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(("dev", *LOG_FORMATS)),
+    default="dev",
+    show_default=True,
+    help="dev: short coloured lines; text and json as `approutes start` writes them.",
+)
+def dev(root: Path, host: str, port: int, log_format: LogFormat) -> None:
     """Serve ROOT for development: reload on save, a log line per request, error detail."""
     started = time.perf_counter()
     say(f"  approutes {__version__} (dev)")
@@ -55,6 +62,7 @@ def dev(root: Path, host: str, port: int) -> None:
             port=port,
             server="uvicorn",
             dev=True,
+            log_format=log_format,
             started=started,
             ready_lines=(f"  - Local: http://{shown}:{port}",),
         )
