@@ -15,7 +15,6 @@ import time
 from typing import Any
 
 from approutes import create_app
-from approutes.cli.log_setup import configure_logging
 
 
 async def _receive() -> dict[str, Any]:
@@ -53,10 +52,12 @@ def main() -> None:
     path = sys.argv[4] if len(sys.argv) > 4 else "/api/hello"
     app = create_app(project)
     if mode != "off":
+        from approutes.cli.log_setup import configure_logging  # noqa: PLC0415
+
         configure_logging("json" if mode == "json" else "text")
         app.access_log = True
     best = min(asyncio.run(_run(app, path, requests)) for _ in range(5))
-    print(f"{mode}: {best:.2f} us/request ({path}, {requests} requests)")  # noqa: T201
+    print(f"{mode}: {best:.2f} us/request ({path}, {requests} requests)")
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ class AsgiEntrypoint:
             if finish is not None:
                 finish(state, response)
             # NOTE: the id goes out when logged, or when the handler (or a log line) made it.
-            request_id = state.request_id if observed or state.has_request_id else None
+            request_id = state.request_id if observed else state.made_request_id
             sent = await send_response(
                 response,
                 send,
