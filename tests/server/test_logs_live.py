@@ -190,6 +190,18 @@ def test_a_streamed_response_logs_the_bytes_it_sent(server: Started) -> None:
         assert " 3000B " in line
 
 
+def test_a_head_request_logs_no_body_bytes(server: Started) -> None:
+    response = httpx.head(server.base + "/api/stream", timeout=10)
+
+    assert response.status_code == 200
+    line = server.wait_for_access_line(response.headers["x-request-id"])
+    if server.format == "json":
+        assert (json.loads(line)["method"], json.loads(line)["bytes"]) == ("HEAD", 0)
+    else:
+        assert " HEAD /api/stream 200 " in line
+        assert " 0B request_id=" in line
+
+
 def test_a_crashing_handler_logs_one_error_record_with_its_request_id(server: Started) -> None:
     response = server.get("/api/boom")
 

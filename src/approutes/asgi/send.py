@@ -60,6 +60,7 @@ async def send_response(
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     if head_only:
         await _close(stream)
+        await send({"type": "http.response.body", "body": b""})
         return 0
     whole, sent = await _stream_body(stream, send, body, route_file)
     if not whole:
