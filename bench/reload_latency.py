@@ -54,11 +54,8 @@ def main() -> None:
         lib = str(root / "lib" / "shared.py")
         one_route = [timed(reloader, {route}) for _ in range(20)]
         everything = [timed(reloader, {lib}) for _ in range(20)]
-    print(
-        f"dev reload, {ROUTES} routes: one route saved {statistics.median(one_route):.1f} ms, "
-        f"lib/ saved (all re-imported) {statistics.median(everything):.1f} ms",
-        file=sys.stdout,
-    )
+    print(f"dev reload, {ROUTES} routes: one route saved {statistics.median(one_route):.1f} ms, "
+          f"lib/ saved (all re-imported) {statistics.median(everything):.1f} ms", file=sys.stdout)
 
 
 if __name__ == "__main__":
