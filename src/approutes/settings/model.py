@@ -50,6 +50,7 @@ class Settings:
     thread_pool_size: int = 40
     max_header_size: int = 16 * 1024
     compress: bool = True
+    access_log: bool = True
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -195,6 +196,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "thread_pool_size": _to_thread_count,
     "max_header_size": _to_header_size,
     "compress": _to_bool,
+    "access_log": _to_bool,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -660,6 +660,7 @@ SAMPLES = {
     "thread_pool_size": "thread_pool_size = 8",
     "max_header_size": 'max_header_size = "32kb"',
     "compress": "compress = false",
+    "access_log": "access_log = false",
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
