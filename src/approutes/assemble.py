@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from approutes.cache.route_cache import RouteCache
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable
+    from approutes.rules.tables import RewritePhase, RewriteRule
     from approutes.settings.model import Settings
 
 __all__ = ["assemble_handler"]
@@ -55,7 +56,9 @@ def assemble_handler(
         base_path=settings.base_path,
         cors=CorsPolicy(settings.cors) if settings.cors is not None else None,
         redirects=settings.redirects,
-        rewrites=settings.rewrites,
+        before_files=_in_phase(settings.rewrites, "before_files"),
+        rewrites=_in_phase(settings.rewrites, "after_files"),
+        fallback=_in_phase(settings.rewrites, "fallback"),
         headers=settings.headers,
     )
     docs = None
@@ -100,3 +103,7 @@ def _refuse_public_routes(public: PublicFiles, table: RouteTable) -> None:
                 ),
                 fix="rename or move the file in public/, or move the route to another URL",
             )
+
+
+def _in_phase(rewrites: tuple[RewriteRule, ...], phase: RewritePhase) -> tuple[RewriteRule, ...]:
+    return tuple(rule for rule in rewrites if rule.phase == phase)

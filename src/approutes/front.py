@@ -104,6 +104,8 @@ class FrontHalf:
                     request.reroute(
                         *self._same_origin_target(request, outcome.url, middleware.file)
                     )
+                    if outcome.request_headers:
+                        request.override_headers(outcome.request_headers)
                     path = request.path
                 else:
                     request.override_headers(outcome.request_headers)
@@ -114,21 +116,40 @@ class FrontHalf:
         return await self._pipeline.handle(state)
 
     def _files_and_rewrites(self, request: NextRequest, path: str) -> PublicFile | None:
-        """Apply `[[rewrites]]` to `request`; the file of `public/` to serve instead, if any.
+        """Apply `[[rewrites]]` to `request`, phase by phase; the `public/` file to serve, if any.
 
-        COMPAT(next): public files are served after middleware and before the `afterFiles`
-        rewrites; a rewrite's target may be a public file too.
+        COMPAT(next): `before_files` rewrites come first, whatever serves the path; public
+        files are served before the `after_files` rewrites, and a rewrite's target may be a
+        public file too; `fallback` rewrites apply when no file and no route serves the path.
         """
+        rules = self._rules
+        if rules.before_files:
+            rules.rewrite_before_files(request, self._is_served, path)
+            path = request.path
         public = self._public
         if public is None:
-            self._rules.rewrite(request, self._routes.is_static, path)
-            return None
-        found = public.lookup(request.path)
-        if found is not None:
-            return found
-        before = request.path
-        self._rules.rewrite(request, self._routes.is_static, path)
-        return public.lookup(request.path) if request.path != before else None
+            rules.rewrite(request, self._routes.is_static, path)
+        else:
+            found = public.lookup(request.path)
+            if found is not None:
+                return found
+            before = request.path
+            rules.rewrite(request, self._routes.is_static, path)
+            if request.path != before:
+                found = public.lookup(request.path)
+                if found is not None:
+                    return found
+        if rules.fallback and not self._is_served(request.path):
+            rules.rewrite_fallback(request, self._is_served)
+            return None if public is None else public.lookup(request.path)
+        return None
+
+    def _is_served(self, path: str) -> bool:
+        """Whether a public file or a route serves `path` (for the rewrite phases)."""
+        public = self._public
+        if public is not None and public.lookup(path) is not None:
+            return True
+        return self._routes.match(path.rstrip("/") or "/") is not None
 
     def redirect(self, state: RequestState, response: Response) -> Response:
         """The canonical-path 308 `response`; a CORS preflight is answered instead.

@@ -25,10 +25,14 @@ class Respond:
 
 @dataclass(frozen=True, slots=True)
 class Rewrite:
-    """Serve the request as `url` (same origin); `response_headers` go on the answer."""
+    """Serve the request as `url` (same origin); `response_headers` go on the answer.
+
+    `request_headers` replace the headers of those names the route sees.
+    """
 
     url: str
     response_headers: Headers
+    request_headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

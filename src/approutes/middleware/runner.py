@@ -49,7 +49,7 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
             f"{name} returned Response.error(), a network error, which has no answer",
         )
     if action.kind == "rewrite":
-        return Rewrite(action.rewrite_url, response.headers)
+        return Rewrite(action.rewrite_url, response.headers, action.request_headers)
     return Continue(action.request_headers, response.headers)
 
 

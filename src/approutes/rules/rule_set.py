@@ -1,8 +1,9 @@
 """RuleSet: the settings rules of one project, applied to a request phase by phase.
 
 In Next's order: the base path, then (before middleware) a CORS preflight and `[[redirects]]`;
-after middleware, `[[rewrites]]` (Next's `afterFiles`: a path that is a static route is
-never rewritten); on the way out, `[[headers]]` and the CORS headers, on whatever answered.
+after middleware, the `before_files` rewrites, then (after `public/`) the `after_files` ones
+(a path that is a static route is never rewritten), and the `fallback` ones when no route
+serves the path; on the way out, `[[headers]]` and the CORS headers, on whatever answered.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class RuleSet:
     cors: CorsPolicy | None = None
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
+    """The `after_files` rewrites."""
+    before_files: tuple[RewriteRule, ...] = ()
+    fallback: tuple[RewriteRule, ...] = ()
     headers: tuple[HeaderRule, ...] = ()
 
     @property
@@ -88,27 +92,32 @@ class RuleSet:
         return None
 
     def rewrite(self, request: NextRequest, is_static: Callable[[str], bool], path: str) -> None:
-        """Apply `[[rewrites]]` in order to `path`, unless it is a static route (`afterFiles`).
+        """Apply the `after_files` rewrites to `path`, unless it is a static route.
 
         Raises:
             HTTPError: 500 for a rewrite loop, naming the paths.
         """
-        if not self.rewrites or is_static(request.path):
-            return
-        visited = [request.path]
-        for rule in self.rewrites:
-            params = rule.matcher.match(request, path)
-            if params is None:
-                continue
-            target, _, query = rule.destination.fill(params).partition("?")
-            request.reroute(target, merge_query(query, request.next_url.search[1:]))
-            path = request.path
-            if path in visited[:-1]:
-                trail = " -> ".join([*visited, path])
-                raise HTTPError(500, f"Rewrite loop: {trail} (see [[rewrites]] in the settings)")
-            visited.append(path)
-            if is_static(path):
-                return
+        if self.rewrites and not is_static(request.path):
+            _apply(self.rewrites, request, path, is_static)
+
+    def rewrite_before_files(
+        self, request: NextRequest, is_static: Callable[[str], bool], path: str
+    ) -> None:
+        """Apply the `before_files` rewrites to `path`, whatever serves it.
+
+        Raises:
+            HTTPError: 500 for a rewrite loop, naming the paths.
+        """
+        if self.before_files:
+            _apply(self.before_files, request, path, is_static)
+
+    def rewrite_fallback(self, request: NextRequest, is_served: Callable[[str], bool]) -> None:
+        """Apply the `fallback` rewrites: the path is served by nothing else.
+
+        Raises:
+            HTTPError: 500 for a rewrite loop, naming the paths.
+        """
+        _apply(self.fallback, request, request.path, is_served)
 
     def decorate(self, request: NextRequest, path: str, response: Response) -> None:
         """Add the `[[headers]]` matching `path` and the CORS headers to `response`."""
@@ -121,6 +130,30 @@ class RuleSet:
                         headers.set(name, template.fill(params))
         if self.cors is not None:
             self.cors.decorate(request, response)
+
+
+def _apply(
+    rules: tuple[RewriteRule, ...], request: NextRequest, path: str, done: Callable[[str], bool]
+) -> None:
+    """Apply `rules` in order; stop once a rewritten path is `done` (something serves it).
+
+    Raises:
+        HTTPError: 500 for a rewrite loop, naming the paths.
+    """
+    visited = [request.path]
+    for rule in rules:
+        params = rule.matcher.match(request, path)
+        if params is None:
+            continue
+        target, _, query = rule.destination.fill(params).partition("?")
+        request.reroute(target, merge_query(query, request.next_url.search[1:]))
+        path = request.path
+        if path in visited[:-1]:
+            trail = " -> ".join([*visited, path])
+            raise HTTPError(500, f"Rewrite loop: {trail} (see [[rewrites]] in the settings)")
+        visited.append(path)
+        if done(path):
+            return
 
 
 def merge_query(destination: str, original: str) -> str:

@@ -8,7 +8,7 @@ as Next's config rules do: the whole path, case-insensitive, no extra trailing s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from approutes.rules.matcher import Matcher
 from approutes.rules.path_pattern import PatternError, compile_destination, compile_template
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HeaderRule",
     "RedirectRule",
+    "RewritePhase",
     "RewriteRule",
     "compile_header_rules",
     "compile_redirect_rules",
@@ -48,12 +49,22 @@ class RedirectRule:
     status: int
 
 
+RewritePhase = Literal["before_files", "after_files", "fallback"]
+_PHASES: tuple[RewritePhase, ...] = ("before_files", "after_files", "fallback")
+
+
 @dataclass(frozen=True, slots=True)
 class RewriteRule:
-    """A path served by another route; the client's URL stays."""
+    """A path served by another route; the client's URL stays.
+
+    `phase` is Next's: `before_files` (after middleware, before `public/` and every route),
+    `after_files` (the default: after `public/` and the static routes, before the dynamic
+    ones) or `fallback` (only when nothing else serves the path).
+    """
 
     matcher: Matcher
     destination: Destination
+    phase: RewritePhase = "after_files"
 
 
 def compile_header_rules(raw: object) -> tuple[HeaderRule, ...]:
@@ -82,7 +93,7 @@ def compile_rewrite_rules(raw: object) -> tuple[RewriteRule, ...]:
     Raises:
         ValueError: a rule that is not valid, naming its index and key.
     """
-    return _compile_each(raw, "rewrites", {"destination"}, _rewrite_rule)
+    return _compile_each(raw, "rewrites", {"destination", "phase"}, _rewrite_rule)
 
 
 def _compile_each(
@@ -146,7 +157,12 @@ def _rewrite_rule(entry: dict[str, Any], matcher: Matcher) -> RewriteRule:
             "'destination' must be a path of this app: rewrites to another origin (a proxy) "
             "are not supported"
         )
-    return RewriteRule(matcher, destination)
+    phase = entry.get("phase", "after_files")
+    if phase not in _PHASES:
+        shown = {"beforeFiles": "before_files", "afterFiles": "after_files"}.get(phase)
+        hint = f" (spell it {shown!r})" if shown else ""
+        raise ValueError(f"'phase' must be one of {', '.join(_PHASES)}{hint}, not {phase!r}")
+    return RewriteRule(matcher, destination, phase)
 
 
 def _destination(entry: dict[str, Any], matcher: Matcher) -> Destination:

@@ -278,10 +278,23 @@ class NextResponse(Response):
         return response
 
     @classmethod
-    def rewrite(cls, url: str | NextURL, *, headers: HeadersInit | None = None) -> Self:
-        """In middleware: serve the route at `url` instead, keeping the client's URL."""
+    def rewrite(
+        cls,
+        url: str | NextURL,
+        *,
+        headers: HeadersInit | None = None,
+        request_headers: HeadersInit | None = None,
+    ) -> Self:
+        """In middleware: serve the route at `url` instead, keeping the client's URL.
+
+        `request_headers` replace the headers of those names the route sees, as with
+        `next(request_headers=...)` (Next's `rewrite(url, { request: { headers } })`).
+        """
         response = cls(None, headers=headers)
-        response.middleware_action = MiddlewareAction("rewrite", rewrite_url=str(url))
+        forwarded = () if request_headers is None else tuple(Headers(request_headers).raw())
+        response.middleware_action = MiddlewareAction(
+            "rewrite", rewrite_url=str(url), request_headers=forwarded
+        )
         return response
 
 
