@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from approutes.errors import HTTPError
 from approutes.handlers.invoke import threads_past_deadline
 from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
+from approutes.rules.external import forward
 from approutes.static.file_response import file_response
 from approutes.web.response import Response
 from approutes.web.url_path import decode_unreserved
@@ -90,33 +90,49 @@ class FrontHalf:
             return early
         middleware = self._middleware
         if middleware is not None and middleware.runs_for(request, path):
-            state.route_file = middleware.file
-            outcome = await run_middleware(middleware, request)
-            # COMPAT(next): what it changed in request.cookies reaches the route only when
-            # forwarded with NextResponse.next(request_headers=request.headers).
-            request.forget_changes()
-            if isinstance(outcome, Respond):
-                return outcome.response
-            if outcome is not None:
-                state.front_headers = outcome.response_headers
-                if isinstance(outcome, Rewrite):
-                    # COMPAT(next): the target's query replaces the request's (rule 47).
-                    request.reroute(
-                        *self._same_origin_target(request, outcome.url, middleware.file)
-                    )
-                    if outcome.request_headers:
-                        request.override_headers(outcome.request_headers)
-                    path = request.path
-                else:
-                    request.override_headers(outcome.request_headers)
-        public_file = self._files_and_rewrites(request, path)
-        if public_file is not None:
-            state.route_file = public_file.file
-            return file_response(public_file, request)
+            answered = await self._run_middleware(state, middleware)
+            if isinstance(answered, Response):
+                return answered
+            path = answered or path
+        target = self._files_and_rewrites(request, path)
+        if isinstance(target, str):
+            return await forward(request, target)
+        if target is not None:
+            state.route_file = target.file
+            return file_response(target, request)
         return await self._pipeline.handle(state)
 
-    def _files_and_rewrites(self, request: NextRequest, path: str) -> PublicFile | None:
-        """Apply `[[rewrites]]` to `request`, phase by phase; the `public/` file to serve, if any.
+    async def _run_middleware(
+        self, state: RequestState, middleware: MiddlewareModule
+    ) -> Response | str | None:
+        """Run `middleware`: its answer, the path it rewrote to, or None to go on as is."""
+        request = state.request
+        state.route_file = middleware.file
+        outcome = await run_middleware(middleware, request)
+        # COMPAT(next): what it changed in request.cookies reaches the route only when
+        # forwarded with NextResponse.next(request_headers=request.headers).
+        request.forget_changes()
+        if isinstance(outcome, Respond):
+            return outcome.response
+        if outcome is None:
+            return None
+        state.front_headers = outcome.response_headers
+        if outcome.request_headers:
+            request.override_headers(outcome.request_headers)
+        if not isinstance(outcome, Rewrite):
+            return None
+        if self._is_other_origin(request, outcome.url):
+            return await forward(request, outcome.url)
+        # COMPAT(next): the target's query replaces the request's (rule 47).
+        request.reroute(*self._same_origin_target(outcome.url))
+        return request.path
+
+    def _files_and_rewrites(self, request: NextRequest, path: str) -> PublicFile | str | None:
+        """Apply `[[rewrites]]` to `request`, phase by phase.
+
+        Returns:
+            The `public/` file to serve, the URL on another origin to proxy to, or None
+            (the routes serve the request, rewritten or not).
 
         COMPAT(next): `before_files` rewrites come first, whatever serves the path; public
         files are served before the `after_files` rewrites, and a rewrite's target may be a
@@ -124,24 +140,27 @@ class FrontHalf:
         """
         rules = self._rules
         if rules.before_files:
-            rules.rewrite_before_files(request, self._is_served, path)
+            external = rules.rewrite_before_files(request, self._is_served, path)
+            if external is not None:
+                return external
             path = request.path
         public = self._public
-        if public is None:
-            rules.rewrite(request, self._routes.is_static, path)
-        else:
+        found = None if public is None else public.lookup(request.path)
+        if found is not None:
+            return found
+        before = request.path
+        external = rules.rewrite(request, self._routes.is_static, path)
+        if external is not None:
+            return external
+        if public is not None and request.path != before:
             found = public.lookup(request.path)
             if found is not None:
                 return found
-            before = request.path
-            rules.rewrite(request, self._routes.is_static, path)
-            if request.path != before:
-                found = public.lookup(request.path)
-                if found is not None:
-                    return found
         if rules.fallback and not self._is_served(request.path):
-            rules.rewrite_fallback(request, self._is_served)
-            return None if public is None else public.lookup(request.path)
+            external = rules.rewrite_fallback(request, self._is_served)
+            if external is not None or public is None:
+                return external
+            return public.lookup(request.path)
         return None
 
     def _is_served(self, path: str) -> bool:
@@ -173,16 +192,13 @@ class FrontHalf:
                     headers.set(name, value)
         self._rules.decorate(state.request, state.front_path, response)
 
-    def _same_origin_target(self, request: NextRequest, url: str, file: str) -> tuple[str, str]:
+    @staticmethod
+    def _is_other_origin(request: NextRequest, url: str) -> bool:
+        netloc = urlsplit(url).netloc
+        return bool(netloc) and netloc not in (request.next_url.host, request.headers.get("host"))
+
+    def _same_origin_target(self, url: str) -> tuple[str, str]:
         parts = urlsplit(url)
-        if parts.netloc and parts.netloc not in (
-            request.next_url.host,
-            request.headers.get("host"),
-        ):
-            raise HTTPError(
-                500,
-                f"{file} rewrote to {url}: rewrites to another origin are not supported",
-            )
         path = parts.path or "/"
         return self._rules.without_base_path(path) or path, parts.query
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 from approutes.errors import HTTPError, RouteNotFound
+from approutes.rules.external import is_external
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
@@ -91,33 +92,32 @@ class RuleSet:
                 return Response.redirect(f"{target}?{query}" if query else target, rule.status)
         return None
 
-    def rewrite(self, request: NextRequest, is_static: Callable[[str], bool], path: str) -> None:
+    def rewrite(
+        self, request: NextRequest, is_static: Callable[[str], bool], path: str
+    ) -> str | None:
         """Apply the `after_files` rewrites to `path`, unless it is a static route.
+
+        Returns:
+            The URL on another origin to proxy the request to, if a rewrite named one.
 
         Raises:
             HTTPError: 500 for a rewrite loop, naming the paths.
         """
         if self.rewrites and not is_static(request.path):
-            _apply(self.rewrites, request, path, is_static)
+            return _apply(self.rewrites, request, path, is_static)
+        return None
 
     def rewrite_before_files(
         self, request: NextRequest, is_static: Callable[[str], bool], path: str
-    ) -> None:
-        """Apply the `before_files` rewrites to `path`, whatever serves it.
+    ) -> str | None:
+        """Apply the `before_files` rewrites to `path`, whatever serves it (as `rewrite`)."""
+        return _apply(self.before_files, request, path, is_static) if self.before_files else None
 
-        Raises:
-            HTTPError: 500 for a rewrite loop, naming the paths.
-        """
-        if self.before_files:
-            _apply(self.before_files, request, path, is_static)
-
-    def rewrite_fallback(self, request: NextRequest, is_served: Callable[[str], bool]) -> None:
-        """Apply the `fallback` rewrites: the path is served by nothing else.
-
-        Raises:
-            HTTPError: 500 for a rewrite loop, naming the paths.
-        """
-        _apply(self.fallback, request, request.path, is_served)
+    def rewrite_fallback(
+        self, request: NextRequest, is_served: Callable[[str], bool]
+    ) -> str | None:
+        """Apply the `fallback` rewrites: the path is served by nothing else (as `rewrite`)."""
+        return _apply(self.fallback, request, request.path, is_served)
 
     def decorate(self, request: NextRequest, path: str, response: Response) -> None:
         """Add the `[[headers]]` matching `path` and the CORS headers to `response`."""
@@ -134,8 +134,11 @@ class RuleSet:
 
 def _apply(
     rules: tuple[RewriteRule, ...], request: NextRequest, path: str, done: Callable[[str], bool]
-) -> None:
+) -> str | None:
     """Apply `rules` in order; stop once a rewritten path is `done` (something serves it).
+
+    Returns:
+        The URL, on another origin, of the first rule that leads off this app; None.
 
     Raises:
         HTTPError: 500 for a rewrite loop, naming the paths.
@@ -146,14 +149,18 @@ def _apply(
         if params is None:
             continue
         target, _, query = rule.destination.fill(params).partition("?")
-        request.reroute(target, merge_query(query, request.next_url.search[1:]))
+        query = merge_query(query, request.next_url.search[1:])
+        if is_external(target):
+            return f"{target}?{query}" if query else target
+        request.reroute(target, query)
         path = request.path
         if path in visited[:-1]:
             trail = " -> ".join([*visited, path])
             raise HTTPError(500, f"Rewrite loop: {trail} (see [[rewrites]] in the settings)")
         visited.append(path)
         if done(path):
-            return
+            return None
+    return None
 
 
 def merge_query(destination: str, original: str) -> str:

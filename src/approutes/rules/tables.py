@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from approutes.rules.external import check_external_destination, is_external
 from approutes.rules.matcher import Matcher
 from approutes.rules.path_pattern import PatternError, compile_destination, compile_template
 
@@ -88,7 +89,7 @@ def compile_redirect_rules(raw: object) -> tuple[RedirectRule, ...]:
 
 
 def compile_rewrite_rules(raw: object) -> tuple[RewriteRule, ...]:
-    """Compile the `[[rewrites]]` tables; a destination must be a path of this app.
+    """Compile the `[[rewrites]]` tables; a destination is a path of this app or a URL.
 
     Raises:
         ValueError: a rule that is not valid, naming its index and key.
@@ -152,11 +153,10 @@ def _redirect_rule(entry: dict[str, Any], matcher: Matcher) -> RedirectRule:
 
 def _rewrite_rule(entry: dict[str, Any], matcher: Matcher) -> RewriteRule:
     destination = _destination(entry, matcher)
-    if not destination.text.startswith("/"):
-        raise ValueError(
-            "'destination' must be a path of this app: rewrites to another origin (a proxy) "
-            "are not supported"
-        )
+    if is_external(destination.text):
+        check_external_destination(destination.text)
+    elif not destination.text.startswith("/"):
+        raise ValueError("'destination' must be a path of this app or an http(s) URL")
     phase = entry.get("phase", "after_files")
     if phase not in _PHASES:
         shown = {"beforeFiles": "before_files", "afterFiles": "after_files"}.get(phase)

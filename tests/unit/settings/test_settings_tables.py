@@ -370,9 +370,14 @@ def test_an_invalid_redirect_is_refused_naming_the_file_key_and_problem(
     ("text", "fragments"),
     [
         pytest.param(
-            '[[rewrites]]\nsource = "/a"\ndestination = "https://example.com/a"\n',
-            ["[[rewrites]] number 1", "another origin"],
-            id="external-destination",
+            '[[rewrites]]\nsource = "/a/:tenant"\ndestination = "https://:tenant.example.com/a"\n',
+            ["[[rewrites]] number 1", "a :param there would let a request choose the host"],
+            id="external-destination-host-from-the-request",
+        ),
+        pytest.param(
+            '[[rewrites]]\nsource = "/a"\ndestination = "https://example.com/a"\nphase = "x"\n',
+            ["[[rewrites]] number 1", "'phase' must be one of"],
+            id="unknown-phase",
         ),
         pytest.param(
             '[[rewrites]]\nsource = "/a"\ndestination = "b"\n',
