@@ -141,7 +141,8 @@ class RequestErrorContext:
         route_path: The route's template, `/api/users/[id]`; `/proxy` (`/middleware`) for
             an error in `proxy.py` (`middleware.py`); `""` when no route was matched.
         route_type: `"route"`, or `"proxy"` / `"middleware"` for that file.
-        revalidate_reason: `"stale"` for a background regeneration of a cached route,
+        revalidate_reason: `"stale"` for a background regeneration of a cached route past
+            its `revalidate`, `"on-demand"` for one after `revalidate_tag(tag, profile)`,
             None for an error while answering a request.
     """
 

@@ -238,3 +238,46 @@ def test_an_on_request_error_with_the_wrong_parameters_refuses_to_start(tmp_path
     assert "on_request_error must be a function that takes (error, request, context)" in (
         caught.value.render()
     )
+
+
+@pytest.mark.anyio
+async def test_a_regeneration_after_revalidate_tag_with_a_profile_is_reported_on_demand(
+    tmp_path: Path,
+) -> None:
+    route = """
+    from pathlib import Path
+
+    revalidate = 3600
+    tags = ["posts"]
+    COUNTER = Path(__file__).parent / "renders.txt"
+
+    def GET():
+        with COUNTER.open("a") as file:
+            file.write("render\\n")
+        if len(COUNTER.read_text().splitlines()) == 2:
+            raise RuntimeError("the database is down")
+        return {"ok": True}
+    """
+    root = make_project(
+        tmp_path,
+        {
+            "app/api/posts/route.py": route,
+            "app/api/revalidate/route.py": (
+                "from approutes.cache import revalidate_tag\n\n"
+                "async def POST():\n    await revalidate_tag('posts', 'max')\n    return {}\n"
+            ),
+            "approutes.toml": 'cache = "memory"\n',
+            "instrumentation.py": INSTRUMENTATION.format(kind="async "),
+        },
+    )
+
+    async with client_for(root) as client:
+        await client.get("/api/posts")
+        await client.post("/api/revalidate")
+        stale = await client.get("/api/posts")
+        await asyncio.wait_for(current_cache().revalidator.wait_for_background(), timeout=10)
+
+    assert stale.status_code == 200
+    assert [(r["route_path"], r["revalidate_reason"]) for r in reports(root)] == [
+        ("/api/posts", "on-demand")
+    ]

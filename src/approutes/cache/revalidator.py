@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from approutes.cache.store import CacheStore
+    from approutes.request_context import RevalidateReason
 
 __all__ = ["CacheState", "Revalidator", "add_render_tags"]
 
@@ -149,9 +150,14 @@ class Revalidator:
         revalidate: float | None,
         tags: tuple[str, ...],
     ) -> None:
+        # NOTE: an entry made stale by revalidate_tag(tag, profile) comes back with revalidate
+        # 0 (no route caches with 0): its regeneration is on demand, not for its age.
+        reason: RevalidateReason = "stale"
         try:
             # NOTE: another process may have regenerated between our read and our lock.
             current = await self.store.get(key)
+            if current is not None and current.revalidate == 0:
+                reason = "on-demand"
             if current is None or current.is_stale(self.clock()):
                 await self.render_and_store(key, render, revalidate, tags)
         except DynamicBailout:
@@ -162,7 +168,7 @@ class Revalidator:
             # stale: its state says which route, for on_request_error.
             state = CURRENT_STATE.get()
             if state is not None and state.error_sink is not None:
-                await state.error_sink.report(exc, state, "stale")
+                await state.error_sink.report(exc, state, reason)
         finally:
             await self.store.release(key)
 
