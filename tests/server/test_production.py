@@ -67,6 +67,9 @@ INSTRUMENTATION = """
     import os
     from pathlib import Path
 
+    def register():
+        Path(os.environ["MARKS"], f"started-{os.getpid()}").touch()
+
     def shutdown():
         Path(os.environ["MARKS"], f"shutdown-{os.getpid()}").touch()
 """
@@ -180,6 +183,10 @@ def shutdown_marks(marks: Path) -> list[str]:
     return sorted(p.name for p in marks.iterdir() if p.name.startswith("shutdown-"))
 
 
+def started_marks(marks: Path) -> list[str]:
+    return sorted(p.name for p in marks.iterdir() if p.name.startswith("started-"))
+
+
 # --- workers --------------------------------------------------------------------------------
 
 
@@ -233,6 +240,9 @@ def test_sigterm_finishes_the_request_in_flight_runs_shutdown_and_exits_zero(
         serving(command, port, log, marks) as (base, process),
         ThreadPoolExecutor(1) as pool,
     ):
+        # NOTE: every worker must have started (its lifespan run) before the signal: a worker
+        # still booting when it comes exits without a lifespan, so without a shutdown either.
+        wait_for(lambda: len(started_marks(marks)) == workers, "every worker to start")
         slow = pool.submit(get_json, base + "/api/slow")
         wait_for((marks / "slow-started").exists, "the slow request to start")
 
