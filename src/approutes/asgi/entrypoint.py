@@ -20,12 +20,12 @@ from approutes.web.url_path import remove_dot_segments
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from approutes.asgi.interface import Receive, Scope, Send
+    from approutes.asgi.interface import Message, Receive, Scope, Send
     from approutes.cache.route_cache import RouteCache
     from approutes.request_context import ErrorSink
     from approutes.settings.model import Settings
 
-__all__ = ["AsgiEntrypoint", "Handle"]
+__all__ = ["AsgiEntrypoint", "Handle", "Observation", "Observer"]
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -47,6 +47,37 @@ class Handle(Protocol):
         ...
 
 
+class Observation(Protocol):
+    """One request being traced or counted (see `approutes.observability`)."""
+
+    def send(self, message: Message) -> Awaitable[None]:
+        """Send `message` on, noting the response's status."""
+        ...
+
+    def fail(self, error: BaseException) -> None:
+        """Note the exception the request raised before it became an error response."""
+        ...
+
+    def end(self, route_file: str) -> None:
+        """The response is sent, or never will be; `route_file` answered ("" for none)."""
+        ...
+
+
+class Observer(Protocol):
+    """Traces and counts requests; the entrypoint holds one only when tracing or metrics are on."""
+
+    scrape_path: str
+    """The path the metrics are answered at ("" for none)."""
+
+    def begin(self, scope: Scope, send: Send) -> Observation:
+        """Start observing the request of `scope`, whose response goes to `send`."""
+        ...
+
+    def scrape(self, method: str) -> Response:
+        """The answer to a request of `method` for `scrape_path`."""
+        ...
+
+
 class AsgiEntrypoint:
     """An ASGI 3 application serving one project.
 
@@ -64,6 +95,7 @@ class AsgiEntrypoint:
         self.route_cache: RouteCache | None = None
         # instrumentation.py's on_request_error, when the project has one.
         self.error_sink: ErrorSink | None = None
+        self.observer: Observer | None = None
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from the next request on (dev reload)."""
@@ -73,7 +105,9 @@ class AsgiEntrypoint:
         self.trailing_slash = settings.trailing_slash
         self.body_timeout = settings.body_timeout
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(  # noqa: C901 - PERF: one inline path, see below
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         """Serve one ASGI connection scope: HTTP requests, and the lifespan."""
         if scope["type"] != "http":
             return await self._not_http(scope, receive, send)
@@ -94,6 +128,14 @@ class AsgiEntrypoint:
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = remove_dot_segments(path)
             redirect_to = redirect_target(path, trailing_slash=self.trailing_slash)
+        # PERF: off (the default), observing costs this one test and one in `finally`.
+        observer = self.observer
+        observed = None
+        if observer is not None:
+            if path == observer.scrape_path:
+                return await send_response(observer.scrape(scope["method"]), send)
+            observed = observer.begin(scope, send)
+            send = observed.send
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
         state = RequestState(request, self.error_sink)
@@ -111,6 +153,8 @@ class AsgiEntrypoint:
                 # a 400 answers it, and a client that is really gone never sees it.
                 return await _answer_bad_body(send)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
+                if observed is not None:
+                    observed.fail(exc)
                 response = error_response(exc, dev=self.dev, route_file=state.route_file)
                 failure = exc
             finish = pipeline.finish
@@ -127,6 +171,8 @@ class AsgiEntrypoint:
         finally:
             CURRENT_STATE.reset(token)
             request.close()
+            if observed is not None:
+                observed.end(state.route_file)
         if self.dev:
             log_access(request.method, path, response.status, (time.perf_counter() - started) * 1e3)
         return None
