@@ -40,6 +40,7 @@ from approutes.app import create_app
 from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
+from approutes.cli.worker_metrics import share_metrics_between_workers
 from approutes.errors import MissingExtraError
 from approutes.settings.model import load_settings
 
@@ -130,6 +131,8 @@ def serve(
         MissingExtraError.check("approutes dev (reload on save)", module="watchfiles", extra="dev")
     if graceful_timeout is None:
         graceful_timeout = _DEV_GRACEFUL_TIMEOUT if dev else GRACEFUL_TIMEOUT
+    if workers > 1:
+        share_metrics_between_workers(root, dev=dev)  # NOTE: before the project loads here
     app = _create_app_printing_stale_manifest(root, dev=dev)
     max_header_size = load_settings(root).max_header_size  # the .env files are loaded now
     os.environ[_ROOT_VARIABLE] = str(root)

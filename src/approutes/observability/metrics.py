@@ -13,12 +13,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from approutes.observability import MULTIPROCESS_VARIABLE
 from approutes.web.response import Response
 
-__all__ = ["MULTIPROCESS_VARIABLE", "RequestMetrics"]
-
-MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-"""prometheus-client's variable: the folder where each process writes its numbers."""
+__all__ = ["RequestMetrics"]
 
 _LABELS = ("method", "route", "status")
 

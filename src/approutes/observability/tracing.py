@@ -54,10 +54,12 @@ class RequestTracer:
         """Start the span of the request `scope` and make it current until `RequestSpan.end`.
 
         Its name is `method` until the route is known: a request no route answers keeps it.
+        A method outside the known ones (`_OTHER`) is named `HTTP`, as OpenTelemetry says.
         """
         parent = propagate.extract(scope["headers"], getter=_GETTER)
+        name = "HTTP" if method == "_OTHER" else method
         span = self._tracer.start_span(
-            method,
+            name,
             context=parent,
             kind=SpanKind.SERVER,
             attributes={
@@ -70,19 +72,19 @@ class RequestTracer:
         if method == "_OTHER":
             span.set_attribute("http.request.method_original", scope["method"])
         token = context.attach(trace.set_span_in_context(span, parent))
-        return RequestSpan(span, token, method)
+        return RequestSpan(span, token, name)
 
 
 class RequestSpan:
     """The span of one request, current in the request's context until `end`."""
 
-    __slots__ = ("_method", "_span", "_token")
+    __slots__ = ("_name", "_span", "_token")
 
-    def __init__(self, span: trace.Span, token: Token[Context], method: str) -> None:
-        """Hold `span`, made current by `token` (from `context.attach`)."""
+    def __init__(self, span: trace.Span, token: Token[Context], name: str) -> None:
+        """Hold `span` (named `name`), made current by `token` (from `context.attach`)."""
         self._span = span
         self._token = token
-        self._method = method
+        self._name = name
 
     def end(self, route: str | None, status: int | None, error: BaseException | None) -> None:
         """Name the span by `route`, record `status` (None: none was sent) and end it.
@@ -91,7 +93,7 @@ class RequestSpan:
         """
         span = self._span
         if route is not None:
-            span.update_name(f"{self._method} {route}")
+            span.update_name(f"{self._name} {route}")
             span.set_attribute("http.route", route)
         if status is not None:
             span.set_attribute("http.response.status_code", status)
