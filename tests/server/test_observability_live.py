@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from tests.conftest import make_project, server_process
@@ -12,8 +13,6 @@ from tests.live_server import SERVERS, live_server, wait_until
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import httpx
 
 # NOTE: the project's own instrumentation.py sets up OpenTelemetry, as a user would; its
 # exporter writes each finished span as a JSON line to the file named by SPANS_FILE.
@@ -137,8 +136,6 @@ def test_with_two_workers_every_scrape_shows_the_requests_of_both(
     args = ("--server", kind, "--workers", "2")
 
     with server_process(root, *args, env={"TMPDIR": str(temp)}) as (base, _):
-        import httpx  # noqa: PLC0415 - as the other live tests, only when serving
-
         pids: set[int] = set()
         sent = 0
         # NOTE: a new connection per request, so that either worker may accept it; go on
