@@ -17,14 +17,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from collections.abc import MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 
 from approutes import create_app
+
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
 
 ROUTE = 'async def GET(request, ctx):\n    return {"id": ctx.params["id"]}\n'
 SETTINGS = {
