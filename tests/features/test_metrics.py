@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -211,3 +212,16 @@ def test_a_metrics_path_that_is_not_a_plain_path_stops_start_up(tmp_path: Path, 
     assert caught.value.code == "bad-setting-value"
     assert caught.value.files == ("approutes.toml",)
     assert "metrics_path" in caught.value.problem
+
+
+def test_metrics_without_prometheus_client_installed_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)  # as if it were not installed
+    make_project(tmp_path, {"approutes.toml": 'metrics_path = "/metrics"\n'})
+
+    with pytest.raises(SettingsError) as caught:
+        create_app(tmp_path)
+
+    assert caught.value.files == ("approutes.toml",)
+    assert "pip install 'approutes[metrics]'" in caught.value.problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -256,3 +257,17 @@ def test_a_tracing_value_that_is_not_a_boolean_stops_start_up(tmp_path: Path, va
 
     assert caught.value.files == ("approutes.toml",)
     assert "tracing" in caught.value.problem
+
+
+def test_tracing_without_opentelemetry_installed_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "opentelemetry", None)  # as if it were not installed
+    make_project(tmp_path, {"approutes.toml": "tracing = true\n"})
+
+    with pytest.raises(SettingsError) as caught:
+        create_app(tmp_path)
+
+    assert caught.value.files == ("approutes.toml",)
+    assert "tracing = True" in caught.value.problem
+    assert "pip install 'approutes[otel]'" in caught.value.problem
