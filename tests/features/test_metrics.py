@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sys
 from typing import TYPE_CHECKING
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import httpx
+
+    from approutes.asgi.interface import Message
 
 ROUTES = {
     "approutes.toml": 'metrics_path = "/metrics"\n',
@@ -225,3 +228,31 @@ def test_metrics_without_prometheus_client_installed_names_the_extra(
 
     assert caught.value.files == ("approutes.toml",)
     assert "pip install 'approutes[metrics]'" in caught.value.problem
+
+
+def test_head_of_the_metrics_sends_no_body_on_the_wire(tmp_path: Path) -> None:
+    app = create_app(make_project(tmp_path, ROUTES))
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "HEAD",
+        "scheme": "http",
+        "path": "/metrics",
+        "raw_path": b"/metrics",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost")],
+    }
+    asyncio.run(app(scope, receive, send))
+
+    start, body = sent
+    assert start["status"] == 200
+    assert int(dict(start["headers"])[b"content-length"]) > 0
+    assert body == {"type": "http.response.body", "body": b""}

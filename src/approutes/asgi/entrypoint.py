@@ -133,7 +133,8 @@ class AsgiEntrypoint:
         observed = None
         if observer is not None:
             if path == observer.scrape_path:
-                return await send_response(observer.scrape(scope["method"]), send)
+                scrape = observer.scrape(scope["method"])
+                return await send_response(scrape, send, head_only=head_only)
             observed = observer.begin(scope, send)
             send = observed.send
         body = AsgiBody(scope, receive, self.body_timeout)
