@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -14,6 +15,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from tests.conftest import make_project
 
 from approutes import create_app
+from approutes.dev.reloader import reload_project
 from approutes.errors import SettingsError
 from approutes.testing import TestClient
 
@@ -271,3 +273,44 @@ def test_tracing_without_opentelemetry_installed_names_the_extra(
     assert caught.value.files == ("approutes.toml",)
     assert "tracing = True" in caught.value.problem
     assert "pip install 'approutes[otel]'" in caught.value.problem
+
+
+def test_a_response_from_middleware_is_named_by_its_method_alone(
+    tmp_path: Path, exporter: InMemorySpanExporter
+) -> None:
+    files = {
+        **ROUTES,
+        "middleware.py": """
+            from approutes import NextResponse
+
+            def middleware(request):
+                return NextResponse.json({"error": "no"}, status=401)
+
+            config = {"matcher": "/api/users/:path*"}
+        """,
+    }
+    with TestClient(make_project(tmp_path, files)) as client:
+        exporter.clear()
+        assert client.get("/api/users/1").status_code == 401
+
+    span = only_server_span(exporter)
+    assert span.name == "GET"
+    assert span.attributes is not None
+    assert "http.route" not in span.attributes
+
+
+@pytest.mark.anyio
+async def test_under_dev_a_route_added_by_a_reload_is_named_by_its_template(
+    tmp_path: Path, exporter: InMemorySpanExporter
+) -> None:
+    root = make_project(tmp_path, ROUTES).resolve()
+    app = create_app(root, dev=True)
+    make_project(root, {"app/api/orders/[order]/route.py": "def GET():\n    return {}\n"})
+    await reload_project(app, root)
+    exporter.clear()
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+        assert (await client.get("/api/orders/5")).status_code == 200
+
+    assert only_server_span(exporter).name == "GET /api/orders/[order]"
