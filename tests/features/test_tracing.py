@@ -275,15 +275,15 @@ def test_tracing_without_opentelemetry_installed_names_the_extra(
     assert "pip install 'approutes[otel]'" in caught.value.problem
 
 
-def test_a_response_from_middleware_is_named_by_its_method_alone(
+def test_a_response_from_the_proxy_is_named_by_its_method_alone(
     tmp_path: Path, exporter: InMemorySpanExporter
 ) -> None:
     files = {
         **ROUTES,
-        "middleware.py": """
+        "proxy.py": """
             from approutes import NextResponse
 
-            def middleware(request):
+            def proxy(request):
                 return NextResponse.json({"error": "no"}, status=401)
 
             config = {"matcher": "/api/users/:path*"}

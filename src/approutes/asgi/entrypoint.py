@@ -54,12 +54,12 @@ class Observation(Protocol):
         """Send `message` on, noting the response's status."""
         ...
 
-    def fail(self, error: BaseException) -> None:
-        """Note the exception the request raised before it became an error response."""
-        ...
+    def end(self, route_pattern: str, error: BaseException | None) -> None:
+        """The response is sent, or never will be.
 
-    def end(self, route_file: str) -> None:
-        """The response is sent, or never will be; `route_file` answered ("" for none)."""
+        `route_pattern` is the template of the route that answered ("" for none), `error`
+        what the request raised before it became an error response.
+        """
         ...
 
 
@@ -154,8 +154,6 @@ class AsgiEntrypoint:
                 # a 400 answers it, and a client that is really gone never sees it.
                 return await _answer_bad_body(send)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
-                if observed is not None:
-                    observed.fail(exc)
                 response = error_response(exc, dev=self.dev, route_file=state.route_file)
                 failure = exc
             finish = pipeline.finish
@@ -173,7 +171,7 @@ class AsgiEntrypoint:
             CURRENT_STATE.reset(token)
             request.close()
             if observed is not None:
-                observed.end(state.route_file)
+                observed.end(state.route_pattern, failure)
         if self.dev:
             log_access(request.method, path, response.status, (time.perf_counter() - started) * 1e3)
         return None

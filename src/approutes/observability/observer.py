@@ -6,7 +6,6 @@ import time
 from typing import TYPE_CHECKING
 
 from approutes.errors import SettingsError
-from approutes.observability.route_names import RouteNames, method_name
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
@@ -18,7 +17,22 @@ if TYPE_CHECKING:
     from approutes.routing.route_table import RouteTable
     from approutes.settings.model import Settings
 
-__all__ = ["Observation", "Observer", "observer_for"]
+__all__ = ["Observation", "Observer", "method_name", "observer_for"]
+
+# The methods of RFC 9110 (and PATCH); any other is "_OTHER", as OpenTelemetry's HTTP
+# conventions say: a client must not be able to create a new series per made-up method.
+_KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE")
+)
+
+
+def method_name(method: str) -> str:
+    """The method as traced and counted.
+
+    >>> method_name("GET"), method_name("PROPFIND")
+    ('GET', '_OTHER')
+    """
+    return method if method in _KNOWN_METHODS else "_OTHER"
 
 
 def observer_for(settings: Settings, table: RouteTable) -> Observer | None:
@@ -40,8 +54,7 @@ def observer_for(settings: Settings, table: RouteTable) -> Observer | None:
         from approutes.observability.metrics import RequestMetrics  # noqa: PLC0415 - optional
 
         metrics = RequestMetrics()
-    names = RouteNames({route.file: route.pattern for route in table.routes})
-    return Observer(names, tracer, metrics, settings.metrics_path or "")
+    return Observer(tracer, metrics, settings.metrics_path or "")
 
 
 def _check_metrics_path(path: str, base_path: str, table: RouteTable) -> None:
@@ -68,19 +81,17 @@ class Observer:
     `scrape_path` is the metrics path, "" when metrics are off (no request path is empty).
     """
 
-    __slots__ = ("_metrics", "_names", "_tracer", "clock", "scrape_path")
+    __slots__ = ("_metrics", "_tracer", "clock", "scrape_path")
 
     def __init__(
         self,
-        names: RouteNames,
         tracer: RequestTracer | None,
         metrics: RequestMetrics | None,
         scrape_path: str,
         *,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        """Name routes by `names`; trace with `tracer`, count into `metrics` (each optional)."""
-        self._names = names
+        """Trace with `tracer`, count into `metrics` (each optional)."""
         self._tracer = tracer
         self._metrics = metrics
         self.scrape_path = scrape_path
@@ -102,22 +113,21 @@ class Observer:
             return Response(None, status=405, headers={"allow": "GET, HEAD"})
         return self._metrics.scrape()
 
-    def finish(self, observation: Observation, route_file: str) -> None:
-        """Name, record and end `observation`, answered by `route_file` ("" for none)."""
-        route = self._names.template(route_file)
+    def finish(self, observation: Observation, route: str, error: BaseException | None) -> None:
+        """Name, record and end `observation`, answered by the route `route` ("" for none)."""
         status = observation.status
         if observation.span is not None:
-            observation.span.end(route, status, observation.error)
+            observation.span.end(route or None, status, error)
         if self._metrics is not None:
             ended = observation.sent if observation.sent is not None else self.clock()
             seconds = ended - observation.started
-            self._metrics.record(observation.method, route or "", status or 500, seconds)
+            self._metrics.record(observation.method, route, status or 500, seconds)
 
 
 class Observation:
     """One request being observed: its span, its start, the status it was answered."""
 
-    __slots__ = ("_send", "error", "method", "observer", "sent", "span", "started", "status")
+    __slots__ = ("_send", "method", "observer", "sent", "span", "started", "status")
 
     def __init__(
         self, observer: Observer, method: str, span: RequestSpan | None, send: Send, started: float
@@ -130,7 +140,6 @@ class Observation:
         self.started = started
         self.status: int | None = None
         self.sent: float | None = None
-        self.error: BaseException | None = None
 
     async def send(self, message: Message) -> None:
         """Send `message` to the server, noting the response's status and when it ends."""
@@ -143,10 +152,10 @@ class Observation:
             return
         await self._send(message)
 
-    def fail(self, error: BaseException) -> None:
-        """Note the exception the request raised (recorded on the span if it becomes a 5xx)."""
-        self.error = error
+    def end(self, route_pattern: str, error: BaseException | None) -> None:
+        """The response is sent (or never will be): record the request as answered.
 
-    def end(self, route_file: str) -> None:
-        """The response is sent (or never will be): record the request as answered."""
-        self.observer.finish(self, route_file)
+        `route_pattern` is the template of the route that answered ("" for none); `error`,
+        what the request raised, is recorded on the span if it became a 5xx.
+        """
+        self.observer.finish(self, route_pattern, error)
