@@ -15,7 +15,9 @@ VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 @pytest.fixture(autouse=True)
 def no_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(VARIABLE, raising=False)  # and put back as it was after the test
+    # NOTE: set first, so that the variable is removed again after the test whatever it sets.
+    monkeypatch.setenv(VARIABLE, "")
+    monkeypatch.delenv(VARIABLE)
 
 
 def test_a_project_with_metrics_gets_a_new_empty_folder(tmp_path: Path) -> None:
