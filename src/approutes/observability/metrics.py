@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, values
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -36,7 +36,10 @@ class RequestMetrics:
 
     def __init__(self) -> None:
         """Create the metrics; in multiprocess mode when `PROMETHEUS_MULTIPROC_DIR` is set."""
-        self._multiprocess_dir = os.environ.get(MULTIPROCESS_VARIABLE)
+        # NOTE: prometheus-client chose where values live when it was first imported; a
+        # variable set only later (in this process) does not make it write files.
+        in_files = values.ValueClass is not values.MutexValue
+        self._multiprocess_dir = os.environ.get(MULTIPROCESS_VARIABLE) if in_files else None
         # NOTE: a registry of our own, not prometheus-client's global one: an application
         # created twice in a process (tests, a reload) does not register the names twice.
         self._registry = CollectorRegistry(auto_describe=False)
