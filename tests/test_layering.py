@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("web",),
     ("request_context", "navigation"),
     ("error_responses", "headers", "server", "auth"),
-    ("routing", "rules"),
+    ("routing", "rules", "static"),
     ("error_reporting",),
     ("settings",),
     ("project",),

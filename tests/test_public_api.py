@@ -39,8 +39,9 @@ PUBLIC = {
         "RequestInfo",
         "after",
         "connection",
+        "user_agent",
     ],
-    "approutes.headers": ["CookieStore", "cookies", "headers"],
+    "approutes.headers": ["CookieStore", "DraftMode", "cookies", "draft_mode", "headers"],
     "approutes.navigation": [
         "forbidden",
         "local_path",

@@ -15,8 +15,10 @@ from approutes.errors import ConfigurationError
 from approutes.handlers.process_runtime import configure_process_pool
 from approutes.handlers.thread_pool import thread_pool_installer
 from approutes.observability.observer import observer_for
+from approutes.project.draft_secret import read_draft_secret
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
+from approutes.request_context import use_draft_mode_secret
 from approutes.route_loading import load_routes
 from approutes.settings.model import load_settings
 
@@ -62,6 +64,7 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     app.route_cache = cache
     cache.life_profiles = settings.cache_life
     app.observer = observer_for(settings, table)
+    use_draft_mode_secret(read_draft_secret(project))
     # NOTE: first, since a sync register() runs in a thread.
     app.on_startup.append(thread_pool_installer(settings.thread_pool_size))
     if instrumentation.register is not None:

@@ -1,7 +1,8 @@
 """FrontHalf: the project-wide stages before the route pipeline, and the finish of every answer.
 
 For each request, in Next's order: the health check, (dev) the docs pages, the base path, a
-CORS preflight and `[[redirects]]`, `middleware.py`, `[[rewrites]]`, then the pipeline.
+CORS preflight and `[[redirects]]`, `middleware.py`, the files of `public/`, `[[rewrites]]`
+(and `public/` again for a rewritten path), then the pipeline.
 Whatever answers (the pipeline, a rule, middleware, the canonical-path 308, or the
 entrypoint's error mapping) is finished by `finish`: middleware's `next()` headers,
 `[[headers]]` and CORS. The front half maps no errors itself: the entrypoint does.
@@ -16,6 +17,7 @@ from approutes.errors import HTTPError
 from approutes.handlers.invoke import threads_past_deadline
 from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
+from approutes.static.file_response import file_response
 from approutes.web.response import Response
 from approutes.web.url_path import decode_unreserved
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from approutes.request_context import RequestState
     from approutes.routing.route_table import RouteTable
     from approutes.rules.rule_set import RuleSet
+    from approutes.static.public_files import PublicFile, PublicFiles
     from approutes.web.request import NextRequest
 
 __all__ = ["HEALTH_PATH", "FrontHalf"]
@@ -36,7 +39,15 @@ HEALTH_PATH = "/_approutes/health"
 class FrontHalf:
     """Answers a request through the project-wide stages and then `pipeline`."""
 
-    __slots__ = ("_docs", "_health_check", "_middleware", "_pipeline", "_routes", "_rules")
+    __slots__ = (
+        "_docs",
+        "_health_check",
+        "_middleware",
+        "_pipeline",
+        "_public",
+        "_routes",
+        "_rules",
+    )
 
     def __init__(
         self,
@@ -47,14 +58,16 @@ class FrontHalf:
         *,
         health_check: bool = False,
         docs: DevDocs | None = None,
+        public: PublicFiles | None = None,
     ) -> None:
-        """Put `rules`, `middleware`, the health check and `docs` in front of `pipeline`."""
+        """Put `rules`, `middleware`, the health check, `docs` and `public` before `pipeline`."""
         self._pipeline = pipeline
         self._routes = routes
         self._rules = rules
         self._middleware = middleware
         self._health_check = health_check
         self._docs = docs
+        self._public = public
 
     async def handle(self, state: RequestState) -> Response:
         """Answer the request of `state`; errors propagate to the entrypoint."""
@@ -94,8 +107,28 @@ class FrontHalf:
                     path = request.path
                 else:
                     request.override_headers(outcome.request_headers)
-        rules.rewrite(request, self._routes.is_static, path)
+        public_file = self._files_and_rewrites(request, path)
+        if public_file is not None:
+            state.route_file = public_file.file
+            return file_response(public_file, request)
         return await self._pipeline.handle(state)
+
+    def _files_and_rewrites(self, request: NextRequest, path: str) -> PublicFile | None:
+        """Apply `[[rewrites]]` to `request`; the file of `public/` to serve instead, if any.
+
+        COMPAT(next): public files are served after middleware and before the `afterFiles`
+        rewrites; a rewrite's target may be a public file too.
+        """
+        public = self._public
+        if public is None:
+            self._rules.rewrite(request, self._routes.is_static, path)
+            return None
+        found = public.lookup(request.path)
+        if found is not None:
+            return found
+        before = request.path
+        self._rules.rewrite(request, self._routes.is_static, path)
+        return public.lookup(request.path) if request.path != before else None
 
     def redirect(self, state: RequestState, response: Response) -> Response:
         """The canonical-path 308 `response`; a CORS preflight is answered instead.

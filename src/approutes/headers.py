@@ -1,4 +1,4 @@
-"""Mirror of `next/headers`: headers() and cookies() for the request being handled.
+"""Mirror of `next/headers`: headers(), cookies() and draft_mode() for the current request.
 
 Not to be confused with the `Headers` class (`from approutes import Headers`).
 """
@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.request_context import CookieStore, current_state
+from approutes.request_context import (
+    DRAFT_MODE_COOKIE,
+    CookieStore,
+    current_state,
+    draft_mode_enabled,
+    draft_mode_secret,
+)
 
 if TYPE_CHECKING:
+    from approutes.request_context import RequestState
     from approutes.web.headers import Headers
 
-__all__ = ["CookieStore", "cookies", "headers"]
+__all__ = ["CookieStore", "DraftMode", "cookies", "draft_mode", "headers"]
 
 
 def headers() -> Headers:
@@ -42,3 +49,55 @@ def cookies() -> CookieStore:
     Next.js: synchronous here; Next 15 makes it a promise.
     """
     return CookieStore(current_state("cookies()"))
+
+
+def draft_mode() -> DraftMode:
+    """Return the draft mode of the current request (Next's `draftMode()`).
+
+    Raises:
+        OutsideRequestError: called while no request is being handled.
+
+    Example:
+        def GET(request):
+            if request.search_params.get("secret") != os.environ["PREVIEW_SECRET"]:
+                return NextResponse.json({"error": "Invalid token"}, status=401)
+            draft_mode().enable()
+            return NextResponse.redirect("/api/posts")
+    """
+    return DraftMode(current_state("draft_mode()"))
+
+
+class DraftMode:
+    """Draft mode: while it is on, cached routes render for each request, skipping the cache.
+
+    It is on for a client that sends the `__prerender_bypass` cookie with this build's
+    secret; `enable()` sends that cookie, `disable()` removes it.
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: RequestState) -> None:
+        """Work on the request of `state` and its response's cookies."""
+        self._state = state
+
+    @property
+    def is_enabled(self) -> bool:
+        """Whether the request came with draft mode on."""
+        return draft_mode_enabled(self._state.request)
+
+    def enable(self) -> None:
+        """Turn draft mode on for this client (sets the cookie on the response)."""
+        CookieStore(self._state).set(
+            DRAFT_MODE_COOKIE,
+            draft_mode_secret(),
+            http_only=True,
+            secure=True,
+            same_site="none",
+            path="/",
+        )
+
+    def disable(self) -> None:
+        """Turn draft mode off for this client (expires the cookie)."""
+        CookieStore(self._state).set(
+            DRAFT_MODE_COOKIE, "", expires=0, http_only=True, secure=True, same_site="none"
+        )

@@ -7,7 +7,9 @@ Set by the ASGI entrypoint for each request; read by `approutes.headers`,
 from __future__ import annotations
 
 import asyncio
+import hmac
 import inspect
+import secrets
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Unpack
@@ -24,13 +26,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENT_STATE",
+    "DRAFT_MODE_COOKIE",
     "CookieStore",
     "ErrorSink",
     "RequestState",
     "RevalidateReason",
     "current_state",
+    "draft_mode_enabled",
+    "draft_mode_secret",
     "entered_state",
     "run_after",
+    "use_draft_mode_secret",
 ]
 
 
@@ -101,6 +107,30 @@ def entered_state(request: NextRequest, route_file: str) -> Iterator[RequestStat
     finally:
         CURRENT_STATE.reset(token)
         request.close()
+
+
+DRAFT_MODE_COOKIE = "__prerender_bypass"
+"""The cookie that turns draft mode on, under Next's name."""
+
+# The served project's draft-mode secret (create_app sets the build's); a fresh one until then.
+_draft_mode_secret = secrets.token_hex(16)
+
+
+def use_draft_mode_secret(secret: str) -> None:
+    """Make `secret` the value of the draft-mode cookie from now on (one project a process)."""
+    global _draft_mode_secret
+    _draft_mode_secret = secret
+
+
+def draft_mode_secret() -> str:
+    """The value the draft-mode cookie must carry."""
+    return _draft_mode_secret
+
+
+def draft_mode_enabled(request: NextRequest) -> bool:
+    """Whether `request` carries the draft-mode cookie of this build."""
+    sent = request.cookie(DRAFT_MODE_COOKIE)
+    return sent is not None and hmac.compare_digest(sent, _draft_mode_secret)
 
 
 async def run_after(state: RequestState) -> None:

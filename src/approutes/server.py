@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from approutes.request_context import current_state
 from approutes.web.request import NextRequest
 from approutes.web.response import NextResponse
+from approutes.web.user_agent import UserAgent, parse_user_agent
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -28,6 +29,7 @@ __all__ = [
     "RequestInfo",
     "after",
     "connection",
+    "user_agent",
 ]
 
 
@@ -70,6 +72,27 @@ async def connection() -> None:
     Next.js: `connection()` from `next/server`.
     """
     current_state("connection()").request.mark_dynamic("connection()")
+
+
+def user_agent(request: NextRequest) -> UserAgent:
+    """What the request's User-Agent says: browser, device, engine, OS, CPU, and `is_bot`.
+
+    Needs the `user-agent` extra (`pip install 'approutes[user-agent]'`, ua-parser).
+
+    Raises:
+        MissingExtraError: ua-parser is not installed.
+
+    Example:
+        agent = user_agent(request)
+        if agent.is_bot:
+            return NextResponse.json({"error": "no crawlers"}, status=403)
+        kind = agent.device.type or "desktop"
+
+    Next.js: `userAgent(request)` from `next/server`, with the same bot pattern; fields in
+    snake_case (`is_bot`). The device type, engine and CPU are read from the string's
+    well-known tokens, where ua-parser-js has rules of its own.
+    """
+    return parse_user_agent(request.headers.get("user-agent") or "")
 
 
 class NextFetchEvent:

@@ -11,10 +11,11 @@ values and `dynamic = "error"` refuses, as before.
 from __future__ import annotations
 
 import logging
+import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.conftest import client_for, make_project
+from tests.conftest import APPROUTES_BIN, client_for, make_project
 
 from approutes.cli.build_command import build_project
 
@@ -191,3 +192,27 @@ def test_build_does_not_prerender_a_route_that_bails_out(
         "app/api/who/route.py is dynamic: rendered without a request, it read request.headers"
         in (caplog.text)
     )
+
+
+def test_the_build_table_marks_static_and_dynamic_routes_as_next_does(tmp_path: Path) -> None:
+    """`next build` prints ○ (Static) and ƒ (Dynamic) before each route, and a legend."""
+    root = project(tmp_path, "headers()")
+    make_project(
+        tmp_path,
+        {
+            "app/api/fixed/route.py": "revalidate = 60\n\ndef GET():\n    return {'ok': True}\n",
+            "app/api/plain/route.py": "def GET():\n    return {'ok': True}\n",
+        },
+    )
+
+    result = subprocess.run(
+        [str(APPROUTES_BIN), "build", str(root)], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("○ /api/fixed ") for line in lines)
+    assert any(line.startswith("ƒ /api/plain ") for line in lines)
+    assert any(line.startswith("ƒ /api/who ") for line in lines)  # it bailed out
+    assert any(line.startswith("○  (Static)") for line in lines)
+    assert any(line.startswith("ƒ  (Dynamic)") for line in lines)

@@ -798,3 +798,55 @@ async def read_into(received: list[bytes], response: httpx.Response) -> None:
     """Append each chunk of `response` to `received` as it is read."""
     async for chunk in response.aiter_bytes():
         received.append(chunk)
+
+
+@pytest.mark.anyio
+async def test_max_duration_in_pages_config_answers_504_when_the_handler_is_late(
+    tmp_path: Path,
+) -> None:
+    """Next's Pages API `config = { maxDuration }`: a handler past it does not answer."""
+    root = make_project(
+        tmp_path,
+        {
+            "pages/api/slow.py": """
+                import asyncio
+
+                config = {"max_duration": 0.05}
+
+                async def handler(req, res):
+                    if req.query.get("fast"):
+                        res.status(200).json({"fast": True})
+                        return
+                    await asyncio.Event().wait()  # never answers
+            """
+        },
+    )
+
+    async with client_for(root) as client:
+        slow = await client.get("/api/slow")
+        fast = await client.get("/api/slow", params={"fast": "1"})
+
+    assert (slow.status_code, slow.json()) == (504, {"error": "Gateway Timeout"})
+    assert fast.json() == {"fast": True}
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ('{"maxDuration": 5}', "spell it max_duration"),
+        ('{"max_duration": 0}', "positive number of seconds"),
+        ('{"max_duration": "5"}', "positive number of seconds"),
+    ],
+)
+def test_a_bad_max_duration_in_pages_config_is_refused(
+    tmp_path: Path, config: str, problem: str
+) -> None:
+    root = make_project(
+        tmp_path,
+        {"pages/api/x.py": f"config = {config}\n\ndef handler(req, res):\n    res.end()\n"},
+    )
+
+    with pytest.raises(RouteModuleError) as caught:
+        create_app(root)
+
+    assert problem in caught.value.render()

@@ -475,7 +475,12 @@ def test_each_written_chunk_reaches_the_client_before_the_next_is_produced(
     server: LiveServer, client: httpx.Client, kind: str
 ) -> None:
     token = new_token()
-    with client.stream("GET", f"/api/stream/{kind}", params={"token": token}) as response:
+    # NOTE: identity, to see the chunks as written (test_public_files_live.py reads a
+    # compressed stream chunk by chunk).
+    identity = {"accept-encoding": "identity"}
+    with client.stream(
+        "GET", f"/api/stream/{kind}", params={"token": token}, headers=identity
+    ) as response:
         assert response.status_code == 200
         assert response.headers["transfer-encoding"] == "chunked"
         assert response.headers["content-type"] == "text/plain; charset=utf-8"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from approutes.asgi.body import AsgiBody
+from approutes.asgi.compression import Compression
 from approutes.asgi.send import send_response
 from approutes.error_responses import error_response, json_error
 from approutes.errors import ClientDisconnected
@@ -89,6 +90,7 @@ class AsgiEntrypoint:
         """Serve through `pipeline` with `settings`."""
         self.pipeline = pipeline
         self.dev = dev
+        self.compression: Compression | None = None
         self.apply_settings(settings)
         self.on_startup: list[Callable[[], Awaitable[None]]] = []
         self.on_shutdown: list[Callable[[], Awaitable[None]]] = []
@@ -103,7 +105,14 @@ class AsgiEntrypoint:
         # PERF: plain attributes, read on every request.
         self.trust_proxy = settings.trust_proxy
         self.trailing_slash = settings.trailing_slash
+        # What the canonical redirect does with a trailing slash: add, drop, or None: keep.
+        self.slash_policy = None if settings.skip_trailing_slash_redirect else self.trailing_slash
         self.body_timeout = settings.body_timeout
+        # NOTE: kept across a dev reload that leaves `compress` on (its caches stay).
+        if not settings.compress:
+            self.compression = None
+        elif self.compression is None:
+            self.compression = Compression.available()
 
     async def __call__(  # noqa: C901 - PERF: one inline path, see below
         self, scope: Scope, receive: Receive, send: Send
@@ -127,7 +136,7 @@ class AsgiEntrypoint:
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = remove_dot_segments(path)
-            redirect_to = redirect_target(path, trailing_slash=self.trailing_slash)
+            redirect_to = redirect_target(path, trailing_slash=self.slash_policy)
         # PERF: off (the default), observing costs this one test and one in `finally`.
         observer = self.observer
         observed = None
@@ -160,7 +169,13 @@ class AsgiEntrypoint:
             if finish is not None:
                 finish(state, response)
             await send_response(
-                response, send, head_only=head_only, route_file=state.route_file, body=body
+                response,
+                send,
+                head_only=head_only,
+                route_file=state.route_file,
+                body=body,
+                scope=scope,
+                compression=self.compression,
             )
             if state.after:
                 # NOTE: in the request's context, with its uploads still open, as in Next.

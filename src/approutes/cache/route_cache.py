@@ -10,7 +10,7 @@ from approutes.cache.revalidator import Revalidator
 from approutes.cache.static_request import static_request
 from approutes.errors import DynamicBailout, RouteNotFound
 from approutes.log import error_log
-from approutes.request_context import entered_state
+from approutes.request_context import draft_mode_enabled, entered_state
 from approutes.settings.cache_life import DEFAULT_PROFILES
 from approutes.web.response import whole_body
 
@@ -125,7 +125,8 @@ class RouteCache:
             and _params_key(params) not in await self._allowed_params(module)
         ):
             raise RouteNotFound
-        if plan.file in self.dynamic_files:
+        if plan.file in self.dynamic_files or draft_mode_enabled(state.request):
+            # Dynamic since its bail-out, or draft mode: rendered for this request, not cached.
             return await render_with(state, plan, params, config)
         request = state.request
         path = request.path

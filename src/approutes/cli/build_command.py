@@ -13,9 +13,11 @@ from approutes.cache.route_cache import RouteCache
 from approutes.cache.store_url import store_from_setting
 from approutes.handlers.runner import run_handler
 from approutes.middleware.loader import load_middleware
+from approutes.project.draft_secret import new_draft_secret
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.route_loading import load_routes
+from approutes.route_modules.route_module import RouteModule
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
@@ -32,6 +34,8 @@ class BuildResult:
     rows: list[tuple[str, str, str, str]]
     prerendered: list[str]
     proxy: str | None = None
+    static: frozenset[str] = frozenset()
+    """The patterns whose GET is cached (Next's ○); the others are dynamic (ƒ)."""
 
 
 def build_project(root: Path) -> BuildResult:
@@ -50,7 +54,15 @@ def build_project(root: Path) -> BuildResult:
     proxy = load_middleware(root)
     load_instrumentation(root)
     manifest = write_manifest(root, table.routes, modules)
+    new_draft_secret(root)  # a new build, a new draft-mode secret, as in Next
     cache = RouteCache(store_from_setting(settings.cache, root, dev=False))
     prerendered = asyncio.run(prerender_static_routes(table, modules, cache, run_handler))
     rows = route_rows(table, modules)
-    return BuildResult(manifest, rows, prerendered, proxy.file if proxy else None)
+    static = frozenset(
+        route.pattern
+        for route in table.routes
+        if isinstance(module := modules.get(route), RouteModule)
+        and module.cache is not None
+        and route.file not in cache.dynamic_files
+    )
+    return BuildResult(manifest, rows, prerendered, proxy.file if proxy else None, static)

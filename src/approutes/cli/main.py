@@ -17,6 +17,7 @@ from approutes import __version__
 from approutes.build.route_rows import ROUTE_HEADERS, route_records, route_rows
 from approutes.cli.build_command import build_project
 from approutes.cli.console import DevLogFormatter, print_error, print_table, say
+from approutes.cli.info_command import info_lines
 from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ListenError, ServerName, serve
 from approutes.errors import ConfigurationError, MissingExtraError
@@ -89,12 +90,19 @@ def build(root: Path) -> None:
     started = time.perf_counter()
     with _stop_on_configuration_error():
         result = build_project(root.resolve())
-    print_table(ROUTE_HEADERS, result.rows)
+    # COMPAT(next): `next build` marks each route ○ (static) or ƒ (dynamic), with a legend.
+    marked = [
+        (f"{'○' if row[0] in result.static else 'ƒ'} {row[0]}", *row[1:]) for row in result.rows
+    ]
+    print_table(ROUTE_HEADERS, marked)
     say()
     if result.proxy is not None:
         # COMPAT(next 16): `next build` lists the proxy below the routes as "ƒ Proxy (Middleware)".
         say(f"ƒ Proxy ({result.proxy})")
         say()
+    say("○  (Static)   cached: rendered once without a request, served from the cache")
+    say("ƒ  (Dynamic)  rendered for each request")
+    say()
     elapsed = (time.perf_counter() - started) * 1e3
     written = result.manifest.relative_to(root.resolve())
     say(f"Built {len(result.rows)} routes in {elapsed:.0f}ms -> {written}")
@@ -117,6 +125,16 @@ def new(name: Path) -> None:
     say(f"  cd {name}")
     say("  approutes dev          # http://localhost:3000/api/hello")
     say("  pytest                 # the tests in tests/")
+
+
+@cli.command()
+@_root_argument
+def info(root: Path) -> None:
+    """Print what a bug report needs: versions, the project's layout, settings and routes."""
+    with _stop_on_configuration_error():
+        lines = info_lines(root.resolve())
+    for line in lines:
+        say(line)
 
 
 @cli.command()

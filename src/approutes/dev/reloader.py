@@ -103,7 +103,7 @@ class ProjectReloader:
         root = self.root
         saved = None if changed is None else [_relative(root, path) for path in changed]
         known_failures: list[ConfigurationError] = []
-        if saved is not None and self.modules is not None and all(map(_is_route_file, saved)):
+        if saved is not None and self.modules is not None and all(map(_reloads_alone, saved)):
             for file in saved:
                 sys.modules.pop(module_name_for(root, file), None)
             self.modules.forget(saved)
@@ -168,6 +168,11 @@ def _relative(root: Path, path: str) -> str:
         return path
 
 
+def _reloads_alone(file: str) -> bool:
+    """Whether a change to `file` needs no other module re-imported (a route or public file)."""
+    return file.startswith("public/") or _is_route_file(file)
+
+
 def _is_route_file(file: str) -> bool:
     """Whether `file` (relative to the root) is a route module and nothing else imports it."""
     code = in_code_dir(file)
@@ -186,6 +191,8 @@ async def _watch(reloader: ProjectReloader) -> None:
         inside = parts[len(root.parts) :]
         if len(inside) == 1 and inside[0].startswith(".env"):
             return True
+        if inside and inside[0] == "public":
+            return True  # NOTE: any file: the index of public/ is rebuilt
         return path.endswith(_WATCHED_SUFFIXES) and not any(
             p.startswith(".") or p == "__pycache__" for p in inside
         )

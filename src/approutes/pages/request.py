@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from approutes.pages.cookies import parse_cookies
 from approutes.pages.querystring import QueryValue, parse_querystring
+from approutes.request_context import draft_mode_enabled
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
@@ -96,6 +97,11 @@ class ApiRequest:
             header = self.headers.get("cookie")
             self._cookies = parse_cookies(header if isinstance(header, str) else "")
         return self._cookies
+
+    @property
+    def draft_mode(self) -> bool:
+        """Whether the client is in draft mode (Next's `req.draftMode`)."""
+        return draft_mode_enabled(self._request)
 
     def stream(self) -> AsyncIterator[bytes]:
         """Yield the raw body in chunks as they arrive (up to `upload_size_limit`).

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from approutes.cache import revalidate_path
 from approutes.log import error_log
 from approutes.pages.etag import generate_etag, is_fresh
+from approutes.request_context import DRAFT_MODE_COOKIE, draft_mode_secret
+from approutes.web.cookies import serialize_cookie
 from approutes.web.headers import header_value
 from approutes.web.json_codec import dumps
 from approutes.web.response import Response
@@ -126,6 +128,34 @@ class ApiResponse:
             header_value(key, item)  # NOTE: refused here, in the handler, not at send time
         self._headers[name.lower()] = (name, value)
         return self
+
+    def set_draft_mode(self, *, enable: bool) -> ApiResponse:
+        """Turn draft mode on or off for this client (Next's `res.setDraftMode({enable})`).
+
+        Adds the `__prerender_bypass` cookie (or its removal) to the response's Set-Cookie
+        lines; while it is on, cached App Router routes render for each of its requests.
+
+        Raises:
+            RuntimeError: the headers are already sent.
+        """
+        if enable:
+            secret = draft_mode_secret()
+            line = serialize_cookie(
+                DRAFT_MODE_COOKIE, secret, http_only=True, secure=True, same_site="none"
+            )
+        else:
+            line = serialize_cookie(
+                DRAFT_MODE_COOKIE, "", expires=0, http_only=True, secure=True, same_site="none"
+            )
+        current = self.get_header("set-cookie")
+        lines = (
+            []
+            if current is None
+            else list(current)
+            if isinstance(current, list | tuple)
+            else [current]
+        )
+        return self.set_header("Set-Cookie", [*map(str, lines), line])
 
     def get_header(self, name: str) -> HeaderValue | None:
         """The value set for `name` (case-insensitive) as it was given, or None."""

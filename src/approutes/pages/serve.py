@@ -20,7 +20,13 @@ import inspect
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from approutes.errors import ControlFlowSignal, HandlerReturnError, HTTPError, PayloadTooLarge
+from approutes.errors import (
+    ControlFlowSignal,
+    GatewayTimeout,
+    HandlerReturnError,
+    HTTPError,
+    PayloadTooLarge,
+)
 from approutes.handlers.invoke import signal_outcome
 from approutes.log import error_log
 from approutes.pages.body_parser import BodyRejected, parse_body
@@ -78,7 +84,15 @@ async def _serve(state: RequestState, pages: PagesModule, params: Params) -> Res
     _RUNNING.add(task)
     task.add_done_callback(partial(_handler_done, channel, res, state, req.url))
     try:
-        response = await channel.decided
+        if config.max_duration is None:
+            response = await channel.decided
+        else:
+            response = await asyncio.wait_for(asyncio.shield(channel.decided), config.max_duration)
+    except TimeoutError:
+        # NOTE: an async handler is cancelled; a sync one's thread runs on (it cannot be
+        # stopped) and what it writes later goes nowhere.
+        task.cancel()
+        raise GatewayTimeout from None
     except asyncio.CancelledError:
         task.cancel()
         raise

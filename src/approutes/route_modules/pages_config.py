@@ -4,15 +4,17 @@
 config = {"api": {"body_parser": {"size_limit": "1kb"}, "response_limit": "8mb"}}
 config = {"api": {"body_parser": False}}       # req.body is None; read the raw stream
 config = {"api": {"response_limit": False}}    # no warning for large responses
+config = {"max_duration": 10}                  # 504 when the handler has not answered in 10 s
 ```
 
 The limits are the file's own, as in Next: the `body_size_limit` setting and the App Router's
-segment config (`dynamic`, `revalidate`, `max_duration`, `body_size_limit`, ...) do not apply
-to pages/api files, whose responses are never cached.
+segment config (`dynamic`, `revalidate`, `body_size_limit`, ...) do not apply to pages/api
+files, whose responses are never cached.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,7 @@ _NEXT_SPELLINGS = {
     "bodyParser": "body_parser",
     "sizeLimit": "size_limit",
     "responseLimit": "response_limit",
+    "maxDuration": "max_duration",
 }
 _API_KEYS = ("body_parser", "response_limit")
 
@@ -46,6 +49,8 @@ class PagesConfig:
         body_parser: False when the module turned the body parser off.
         size_limit: The body limit in bytes (inclusive); `size_limit_text` as written.
         response_limit: Bytes from which a response is logged as too large; None: never.
+        max_duration: Seconds the handler has to decide its response (504 after); None: no
+            bound.
     """
 
     body_parser: bool = True
@@ -53,6 +58,7 @@ class PagesConfig:
     size_limit_text: str = DEFAULT_SIZE_LIMIT
     response_limit: int | None = 4 * 1024 * 1024
     response_limit_text: str = DEFAULT_RESPONSE_LIMIT
+    max_duration: float | None = None
 
     def describe(self) -> dict[str, object]:
         """The values that differ from the defaults, for the route table and manifest.
@@ -69,6 +75,8 @@ class PagesConfig:
             out["response_limit"] = False
         elif self.response_limit_text != DEFAULT_RESPONSE_LIMIT:
             out["response_limit"] = self.response_limit_text
+        if self.max_duration is not None:
+            out["max_duration"] = self.max_duration
         return out
 
 
@@ -83,12 +91,14 @@ def read_pages_config(raw: object, file: str) -> PagesConfig:
         return PagesConfig()
     if not isinstance(raw, dict):
         raise _bad(file, "config", raw, 'use a dict: config = {"api": {...}}')
-    _only_keys(raw, ("api",), file, "config")
+    _only_keys(raw, ("api", "max_duration"), file, "config")
+    values: dict[str, Any] = {}
+    if "max_duration" in raw:
+        values["max_duration"] = _seconds(raw["max_duration"], file)
     api = raw.get("api", {})
     if not isinstance(api, dict):
         raise _bad(file, 'config["api"]', api, "use a dict of body_parser and response_limit")
     _only_keys(api, _API_KEYS, file, 'config["api"]')
-    values: dict[str, Any] = {}
     if "body_parser" in api:
         values.update(_body_parser(api["body_parser"], file))
     if "response_limit" in api:
@@ -119,6 +129,12 @@ def _response_limit(raw: object, file: str) -> dict[str, Any]:
         return {"response_limit": None}
     size = _size(raw, file, 'config["api"]["response_limit"]')
     return {"response_limit": size, "response_limit_text": str(raw)}
+
+
+def _seconds(raw: object, file: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 < raw < math.inf:
+        raise _bad(file, 'config["max_duration"]', raw, "use a positive number of seconds")
+    return float(raw)
 
 
 def _size(raw: object, file: str, where: str) -> int:

@@ -16,8 +16,10 @@ _REPEATED_SLASHES = re.compile(r"/{2,}")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def redirect_target(path: str, *, trailing_slash: bool = False) -> str | None:
+def redirect_target(path: str, *, trailing_slash: bool | None = False) -> str | None:
     """Return the canonical path a 308 should point at, or None when `path` is canonical.
+
+    `trailing_slash` None keeps a trailing slash as sent (`skip_trailing_slash_redirect`).
 
     >>> redirect_target("/api/hello/")
     '/api/hello'
@@ -29,12 +31,14 @@ def redirect_target(path: str, *, trailing_slash: bool = False) -> str | None:
     '/api/hello/'
     >>> redirect_target("/") is None
     True
+    >>> redirect_target("/api//hello/", trailing_slash=None)
+    '/api/hello/'
     """
     canonical = _REPEATED_SLASHES.sub("/", path) if "//" in path else path
     if trailing_slash:
         if not canonical.endswith("/"):
             canonical += "/"
-    elif len(canonical) > 1 and canonical.endswith("/"):
+    elif trailing_slash is not None and len(canonical) > 1 and canonical.endswith("/"):
         canonical = canonical[:-1]
     return None if canonical == path else canonical
 

@@ -65,6 +65,10 @@ class RouteTable:
             if route.is_static:
                 self._exact["/" + "/".join(s.url_text for s in route.segments)] = route
 
+    def static_route(self, path: str) -> RouteFile | None:
+        """The route without dynamic segments that serves the canonical raw `path`, if any."""
+        return self._exact.get(path)
+
     def is_static(self, path: str) -> bool:
         """Whether a route without dynamic segments serves the canonical raw `path`."""
         return path in self._exact

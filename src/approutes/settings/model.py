@@ -39,6 +39,7 @@ class Settings:
     """
 
     trailing_slash: bool = False
+    skip_trailing_slash_redirect: bool = False
     base_path: str = ""
     body_size_limit: int = 1024 * 1024
     upload_size_limit: int = 100 * 1024 * 1024
@@ -51,6 +52,7 @@ class Settings:
     max_header_size: int = 16 * 1024
     tracing: bool = False
     metrics_path: str | None = None
+    compress: bool = True
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -201,6 +203,7 @@ def _to_cache(raw: object) -> str:
 
 _SCALARS: dict[str, Callable[[object], object]] = {
     "trailing_slash": _to_bool,
+    "skip_trailing_slash_redirect": _to_bool,
     "base_path": _to_base_path,
     "body_size_limit": _to_size,
     "upload_size_limit": _to_size,
@@ -213,6 +216,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "max_header_size": _to_header_size,
     "tracing": _to_tracing,
     "metrics_path": _to_metrics_path,
+    "compress": _to_bool,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -113,6 +113,19 @@ class NextRequest:
             self._cookies = RequestCookies("; ".join(headers.get_all("cookie")) or None, headers)
         return self._cookies
 
+    def cookie(self, name: str) -> str | None:
+        """The value of the cookie `name`, or None.
+
+        PERF: the Cookie header is parsed only when it mentions `name` (the cache asks this
+        of every request it answers, for draft mode).
+        """
+        needle = name.encode("latin-1")
+        for key, value in self._scope["headers"]:
+            if key == b"cookie" and needle in value:
+                found = self.cookies.get(name)
+                return None if found is None else found.value
+        return None
+
     @property
     def next_url(self) -> NextURL:
         """The URL as a NextURL (`pathname`, `search_params`, ...)."""

@@ -648,6 +648,7 @@ def test_tables_from_the_file_stay_when_scalars_come_from_the_environment(tmp_pa
 
 SAMPLES = {
     "trailing_slash": "trailing_slash = true",
+    "skip_trailing_slash_redirect": "skip_trailing_slash_redirect = true",
     "base_path": 'base_path = "/docs"',
     "body_size_limit": 'body_size_limit = "2mb"',
     "upload_size_limit": 'upload_size_limit = "3mb"',
@@ -660,6 +661,7 @@ SAMPLES = {
     "max_header_size": 'max_header_size = "32kb"',
     "tracing": "tracing = true",
     "metrics_path": 'metrics_path = "/metrics"',
+    "compress": "compress = false",
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
