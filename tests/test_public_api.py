@@ -41,7 +41,14 @@ PUBLIC = {
         "connection",
         "user_agent",
     ],
-    "approutes.headers": ["CookieStore", "DraftMode", "cookies", "draft_mode", "headers"],
+    "approutes.headers": [
+        "CookieStore",
+        "DraftMode",
+        "cookies",
+        "draft_mode",
+        "headers",
+        "request_id",
+    ],
     "approutes.navigation": [
         "forbidden",
         "local_path",

@@ -65,6 +65,7 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     cache.life_profiles = settings.cache_life
     app.observer = observer_for(settings, table)
     use_draft_mode_secret(read_draft_secret(project))
+    app.route_count = len(table.routes)
     # NOTE: first, since a sync register() runs in a thread.
     app.on_startup.append(thread_pool_installer(settings.thread_pool_size))
     if instrumentation.register is not None:

@@ -1,4 +1,4 @@
-"""Mirror of `next/headers`: headers(), cookies() and draft_mode() for the current request.
+"""Mirror of `next/headers`: headers(), cookies(), draft_mode(); and request_id().
 
 Not to be confused with the `Headers` class (`from approutes import Headers`).
 """
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from approutes.request_context import RequestState
     from approutes.web.headers import Headers
 
-__all__ = ["CookieStore", "DraftMode", "cookies", "draft_mode", "headers"]
+__all__ = ["CookieStore", "DraftMode", "cookies", "draft_mode", "headers", "request_id"]
 
 
 def headers() -> Headers:
@@ -49,6 +49,24 @@ def cookies() -> CookieStore:
     Next.js: synchronous here; Next 15 makes it a promise.
     """
     return CookieStore(current_state("cookies()"))
+
+
+def request_id() -> str:
+    """Return the current request's id, the one in its log lines and `X-Request-ID` header.
+
+    It is the `X-Request-ID` the request came with when `trust_proxy` is on and the value is
+    printable ASCII of at most 128 characters; otherwise 32 random hex digits, made on first
+    use. The response carries it as `x-request-id` whenever it was made or access logging is on.
+
+    Raises:
+        OutsideRequestError: called while no request is being handled.
+
+    Example:
+        log.info("charging card", extra={"request_id": request_id()})
+
+    Next.js: no equivalent; an approutes addition.
+    """
+    return current_state("request_id()").request_id
 
 
 def draft_mode() -> DraftMode:

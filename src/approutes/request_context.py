@@ -18,6 +18,7 @@ from approutes.errors import OutsideRequestError
 from approutes.log import error_log
 from approutes.web.cookies import Cookie, CookieAttributes, ResponseCookies
 from approutes.web.headers import Headers
+from approutes.web.request_id import request_id_for
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -67,6 +68,7 @@ class RequestState:
         "error_sink",
         "front_headers",
         "front_path",
+        "made_request_id",
         "request",
         "route_file",
         "route_pattern",
@@ -85,6 +87,20 @@ class RequestState:
         # The front half's: the path [[headers]] match, and middleware's next() headers.
         self.front_path = ""
         self.front_headers: Headers | None = None
+        # The id once `request_id` was asked for (PERF: read directly by the entrypoint).
+        self.made_request_id: str | None = None
+
+    @property
+    def request_id(self) -> str:
+        """The request's id, taken from a trusted proxy or made on first use."""
+        found = self.made_request_id
+        if found is None:
+            request = self.request
+            # SECURITY: a client's own X-Request-ID is taken only behind a trusted proxy, as
+            # X-Forwarded-For is: otherwise anyone could pick the id of their log lines.
+            forwarded = request.headers.get("x-request-id") if request.trust_proxy else None
+            found = self.made_request_id = request_id_for(forwarded)
+        return found
 
 
 # The state of the request being handled. The entrypoint sets and resets it around each

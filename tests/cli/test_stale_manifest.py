@@ -90,11 +90,14 @@ def test_start_warns_and_keeps_serving_when_a_route_file_was_removed(built: Path
     assert "Run `approutes build` again." in stale[0]
 
 
-def test_start_from_an_unchanged_build_prints_nothing(built: Path) -> None:
-    statuses, lines = _serve_and_stop(built, "--server", "uvicorn", paths=["/api/hello"])
+def test_start_from_an_unchanged_build_prints_only_its_start_up_line(built: Path) -> None:
+    statuses, lines = _serve_and_stop(
+        built, "--server", "uvicorn", "--no-access-log", paths=["/api/hello"]
+    )
 
     assert statuses == [200]
-    assert lines == []
+    assert len(lines) == 1, lines
+    assert " INFO approutes.server approutes " in lines[0]
 
 
 def test_test_client_warns_at_the_callers_line_and_serves_an_added_route(built: Path) -> None:

@@ -15,6 +15,7 @@ from approutes.log import error_log, log_access
 from approutes.request_context import CURRENT_STATE, RequestState, run_after
 from approutes.routing.request_path import redirect_target
 from approutes.web.request import NextRequest, RequestLimits
+from approutes.web.request_id import new_request_id
 from approutes.web.response import Response
 from approutes.web.url_path import remove_dot_segments
 
@@ -83,7 +84,8 @@ class AsgiEntrypoint:
     """An ASGI 3 application serving one project.
 
     `pipeline` may be replaced while serving (dev reload); `on_startup` / `on_shutdown`
-    run in the lifespan.
+    run in the lifespan. With `access_log` on (`approutes start` by default, and dev) every
+    response carries its request id and each request is logged once, as it is sent.
     """
 
     def __init__(self, pipeline: Handle, settings: Settings, *, dev: bool = False) -> None:
@@ -97,6 +99,8 @@ class AsgiEntrypoint:
         self.route_cache: RouteCache | None = None
         # instrumentation.py's on_request_error, when the project has one.
         self.error_sink: ErrorSink | None = None
+        self.access_log = dev
+        self.route_count = 0
         self.observer: Observer | None = None
 
     def apply_settings(self, settings: Settings) -> None:
@@ -121,17 +125,18 @@ class AsgiEntrypoint:
         if scope["type"] != "http":
             return await self._not_http(scope, receive, send)
         # PERF: the HTTP path is inline here, one frame fewer per request (callgrind, S1-S3).
-        started = time.perf_counter() if self.dev else 0.0
+        observed = self.access_log
+        started = time.perf_counter() if observed else 0.0
         raw = scope.get("raw_path")
         path = raw.decode("latin-1") if raw else quote(scope["path"], safe=_PATH_SAFE)
         head_only = scope["method"] == "HEAD"
         # SECURITY: browsers read "\\" as "/": "/\\evil.example" would redirect off-site.
         if not path.startswith("/") or not path.isascii() or "\\" in path:
-            return await send_response(json_error(400, {"error": "Bad Request"}), send)
+            return await self._refuse(scope["method"], path, send, started)
         # SECURITY: RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host. granian fills in
         # an empty one when it is missing, so an empty Host counts as none. PERF: ~0.4 µs.
         if scope.get("http_version") == "1.1" and not _one_host(scope["headers"]):
-            return await send_response(json_error(400, {"error": "Bad Request"}), send)
+            return await self._refuse(scope["method"], path, send, started)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
@@ -139,13 +144,13 @@ class AsgiEntrypoint:
             redirect_to = redirect_target(path, trailing_slash=self.slash_policy)
         # PERF: off (the default), observing costs this one test and one in `finally`.
         observer = self.observer
-        observed = None
+        observation = None
         if observer is not None:
             if path == observer.scrape_path:
-                scrape = observer.scrape(scope["method"])
-                return await send_response(scrape, send, head_only=head_only)
-            observed = observer.begin(scope, send)
-            send = observed.send
+                await send_response(observer.scrape(scope["method"]), send, head_only=head_only)
+                return None
+            observation = observer.begin(scope, send)
+            send = observation.send
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
         state = RequestState(request, self.error_sink)
@@ -161,14 +166,16 @@ class AsgiEntrypoint:
             except ClientDisconnected:
                 # NOTE: some servers report a malformed body (bad chunk framing) as a disconnect;
                 # a 400 answers it, and a client that is really gone never sees it.
-                return await _answer_bad_body(send)
+                return await self._answer_bad_body(state, path, send, started)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
                 response = error_response(exc, dev=self.dev, route_file=state.route_file)
                 failure = exc
             finish = pipeline.finish
             if finish is not None:
                 finish(state, response)
-            await send_response(
+            # NOTE: the id goes out when logged, or when the handler (or a log line) made it.
+            request_id = state.request_id if observed else state.made_request_id
+            sent = await send_response(
                 response,
                 send,
                 head_only=head_only,
@@ -176,7 +183,12 @@ class AsgiEntrypoint:
                 body=body,
                 scope=scope,
                 compression=self.compression,
+                request_id=request_id,
             )
+            if observed:
+                # NOTE: while the request's state is current, so the line carries its id.
+                millis = (time.perf_counter() - started) * 1e3
+                log_access(request.method, path, response.status, millis, sent)
             if state.after:
                 # NOTE: in the request's context, with its uploads still open, as in Next.
                 await run_after(state)
@@ -185,11 +197,34 @@ class AsgiEntrypoint:
         finally:
             CURRENT_STATE.reset(token)
             request.close()
-            if observed is not None:
-                observed.end(state.route_pattern, failure)
-        if self.dev:
-            log_access(request.method, path, response.status, (time.perf_counter() - started) * 1e3)
+            if observation is not None:
+                observation.end(state.route_pattern, failure)
         return None
+
+    async def _answer_bad_body(
+        self, state: RequestState, path: str, send: Send, started: float
+    ) -> None:
+        """Answer 400 to a body the server reported as broken; logged as any other."""
+        request_id = state.request_id if self.access_log else None
+        try:
+            sent = await send_response(
+                json_error(400, {"error": "Bad Request"}), send, request_id=request_id
+            )
+        except Exception:  # noqa: BLE001 - the connection is gone: nothing to answer
+            sent = 0
+        if request_id is not None:
+            millis = (time.perf_counter() - started) * 1e3
+            log_access(state.request.method, path, 400, millis, sent)
+
+    async def _refuse(self, method: str, path: str, send: Send, started: float) -> None:
+        """Answer 400 to a request refused before it is built; logged as any other."""
+        request_id = new_request_id() if self.access_log else None
+        sent = await send_response(
+            json_error(400, {"error": "Bad Request"}), send, request_id=request_id
+        )
+        if request_id is not None:
+            millis = (time.perf_counter() - started) * 1e3
+            log_access(method, path, 400, millis, sent, request_id=request_id)
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -230,13 +265,6 @@ def _one_host(headers: Iterable[tuple[bytes, bytes]]) -> bool:
                 return False
             found = True
     return found
-
-
-async def _answer_bad_body(send: Send) -> None:
-    try:
-        await send_response(json_error(400, {"error": "Bad Request"}), send)
-    except Exception:  # noqa: BLE001 - the connection is gone: nothing to answer
-        return
 
 
 def _canonical_redirect(target: str, scope: Scope) -> Response:

@@ -45,7 +45,8 @@ async def send_response(
     body: AsgiBody | None = None,
     scope: Scope | None = None,
     compression: Compression | None = None,
-) -> None:
+    request_id: str | None = None,
+) -> int:
     """Send `response`; a stream is sent chunk by chunk as the iterator yields.
 
     A stream that raises midway is logged once (naming `route_file`) and cut: its body is
@@ -54,29 +55,30 @@ async def send_response(
 
     With `compression` and the request's `scope`, a compressible body is compressed in the
     coding the client prefers (a stream chunk by chunk, each flushed). A whole `FileBody`
-    sent uncompressed goes to the server as ASGI pathsend when the scope lists it.
+    sent uncompressed goes to the server as ASGI pathsend when the scope lists it. With a
+    `request_id`, the response carries it as `x-request-id`.
+
+    Returns:
+        The bytes of body sent, as they went on the wire (for the access log).
     """
     headers, has_length = response.encoded_headers()
+    if request_id is not None:
+        headers.append((b"x-request-id", request_id.encode("ascii")))
     stream = response.stream
     if stream is None:
         content = response.body or b""
         # PERF: a body under the threshold costs one comparison (bench S1-S5 send ~20 bytes).
         if compression is not None and len(content) >= THRESHOLD and not head_only and scope:
-            coding = compression.coding_for(headers, scope["headers"], len(content))
-            if coding is not None:
-                if len(content) < COMPRESS_IN_THREAD_FROM:
-                    content = coding.whole(content)
-                else:
-                    # NOTE: zlib, zstd and brotli let go of the GIL while they compress: a
-                    # large body does not hold up the other requests of this event loop.
-                    loop = asyncio.get_running_loop()
-                    content = await loop.run_in_executor(None, coding.whole, content)
-                has_length = False
+            compressed = await _compressed(content, headers, scope, compression)
+            if compressed is not None:
+                content, has_length = compressed, False
         if not has_length and response.status not in _NO_LENGTH_STATUSES:
             headers.append((b"content-length", str(len(content)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head_only else content})
-        return
+        if head_only:
+            content = b""
+        await send({"type": "http.response.body", "body": content})
+        return len(content)
     encoder = None
     if compression is not None and not head_only and scope is not None:
         coding = compression.coding_for(headers, scope["headers"], None)
@@ -85,7 +87,9 @@ async def send_response(
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     if head_only:
         await _close(stream)
-    elif (
+        await send({"type": "http.response.body", "body": b""})
+        return 0
+    if (
         encoder is None
         and type(stream) is FileBody
         and stream.whole
@@ -94,16 +98,32 @@ async def send_response(
     ):
         # PERF: the server sends the file itself (granian), no chunk passes through Python.
         await send({"type": _PATHSEND, "path": stream.path})
-        return
-    elif not await _stream_body(stream, send, body, route_file, encoder):
+        return stream.length
+    whole, sent = await _stream_body(stream, send, body, route_file, encoder)
+    if not whole:
         # COMPAT(next): a broken stream is cut, not ended: returning without the last message
         # makes uvicorn and granian close the connection without the terminating chunk, so a
         # client sees a truncated transfer rather than a whole body. uvicorn adds its own
         # one-line "returned without completing response"; raising instead would make both
         # servers log the error a second time, with its traceback.
-        return
+        return sent
     end = encoder.finish() if encoder is not None else b""
     await send({"type": "http.response.body", "body": end})
+    return sent + len(end)
+
+
+async def _compressed(
+    content: bytes, headers: list[tuple[bytes, bytes]], scope: Scope, compression: Compression
+) -> bytes | None:
+    """`content` in the coding the client prefers (its headers adjusted), or None: as is."""
+    coding = compression.coding_for(headers, scope["headers"], len(content))
+    if coding is None:
+        return None
+    if len(content) < COMPRESS_IN_THREAD_FROM:
+        return coding.whole(content)
+    # NOTE: zlib, zstd and brotli let go of the GIL while they compress: a large body does
+    # not hold up the other requests of this event loop.
+    return await asyncio.get_running_loop().run_in_executor(None, coding.whole, content)
 
 
 async def _stream_body(
@@ -112,32 +132,45 @@ async def _stream_body(
     body: AsgiBody | None,
     route_file: str,
     encoder: Encoder | None,
-) -> bool:
-    """Send the chunks of `stream`; False if it broke or the client went away first."""
+) -> tuple[bool, int]:
+    """Send the chunks of `stream`; return whether all were sent, and the bytes sent.
+
+    Not all were sent when the stream broke or the client went away first.
+    """
     task = asyncio.current_task()
     watch = (
         None
         if body is None or task is None or isinstance(stream, list | tuple)
         else _DisconnectWatch(body, task)
     )
+    counter = _Sent()
     try:
-        await _send_chunks(stream, send, watch, encoder)
+        await _send_chunks(stream, send, watch, encoder, counter)
     except asyncio.CancelledError:
         if watch is None or not watch.client_gone or task is None:
             raise
         task.uncancel()
-        return False
+        return False, counter.bytes
     except Exception as exc:  # noqa: BLE001 - a broken stream must not take the server down
         where = f" from {route_file}" if route_file else ""
         error_log.error("streamed body%s raised midway; response cut", where, exc_info=exc)
         state = CURRENT_STATE.get()
         if state is not None and state.error_sink is not None:
             await state.error_sink.report(exc, state)
-        return False
+        return False, counter.bytes
     finally:
         if watch is not None:
             watch.stop()
-    return True
+    return True, counter.bytes
+
+
+class _Sent:
+    """Bytes of a streamed body sent so far (kept when the stream breaks midway)."""
+
+    __slots__ = ("bytes",)
+
+    def __init__(self) -> None:
+        self.bytes = 0
 
 
 class _DisconnectWatch:
@@ -185,7 +218,11 @@ class _DisconnectWatch:
 
 
 async def _send_chunks(
-    stream: StreamBody, send: Send, watch: _DisconnectWatch | None, encoder: Encoder | None
+    stream: StreamBody,
+    send: Send,
+    watch: _DisconnectWatch | None,
+    encoder: Encoder | None,
+    counter: _Sent,
 ) -> None:
     """Send every chunk, through `encoder` if any; an iterator stopped early is closed.
 
@@ -199,6 +236,7 @@ async def _send_chunks(
                 if encoder is not None:
                     chunk = encoder.chunk(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                counter.bytes += len(chunk)
         return
     # NOTE: a sync iterator may block (file reads, a slow query): each item comes from a thread.
     items = stream if isinstance(stream, AsyncIterable) else pull_in_threads(stream)
@@ -211,6 +249,7 @@ async def _send_chunks(
                 if encoder is not None:
                     chunk = encoder.chunk(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                counter.bytes += len(chunk)
                 sent += 1
                 if not sent % YIELD_EVERY:
                     # NOTE: send may return without suspending: granian while its queue has

@@ -61,8 +61,10 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
 class DevLogFormatter(logging.Formatter):
     """`approutes dev` log lines: the message alone; status and errors coloured on a terminal.
 
+    An access record is shortened to `method path status in Nms`:
+
     >>> record = logging.LogRecord("approutes.access", logging.INFO, "", 0,
-    ...                            "%s %s %d in %dms", ("GET", "/api/x", 404, 3), None)
+    ...                            "%s %s %d %.1fms %dB", ("GET", "/api/x", 404, 3.2, 21), None)
     >>> DevLogFormatter(colour=False).format(record)
     'GET /api/x 404 in 3ms'
     """
@@ -74,14 +76,16 @@ class DevLogFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Format one record."""
+        if record.name == "approutes.access" and isinstance(record.args, tuple):
+            method, path, status, millis, *_ = record.args
+            shown = str(status)
+            if self.colour:
+                shown = click.style(shown, fg=_STATUS_COLOURS.get(int(shown) // 100))
+            shown_millis = round(millis) if isinstance(millis, float | int) else millis
+            return f"{method} {path} {shown} in {shown_millis}ms"
         text = super().format(record)
         if not self.colour:
             return text
-        if record.name == "approutes.access" and isinstance(record.args, tuple):
-            status = record.args[2]
-            method, path = record.args[0], record.args[1]
-            coloured = click.style(str(status), fg=_STATUS_COLOURS.get(int(str(status)) // 100))
-            return text.replace(f"{method} {path} {status}", f"{method} {path} {coloured}", 1)
         if record.levelno >= logging.ERROR:
             return click.style(text, fg="red")
         if record.levelno >= logging.WARNING:

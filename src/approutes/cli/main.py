@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import sys
 import time
 from contextlib import contextmanager
@@ -16,8 +15,9 @@ import click
 from approutes import __version__
 from approutes.build.route_rows import ROUTE_HEADERS, route_records, route_rows
 from approutes.cli.build_command import build_project
-from approutes.cli.console import DevLogFormatter, print_error, print_table, say
+from approutes.cli.console import print_error, print_table, say
 from approutes.cli.info_command import info_lines
+from approutes.cli.log_setup import LOG_FORMATS, LogFormat
 from approutes.cli.scaffold import TemplateMissingError, create_project
 from approutes.cli.serve import ListenError, ServerName, serve
 from approutes.errors import ConfigurationError, MissingExtraError
@@ -45,11 +45,15 @@ def cli() -> None:
 @_root_argument
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", "-p", default=3000, show_default=True, type=int)
-def dev(root: Path, host: str, port: int) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(("dev", *LOG_FORMATS)),
+    default="dev",
+    show_default=True,
+    help="dev: short coloured lines; text and json as `approutes start` writes them.",
+)
+def dev(root: Path, host: str, port: int, log_format: LogFormat) -> None:
     """Serve ROOT for development: reload on save, a log line per request, error detail."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(DevLogFormatter(colour=sys.stderr.isatty()))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
     started = time.perf_counter()
     say(f"  approutes {__version__} (dev)")
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104 - display only
@@ -60,6 +64,7 @@ def dev(root: Path, host: str, port: int) -> None:
             port=port,
             server="uvicorn",
             dev=True,
+            log_format=log_format,
             started=started,
             ready_lines=(f"  - Local: http://{shown}:{port}",),
         )
@@ -77,10 +82,38 @@ def dev(root: Path, host: str, port: int) -> None:
     show_default=True,
     help="auto: granian when installed (approutes[granian]), else uvicorn.",
 )
-def start(root: Path, host: str, port: int, workers: int, server: str) -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: time, level, logger, message; json: one object per line.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="One log line per request [default: the access_log setting, on].",
+)
+def start(
+    root: Path,
+    host: str,
+    port: int,
+    workers: int,
+    server: str,
+    log_format: LogFormat,
+    access_log: bool | None,
+) -> None:
     """Serve ROOT in production, from its build manifest when there is one."""
     with _stop_on_configuration_error():
-        serve(root.resolve(), host=host, port=port, workers=workers, server=_server(server))
+        serve(
+            root.resolve(),
+            host=host,
+            port=port,
+            workers=workers,
+            server=_server(server),
+            log_format=log_format,
+            access_log=access_log,
+        )
 
 
 @cli.command()

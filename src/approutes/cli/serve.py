@@ -32,16 +32,19 @@ import sys
 import threading
 import time
 import warnings
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from approutes import __version__
 from approutes.app import create_app
 from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
+from approutes.cli.log_setup import LogFormat, configure_logging, skip_unused_record_fields
 from approutes.cli.worker_metrics import share_metrics_between_workers
 from approutes.errors import MissingExtraError
+from approutes.log import server_log
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
@@ -67,6 +70,7 @@ orchestrator waits less (`docker stop`: 10 s), raise its timeout to keep the mar
 _DEV_GRACEFUL_TIMEOUT = 1  # NOTE: in dev nobody waits for a stream; Ctrl-C should be quick
 _ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
 _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
+_ACCESS_LOG_VARIABLE = "_APPROUTES_SERVE_ACCESS_LOG"
 _UVICORN_PROTOCOL = "approutes.cli.uvicorn_protocol:HeadLimitedHttpToolsProtocol"
 
 
@@ -81,6 +85,8 @@ def app_from_environment() -> AsgiEntrypoint:
         # NOTE: the serving process said it once already (`serve`); not once per worker.
         warnings.simplefilter("ignore", StaleManifestWarning)
         app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
+    app.access_log = dev or os.environ.get(_ACCESS_LOG_VARIABLE) == "1"
+    skip_unused_record_fields()  # NOTE: a spawned worker starts with logging's defaults
     if not dev:
         tune_gc_for_serving()
     return app
@@ -97,6 +103,8 @@ def serve(
     started: float | None = None,
     ready_lines: tuple[str, ...] = (),
     graceful_timeout: int | None = None,
+    log_format: LogFormat | None = None,
+    access_log: bool | None = None,
 ) -> None:
     """Serve the project at `root` until interrupted.
 
@@ -104,7 +112,8 @@ def serve(
     worker starts; then the address is bound, so a port in use stops it with ListenError
     before anything says it is ready. With `started` (a perf_counter reading), "Ready in
     N ms" is printed once the app has started and the socket listens (uvicorn in this
-    process: `dev`). SIGTERM stops the
+    process: `dev`); otherwise one start-up line is logged (version, server, workers, the
+    address to open, the route count). SIGTERM stops the
     server gracefully and the process exits with status 0; dead workers are replaced (the
     module docstring has the details).
 
@@ -119,6 +128,9 @@ def serve(
         ready_lines: Lines printed just before "Ready" (dev's URL: only once it is true).
         graceful_timeout: Seconds requests in flight get once the server is told to stop;
             `GRACEFUL_TIMEOUT` by default (1 in dev).
+        log_format: "text" or "json" (`cli/log_setup.py`); None for "dev" in dev, else "text".
+            Applied here, and by the server in each worker.
+        access_log: One log line per request; None for the project's `access_log` setting.
 
     Raises:
         ConfigurationError: the project cannot load.
@@ -131,28 +143,90 @@ def serve(
         MissingExtraError.check("approutes dev (reload on save)", module="watchfiles", extra="dev")
     if graceful_timeout is None:
         graceful_timeout = _DEV_GRACEFUL_TIMEOUT if dev else GRACEFUL_TIMEOUT
+    if log_format is None:
+        log_format = "dev" if dev else "text"
+    log_config = configure_logging(log_format, colour=sys.stderr.isatty())
     if workers > 1:
         share_metrics_between_workers(root, dev=dev)  # NOTE: before the project loads here
     app = _create_app_printing_stale_manifest(root, dev=dev)
-    max_header_size = load_settings(root).max_header_size  # the .env files are loaded now
+    settings = load_settings(root)  # the .env files are loaded now
+    max_header_size = settings.max_header_size
+    logs = _ServerLogs(log_config, settings.access_log if access_log is None else access_log)
     os.environ[_ROOT_VARIABLE] = str(root)
     os.environ[_DEV_VARIABLE] = "1" if dev else "0"
+    os.environ[_ACCESS_LOG_VARIABLE] = "1" if logs.access else "0"
+    announce = _start_up_line(server, workers, host, port, app.route_count)
     if server == "granian" or workers > 1:
         # NOTE: these servers bind in their own (Rust or supervisor) code, which reports a
         # port in use with a traceback: try the address first and let it go. A server that
         # takes the port in between still fails, as the server reports it.
         _bind(host, port).close()
+        announce()  # NOTE: their workers start in other processes: said as they launch
         if server == "granian":
-            _serve_granian(host, port, workers, graceful_timeout, max_header_size)
+            _serve_granian(host, port, workers, graceful_timeout, max_header_size, logs)
         else:
-            _serve_uvicorn_workers(host, port, workers, graceful_timeout, max_header_size)
+            _serve_uvicorn_workers(host, port, workers, graceful_timeout, max_header_size, logs)
         return
     bound = _bind(host, port)
     _exit_zero_on_sigterm()
     if not dev:
         tune_gc_for_serving()  # several workers tune themselves in app_from_environment
-    ready = None if started is None else _ready_printer(started, ready_lines)
-    _serve_uvicorn(app, bound, graceful_timeout, max_header_size, ready)
+    app.access_log = dev or logs.access
+    ready = announce if started is None else _ready_printer(started, ready_lines)
+    _serve_uvicorn(app, bound, graceful_timeout, max_header_size, ready, logs)
+
+
+class _ServerLogs:
+    """How the server logs: the `dictConfig` its workers apply, and the access log switch."""
+
+    __slots__ = ("access", "config")
+
+    def __init__(self, config: dict[str, Any], access: bool) -> None:
+        self.config = config
+        self.access = access
+
+
+def _start_up_line(
+    server: ServerName, workers: int, host: str, port: int, routes: int
+) -> Callable[[], None]:
+    """What logs the one start-up line, with its parts as JSON fields."""
+    url = f"http://{_browsable_host(host)}:{port}"
+
+    def announce() -> None:
+        server_log.info(
+            "approutes %s started: %s, %d worker%s, %s, %d route%s",
+            __version__,
+            server,
+            workers,
+            "" if workers == 1 else "s",
+            url,
+            routes,
+            "" if routes == 1 else "s",
+            extra={
+                "fields": {
+                    "version": __version__,
+                    "server": server,
+                    "workers": workers,
+                    "url": url,
+                    "routes": routes,
+                }
+            },
+        )
+
+    return announce
+
+
+def _browsable_host(host: str) -> str:
+    """`host` as it goes in a URL a browser on this machine can open.
+
+    >>> _browsable_host("0.0.0.0"), _browsable_host("::"), _browsable_host("::1")
+    ('127.0.0.1', '[::1]', '[::1]')
+    """
+    if host in ("0.0.0.0", ""):  # noqa: S104 - any address: this machine's loopback opens it
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def _create_app_printing_stale_manifest(root: Path, *, dev: bool) -> AsgiEntrypoint:
@@ -217,6 +291,7 @@ def _serve_uvicorn(
     graceful_timeout: int,
     max_header_size: int,
     ready: Callable[[], None] | None,
+    logs: _ServerLogs,
 ) -> None:
     """Serve `app` in this process on the `bound` socket, as `uvicorn.run` would.
 
@@ -230,7 +305,7 @@ def _serve_uvicorn(
             if self.started and ready is not None:
                 ready()
 
-    server = Server(_uvicorn_config(app, graceful_timeout, max_header_size))
+    server = Server(_uvicorn_config(app, graceful_timeout, max_header_size, logs))
     # NOTE: uvicorn re-raises the Ctrl-C it stopped on, once it has shut down.
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[bound])
@@ -239,7 +314,12 @@ def _serve_uvicorn(
 
 
 def _serve_uvicorn_workers(
-    host: str, port: int, workers: int, graceful_timeout: int, max_header_size: int
+    host: str,
+    port: int,
+    workers: int,
+    graceful_timeout: int,
+    max_header_size: int,
+    logs: _ServerLogs,
 ) -> None:
     import uvicorn  # noqa: PLC0415 - only when serving
 
@@ -255,8 +335,9 @@ def _serve_uvicorn_workers(
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
         http=_uvicorn_protocol(),
         h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
-        access_log=False,
+        access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
         log_level="warning",
+        log_config=logs.config,
         lifespan="on",
         server_header=False,
         proxy_headers=False,  # SECURITY: as in _uvicorn_config
@@ -265,7 +346,7 @@ def _serve_uvicorn_workers(
 
 
 def _uvicorn_config(
-    app: AsgiEntrypoint, graceful_timeout: int, max_header_size: int
+    app: AsgiEntrypoint, graceful_timeout: int, max_header_size: int, logs: _ServerLogs
 ) -> uvicorn.Config:
     import uvicorn  # noqa: PLC0415 - only when serving
 
@@ -275,8 +356,9 @@ def _uvicorn_config(
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
         http=_uvicorn_protocol(),
         h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
-        access_log=False,
-        log_level="warning",  # dev prints its own start-up and request lines
+        access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
+        log_level="warning",  # approutes prints its own start-up line
+        log_config=logs.config,
         lifespan="on",
         server_header=False,
         # SECURITY: approutes reads X-Forwarded-For itself, only with the trust_proxy setting.
@@ -301,11 +383,17 @@ def _uvicorn_protocol() -> str:
 
 
 def _serve_granian(
-    host: str, port: int, workers: int, graceful_timeout: int, max_header_size: int
+    host: str,
+    port: int,
+    workers: int,
+    graceful_timeout: int,
+    max_header_size: int,
+    logs: _ServerLogs,
 ) -> None:
     from granian import Granian  # noqa: PLC0415 - heavy, only when serving
     from granian.constants import Interfaces, Loops  # noqa: PLC0415
     from granian.http import HTTP1Settings  # noqa: PLC0415
+    from granian.log import LogLevels  # noqa: PLC0415
 
     Granian(
         "approutes.cli.serve:app_from_environment",
@@ -315,7 +403,9 @@ def _serve_granian(
         workers=workers,
         loop=Loops.uvloop if _has_module("uvloop") else Loops.asyncio,
         factory=True,
-        log_access=False,
+        log_access=False,  # NOTE: approutes logs its own access lines (approutes.access)
+        log_level=LogLevels.warning,  # approutes prints its own start-up line
+        log_dictconfig=logs.config,
         respawn_failed_workers=True,
         workers_kill_timeout=graceful_timeout,
         # SECURITY: hyper answers 431 to a head that does not fit its read buffer (and to

@@ -37,11 +37,15 @@ def read_draft_secret(root: Path) -> str:
     with contextlib.suppress(FileNotFoundError):
         return path.read_text(encoding="ascii").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    temporary.write_text(secrets.token_hex(32), encoding="ascii")
+    temporary.chmod(0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # NOTE: a hard link appears whole or not at all, and only one process makes it:
+        # the others read the file of the first, never a half-written one.
+        os.link(temporary, path)
     except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(secret)
-    return secret
+        pass
+    finally:
+        temporary.unlink()
+    return path.read_text(encoding="ascii").strip()

@@ -53,6 +53,7 @@ class Settings:
     tracing: bool = False
     metrics_path: str | None = None
     compress: bool = True
+    access_log: bool = True
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -217,6 +218,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "tracing": _to_tracing,
     "metrics_path": _to_metrics_path,
     "compress": _to_bool,
+    "access_log": _to_bool,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

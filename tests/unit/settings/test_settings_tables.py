@@ -662,6 +662,7 @@ SAMPLES = {
     "tracing": "tracing = true",
     "metrics_path": 'metrics_path = "/metrics"',
     "compress": "compress = false",
+    "access_log": "access_log = false",
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
     "redirects": '[[redirects]]\nsource = "/a"\ndestination = "/b"\npermanent = true',
     "rewrites": '[[rewrites]]\nsource = "/a"\ndestination = "/b"',
