@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pages", "middleware"),
     ("pipeline",),
     ("asgi",),
+    ("observability",),
     ("openapi", "build"),
     ("front", "route_loading"),
     ("assemble",),

@@ -90,3 +90,5 @@ def test_each_optional_piece_has_an_extra_named_for_it() -> None:
     assert brings["aws"] == {"mangum"}
     assert brings["testing"] == {"httpx", "pytest"}
     assert brings["dev"] == {"watchfiles", "httpx", "pytest"}
+    assert brings["otel"] == {"opentelemetry-api", "opentelemetry-sdk"}
+    assert brings["metrics"] == {"prometheus-client"}

@@ -14,6 +14,7 @@ from approutes.error_reporting import ErrorReporter
 from approutes.errors import ConfigurationError
 from approutes.handlers.process_runtime import configure_process_pool
 from approutes.handlers.thread_pool import thread_pool_installer
+from approutes.observability.observer import observer_for
 from approutes.project.draft_secret import read_draft_secret
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
@@ -62,6 +63,7 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     app = AsgiEntrypoint(handler, settings, dev=dev)
     app.route_cache = cache
     cache.life_profiles = settings.cache_life
+    app.observer = observer_for(settings, table)
     use_draft_mode_secret(read_draft_secret(project))
     app.route_count = len(table.routes)
     # NOTE: first, since a sync register() runs in a thread.

@@ -22,12 +22,12 @@ from approutes.web.url_path import remove_dot_segments
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from approutes.asgi.interface import Receive, Scope, Send
+    from approutes.asgi.interface import Message, Receive, Scope, Send
     from approutes.cache.route_cache import RouteCache
     from approutes.request_context import ErrorSink
     from approutes.settings.model import Settings
 
-__all__ = ["AsgiEntrypoint", "Handle"]
+__all__ = ["AsgiEntrypoint", "Handle", "Observation", "Observer"]
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -46,6 +46,37 @@ class Handle(Protocol):
     @property
     def finish(self) -> Callable[[RequestState, Response], None] | None:
         """What decorates every response, error responses included; None for nothing."""
+        ...
+
+
+class Observation(Protocol):
+    """One request being traced or counted (see `approutes.observability`)."""
+
+    def send(self, message: Message) -> Awaitable[None]:
+        """Send `message` on, noting the response's status."""
+        ...
+
+    def end(self, route_pattern: str, error: BaseException | None) -> None:
+        """The response is sent, or never will be.
+
+        `route_pattern` is the template of the route that answered ("" for none), `error`
+        what the request raised before it became an error response.
+        """
+        ...
+
+
+class Observer(Protocol):
+    """Traces and counts requests; the entrypoint holds one only when tracing or metrics are on."""
+
+    scrape_path: str
+    """The path the metrics are answered at ("" for none)."""
+
+    def begin(self, scope: Scope, send: Send) -> Observation:
+        """Start observing the request of `scope`, whose response goes to `send`."""
+        ...
+
+    def scrape(self, method: str) -> Response:
+        """The answer to a request of `method` for `scrape_path`."""
         ...
 
 
@@ -70,6 +101,7 @@ class AsgiEntrypoint:
         self.error_sink: ErrorSink | None = None
         self.access_log = dev
         self.route_count = 0
+        self.observer: Observer | None = None
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from the next request on (dev reload)."""
@@ -86,7 +118,9 @@ class AsgiEntrypoint:
         elif self.compression is None:
             self.compression = Compression.available()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(  # noqa: C901 - PERF: one inline path, see below
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         """Serve one ASGI connection scope: HTTP requests, and the lifespan."""
         if scope["type"] != "http":
             return await self._not_http(scope, receive, send)
@@ -108,6 +142,15 @@ class AsgiEntrypoint:
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = remove_dot_segments(path)
             redirect_to = redirect_target(path, trailing_slash=self.slash_policy)
+        # PERF: off (the default), observing costs this one test and one in `finally`.
+        observer = self.observer
+        observation = None
+        if observer is not None:
+            if path == observer.scrape_path:
+                await send_response(observer.scrape(scope["method"]), send, head_only=head_only)
+                return None
+            observation = observer.begin(scope, send)
+            send = observation.send
         body = AsgiBody(scope, receive, self.body_timeout)
         request = NextRequest(scope, body, path, self.limits, self.trust_proxy)
         state = RequestState(request, self.error_sink)
@@ -154,6 +197,8 @@ class AsgiEntrypoint:
         finally:
             CURRENT_STATE.reset(token)
             request.close()
+            if observation is not None:
+                observation.end(state.route_pattern, failure)
         return None
 
     async def _answer_bad_body(

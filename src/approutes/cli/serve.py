@@ -42,6 +42,7 @@ from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
 from approutes.cli.log_setup import LogFormat, configure_logging, skip_unused_record_fields
+from approutes.cli.worker_metrics import share_metrics_between_workers
 from approutes.errors import MissingExtraError
 from approutes.log import server_log
 from approutes.settings.model import load_settings
@@ -145,6 +146,8 @@ def serve(
     if log_format is None:
         log_format = "dev" if dev else "text"
     log_config = configure_logging(log_format, colour=sys.stderr.isatty())
+    if workers > 1:
+        share_metrics_between_workers(root, dev=dev)  # NOTE: before the project loads here
     app = _create_app_printing_stale_manifest(root, dev=dev)
     settings = load_settings(root)  # the .env files are loaded now
     max_header_size = settings.max_header_size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class Settings:
     process_pool_size: int | None = None
     thread_pool_size: int = 40
     max_header_size: int = 16 * 1024
+    tracing: bool = False
+    metrics_path: str | None = None
     compress: bool = True
     access_log: bool = True
     headers: tuple[HeaderRule, ...] = ()
@@ -175,6 +178,23 @@ MIN_HEADER_SIZE = 8 * 1024
 MAX_HEADER_SIZE = 1024 * 1024
 
 
+def _to_tracing(raw: object) -> bool:
+    on = _to_bool(raw)
+    if on and importlib.util.find_spec("opentelemetry") is None:
+        raise ValueError("tracing needs OpenTelemetry: pip install 'approutes[otel]'")
+    return on
+
+
+def _to_metrics_path(raw: object) -> str:
+    if not isinstance(raw, str) or not raw.startswith("/") or (raw != "/" and raw.endswith("/")):
+        raise ValueError('expected a path like "/metrics" (no trailing slash)')
+    if raw == "/" or any(c in raw for c in "?#%\\ ") or "//" in raw or "/." in raw:
+        raise ValueError("the metrics path is plain path segments, not the root")
+    if importlib.util.find_spec("prometheus_client") is None:
+        raise ValueError("metrics need prometheus-client: pip install 'approutes[metrics]'")
+    return raw
+
+
 def _to_cache(raw: object) -> str:
     if not isinstance(raw, str):
         raise TypeError("expected a string")
@@ -195,6 +215,8 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "process_pool_size": _to_pool_size,
     "thread_pool_size": _to_thread_count,
     "max_header_size": _to_header_size,
+    "tracing": _to_tracing,
+    "metrics_path": _to_metrics_path,
     "compress": _to_bool,
     "access_log": _to_bool,
 }

@@ -664,6 +664,8 @@ SAMPLES = {
     "process_pool_size": "process_pool_size = 2",
     "thread_pool_size": "thread_pool_size = 8",
     "max_header_size": 'max_header_size = "32kb"',
+    "tracing": "tracing = true",
+    "metrics_path": 'metrics_path = "/metrics"',
     "compress": "compress = false",
     "access_log": "access_log = false",
     "headers": '[[headers]]\nsource = "/a"\nheaders = [{ key = "x-a", value = "1" }]',
