@@ -47,18 +47,18 @@ class RouteFile:
     segments: tuple[Segment, ...]
     param_names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     one_segment_params: bool = field(init=False, repr=False, compare=False)
+    pattern: str = field(init=False, repr=False, compare=False)
+    """The URL pattern, e.g. "/api/users/[id]"."""
 
     def __post_init__(self) -> None:
-        # PERF: read on every dynamic match; computed once here.
+        # PERF: read on every dynamic match, and the pattern on every request (the request
+        # state's route template): computed once here.
         names = tuple(s.name for s in self.segments if s.kind != "static")
         object.__setattr__(self, "param_names", names)
         simple = all(s.kind in ("static", "dynamic") for s in self.segments)
         object.__setattr__(self, "one_segment_params", simple)
-
-    @property
-    def pattern(self) -> str:
-        """The URL pattern, e.g. "/api/users/[id]"."""
-        return "/" + "/".join(segment_label(s) for s in self.segments)
+        pattern = "/" + "/".join(segment_label(s) for s in self.segments)
+        object.__setattr__(self, "pattern", pattern)
 
     def url_for(self, params: Mapping[str, object]) -> str:
         """The raw path this route serves for `params` (each value percent-encoded).
