@@ -11,8 +11,8 @@ from approutes.request_context import (
     DRAFT_MODE_COOKIE,
     CookieStore,
     current_state,
+    draft_mode_cookie,
     draft_mode_enabled,
-    draft_mode_secret,
 )
 
 if TYPE_CHECKING:
@@ -105,17 +105,10 @@ class DraftMode:
 
     def enable(self) -> None:
         """Turn draft mode on for this client (sets the cookie on the response)."""
-        CookieStore(self._state).set(
-            DRAFT_MODE_COOKIE,
-            draft_mode_secret(),
-            http_only=True,
-            secure=True,
-            same_site="none",
-            path="/",
-        )
+        value, attributes = draft_mode_cookie(enable=True)
+        CookieStore(self._state).set(DRAFT_MODE_COOKIE, value, **attributes)
 
     def disable(self) -> None:
         """Turn draft mode off for this client (expires the cookie)."""
-        CookieStore(self._state).set(
-            DRAFT_MODE_COOKIE, "", expires=0, http_only=True, secure=True, same_site="none"
-        )
+        value, attributes = draft_mode_cookie(enable=False)
+        CookieStore(self._state).set(DRAFT_MODE_COOKIE, value, **attributes)

@@ -33,8 +33,8 @@ __all__ = [
     "RequestState",
     "RevalidateReason",
     "current_state",
+    "draft_mode_cookie",
     "draft_mode_enabled",
-    "draft_mode_secret",
     "entered_state",
     "run_after",
     "use_draft_mode_secret",
@@ -128,6 +128,7 @@ def entered_state(request: NextRequest, route_file: str) -> Iterator[RequestStat
 DRAFT_MODE_COOKIE = "__prerender_bypass"
 """The cookie that turns draft mode on, under Next's name."""
 
+
 # The served project's draft-mode secret (create_app sets the build's); a fresh one until then.
 _draft_mode_secret = secrets.token_hex(16)
 
@@ -138,9 +139,21 @@ def use_draft_mode_secret(secret: str) -> None:
     _draft_mode_secret = secret
 
 
-def draft_mode_secret() -> str:
-    """The value the draft-mode cookie must carry."""
-    return _draft_mode_secret
+def draft_mode_cookie(*, enable: bool) -> tuple[str, CookieAttributes]:
+    """The value and attributes of the draft-mode cookie that turns it on (or off).
+
+    As Next sets it, in the App and the Pages Router alike.
+    """
+    attributes: CookieAttributes = {
+        "http_only": True,
+        "secure": True,
+        "same_site": "none",
+        "path": "/",
+    }
+    if enable:
+        return _draft_mode_secret, attributes
+    attributes["expires"] = 0
+    return "", attributes
 
 
 def draft_mode_enabled(request: NextRequest) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from approutes.errors import RouteModuleError
 from approutes.log import error_log
 from approutes.project.importer import import_user_file
-from approutes.project.source_dir import source_dir
+from approutes.project.source_dir import code_file
 from approutes.rules.matcher import any_match, compile_matchers
 from approutes.rules.path_pattern import PatternError
 
@@ -50,6 +50,11 @@ class MiddlewareModule:
     file: str = PROXY_FILE
     takes_event: bool = False
 
+    @property
+    def name(self) -> str:
+        """The function's name: `proxy` or `middleware` (for messages)."""
+        return self.file.rpartition("/")[2].removesuffix(".py")
+
     def runs_for(self, request: NextRequest, path: str) -> bool:
         """Whether its matcher takes `request` at `path` (no matcher: every request)."""
         return not self.matchers or any_match(self.matchers, request, path)
@@ -64,9 +69,8 @@ def load_middleware(root: Path) -> MiddlewareModule | None:
         RouteModuleError: both files exist; the file raised, has no `proxy(request)`
             (`middleware(request)`) function, or its `config` or matcher is not valid.
     """
-    folder = source_dir(root)
-    proxy_file = f"{folder}/{PROXY_FILE}" if folder else PROXY_FILE
-    middleware_file = f"{folder}/{MIDDLEWARE_FILE}" if folder else MIDDLEWARE_FILE
+    proxy_file = code_file(root, PROXY_FILE)
+    middleware_file = code_file(root, MIDDLEWARE_FILE)
     has_proxy = (root / proxy_file).is_file()
     has_middleware = (root / middleware_file).is_file()
     if has_proxy and has_middleware:

@@ -43,10 +43,9 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
                 response.body = (response.headers.get("location") or "").encode()
         return Respond(response)
     if action.kind == "error":
-        name = middleware.file.rpartition("/")[2].removesuffix(".py")
         raise HandlerReturnError(
             middleware.file,
-            f"{name} returned Response.error(), a network error, which has no answer",
+            f"{middleware.name} returned Response.error(), a network error, which has no answer",
         )
     if action.kind == "rewrite":
         return Rewrite(action.rewrite_url, response.headers, action.request_headers)
@@ -66,10 +65,9 @@ async def _call(middleware: MiddlewareModule, request: NextRequest) -> Response 
         return signal_outcome(signal)
     if result is None or isinstance(result, Response):
         return result
-    name = middleware.file.rpartition("/")[2].removesuffix(".py")
     raise HandlerReturnError(
         middleware.file,
-        f"{name} returned a {type(result).__name__}; return None or a Response",
+        f"{middleware.name} returned a {type(result).__name__}; return None or a Response",
     )
 
 

@@ -8,13 +8,12 @@ no-op provider makes every span a no-op.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from importlib import metadata
 from typing import TYPE_CHECKING
 
 from opentelemetry import context, propagate, trace
 from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanKind, Status, StatusCode
-
-from approutes import __version__
 
 if TYPE_CHECKING:
     from contextvars import Token
@@ -48,7 +47,7 @@ class RequestTracer:
 
     def __init__(self) -> None:
         """Trace through the global TracerProvider (set later by `register()` is fine)."""
-        self._tracer = trace.get_tracer("approutes", __version__)
+        self._tracer = trace.get_tracer("approutes", _version())
 
     def start(self, scope: Scope, method: str) -> RequestSpan:
         """Start the span of the request `scope` and make it current until `RequestSpan.end`.
@@ -106,3 +105,14 @@ class RequestSpan:
             span.set_status(Status(StatusCode.ERROR))
         span.end()
         context.detach(self._token)
+
+
+def _version() -> str | None:
+    """The installed version of approutes, for the tracer; None when it is not installed.
+
+    NOTE: read from the metadata: importing `approutes.__version__` would run back up the layers.
+    """
+    try:
+        return metadata.version("approutes")
+    except metadata.PackageNotFoundError:
+        return None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from approutes.cache import revalidate_path
 from approutes.log import error_log
 from approutes.pages.etag import generate_etag, is_fresh
-from approutes.request_context import DRAFT_MODE_COOKIE, draft_mode_secret
+from approutes.request_context import DRAFT_MODE_COOKIE, draft_mode_cookie
 from approutes.web.cookies import serialize_cookie
 from approutes.web.headers import header_value
 from approutes.web.json_codec import dumps
@@ -138,15 +138,8 @@ class ApiResponse:
         Raises:
             RuntimeError: the headers are already sent.
         """
-        if enable:
-            secret = draft_mode_secret()
-            line = serialize_cookie(
-                DRAFT_MODE_COOKIE, secret, http_only=True, secure=True, same_site="none"
-            )
-        else:
-            line = serialize_cookie(
-                DRAFT_MODE_COOKIE, "", expires=0, http_only=True, secure=True, same_site="none"
-            )
+        value, attributes = draft_mode_cookie(enable=enable)
+        line = serialize_cookie(DRAFT_MODE_COOKIE, value, **attributes)
         current = self.get_header("set-cookie")
         lines = (
             []

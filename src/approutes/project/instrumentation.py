@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
 from approutes.project.importer import import_user_file
-from approutes.project.source_dir import source_dir
+from approutes.project.source_dir import code_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,8 +49,7 @@ def load_instrumentation(root: Path) -> Instrumentation:
             function that takes no arguments, or `on_request_error` is not a function
             that takes (error, request, context).
     """
-    folder = source_dir(root)
-    file = f"{folder}/{INSTRUMENTATION_FILE}" if folder else INSTRUMENTATION_FILE
+    file = code_file(root, INSTRUMENTATION_FILE)
     if not (root / file).is_file():
         return Instrumentation()
     module = import_user_file(root, file)

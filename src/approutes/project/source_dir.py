@@ -9,7 +9,7 @@ from approutes.errors import RouteTreeError
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["CODE_FILES", "source_dir"]
+__all__ = ["CODE_FILES", "code_file", "source_dir"]
 
 CODE_FILES = ("proxy.py", "middleware.py", "instrumentation.py")
 """The files that sit beside `app/` and `pages/`, under `src/` when those are."""
@@ -49,3 +49,13 @@ def source_dir(root: Path) -> str:
                 fix=f"move it to src/{name}",
             )
     return "src"
+
+
+def code_file(root: Path, name: str) -> str:
+    """Where the project at `root` keeps `name` (one of CODE_FILES), relative to the root.
+
+    Raises:
+        RouteTreeError: as `source_dir`.
+    """
+    folder = source_dir(root)
+    return f"{folder}/{name}" if folder else name
