@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 3000
 EXAMPLE ?= examples/basic
 # Every extra, so that the tests run with each optional piece installed.
-EXTRAS := dev,granian,redis,aws,testing,user-agent,external-rewrites,otel,metrics
+EXTRAS := dev,granian,websockets,redis,aws,testing,user-agent,external-rewrites,otel,metrics
 
 .PHONY: dev test e2e lint format typecheck pytest fuzz docs bench clean redis-server chromium swagger-ui
 
