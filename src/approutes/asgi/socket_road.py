@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from approutes.web.origin import is_cross_origin, origin_authority
 from approutes.error_responses import error_response, is_uncaught, json_error
 from approutes.errors import HTTPError, WebSocketDisconnect
 from approutes.handlers.respond import finish_response
@@ -25,6 +24,7 @@ from approutes.handlers.socket_runner import not_accepted
 from approutes.log import log_access
 from approutes.request_context import CURRENT_STATE, RequestState, run_after
 from approutes.web.bytes_body import BytesBody
+from approutes.web.origin import is_cross_origin, origin_authority
 from approutes.web.request import NextRequest
 from approutes.web.response import Response
 from approutes.web.websocket import WebSocket
