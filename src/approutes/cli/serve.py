@@ -213,6 +213,10 @@ def _uvicorn_websockets(limits: _ServerLimits) -> dict[str, Any]:
         "ws_max_size": limits.largest_message,
         "ws_ping_interval": limits.ping_interval,
         "ws_ping_timeout": limits.ping_interval,
+        # PERF: no permessage-deflate, as granian (and Node's ws by default): a compressor
+        # and decompressor per socket cost memory the allocator keeps (1,000 sockets: RSS
+        # +70 MiB after they closed, growing each time; without: +22 MiB, reused).
+        "ws_per_message_deflate": False,
     }
 
 
