@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
+from tests.conftest import make_project
 from tests.live_server import wait_until
 from websockets.sync.client import connect
 
@@ -454,3 +455,135 @@ def test_an_https_base_url_gives_a_wss_scope(
     [scope] = scopes
     assert (scope["scheme"], scope["server"]) == ("wss", ("example.com", 443))
     assert dict(scope["headers"])[b"host"] == b"example.com"
+
+
+# --- against a project's WebSocket routes ----------------------------------------------------
+
+ROUTES = {
+    "app/api/chat/route.py": """
+        from approutes.headers import cookies
+        from approutes.web.websocket import WebSocket
+
+        async def GET(request, socket: WebSocket):
+            chosen = "chat.v2" if "chat.v2" in socket.subprotocols else None
+            cookies().set("joined", "lobby")
+            await socket.accept(subprotocol=chosen, headers={"x-room": "lobby"})
+            async for message in socket:
+                if message == "bye":
+                    await socket.close(4001, "see you")
+                    return
+                await socket.send(message)
+    """,
+    "app/api/private/route.py": """
+        from approutes import NextResponse
+        from approutes.web.websocket import WebSocket
+
+        async def GET(request, socket: WebSocket):
+            session = request.cookies.get("session")
+            if session is None:
+                return NextResponse.json({"error": "Unauthorized"}, status=401)
+            await socket.accept()
+            await socket.send_json({"user": session.value})
+            await socket.receive()
+    """,
+    "app/api/watched/route.py": """
+        import os
+        from pathlib import Path
+
+        from approutes.web.websocket import WebSocket
+
+        async def GET(socket: WebSocket):
+            await socket.accept()
+            try:
+                async for message in socket:
+                    await socket.send(message)
+            finally:
+                Path(os.environ["WS_FINALLY_FILE"]).write_text("finally ran")
+    """,
+    "app/api/broken/route.py": """
+        from approutes.web.websocket import WebSocket
+
+        async def GET(socket: WebSocket):
+            await socket.accept()
+            await socket.receive()
+            raise ValueError("the handler broke")
+    """,
+    "app/api/unanswered/route.py": """
+        from approutes.web.websocket import WebSocket
+
+        async def GET(socket: WebSocket):
+            return None
+    """,
+}
+
+
+@pytest.fixture
+def route_client(tmp_path: Path) -> Iterator[TestClient]:
+    make_project(tmp_path, ROUTES)
+    with TestClient(tmp_path) as client:
+        yield client
+
+
+def test_a_route_echoes_with_its_subprotocol_headers_and_cookie(
+    route_client: TestClient,
+) -> None:
+    with route_client.websocket_connect("/api/chat", subprotocols=["chat.v1", "chat.v2"]) as ws:
+        assert ws.subprotocol == "chat.v2"
+        assert ws.headers["x-room"] == "lobby"
+        assert route_client.cookies["joined"] == "lobby"
+        ws.send_text("hi")
+        assert ws.receive_text() == "hi"
+        ws.send_bytes(b"\x01\x02")
+        assert ws.receive_bytes() == b"\x01\x02"
+        ws.send_json({"n": 1})
+        assert ws.receive_json() == {"n": 1}
+
+
+def test_a_route_closing_gives_its_code_and_reason(route_client: TestClient) -> None:
+    with route_client.websocket_connect("/api/chat") as ws:
+        ws.send_text("bye")
+        with pytest.raises(WebSocketClosed) as closed:
+            ws.receive_text()
+    assert (closed.value.code, closed.value.reason) == (4001, "see you")
+
+
+def test_a_route_refusing_is_read_from_the_error(route_client: TestClient) -> None:
+    with pytest.raises(WebSocketDenied) as denied, route_client.websocket_connect("/api/private"):
+        pytest.fail("the block must not run")
+    assert denied.value.response.status_code == 401
+    assert denied.value.response.json() == {"error": "Unauthorized"}
+
+
+def test_a_route_sees_the_jars_cookies(route_client: TestClient) -> None:
+    route_client.cookies.set("session", "ada")
+    with route_client.websocket_connect("/api/private") as ws:
+        assert ws.receive_json() == {"user": "ada"}
+
+
+def test_a_route_that_does_not_accept_is_a_403(route_client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDenied) as denied,
+        route_client.websocket_connect("/api/unanswered"),
+    ):
+        pass
+    assert denied.value.response.status_code == 403
+
+
+def test_leaving_the_block_runs_the_routes_finally(
+    route_client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = tmp_path / "finally.txt"
+    monkeypatch.setenv("WS_FINALLY_FILE", str(marker))
+    with route_client.websocket_connect("/api/watched") as ws:
+        ws.send_text("ping")
+        assert ws.receive_text() == "ping"
+        assert not marker.exists()
+    assert marker.read_text() == "finally ran"
+
+
+def test_a_route_raising_closes_with_1011(route_client: TestClient) -> None:
+    with route_client.websocket_connect("/api/broken") as ws:
+        ws.send_text("go")
+        with pytest.raises(WebSocketClosed) as closed:
+            ws.receive_text()
+    assert closed.value.code == 1011
