@@ -72,6 +72,7 @@ __all__ = [
 T = TypeVar("T")
 
 _BASE_URL = "http://localhost:3000"
+_SOCKET_SCHEMES = {"ws": "http", "wss": "https"}  # the handshake is an HTTP(S) GET
 
 
 class TestClient:
@@ -80,7 +81,8 @@ class TestClient:
     Synchronous: `with TestClient(root) as client: client.get(...)` (the app runs on an event
     loop in a background thread). Asynchronous: `async with TestClient(root) as client:` gives
     an `httpx.AsyncClient` on the current loop. Either way the app's lifespan runs
-    (`instrumentation.py`'s `register()` on enter, `shutdown()` on exit).
+    (`instrumentation.py`'s `register()` on enter, `shutdown()` on exit). In the synchronous
+    form, `client.websocket_connect(url)` opens a WebSocket to the project.
 
     Args:
         root: The project folder.
@@ -182,7 +184,7 @@ class TestClient:
         header, and `headers`. Set-Cookie headers of the handshake's answer go into the jar.
 
         Args:
-            url: The path and query (`/api/chat?room=1`), or a full URL.
+            url: The path and query (`/api/chat?room=1`), or a full URL (`ws://` or `http://`).
             headers: More request headers (`origin`, `authorization`, ...).
             subprotocols: The subprotocols offered (`Sec-WebSocket-Protocol`).
             cookies: Cookies sent with this handshake only, besides the jar's.
@@ -203,6 +205,8 @@ class TestClient:
         jar = httpx.Cookies(self._client.cookies)
         jar.update(dict(cookies or {}))
         merged = self._client.build_request("GET", url).url
+        if merged.scheme in _SOCKET_SCHEMES:
+            merged = merged.copy_with(scheme=_SOCKET_SCHEMES[merged.scheme])
         request = httpx.Request(
             "GET",
             merged,

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from approutes.asgi.interface import ASGIApp, Message, Scope
 
-__all__ = ["WebSocketClosed", "WebSocketDenied", "WebSocketTestSession", "handshake_scope"]
+__all__ = ["WebSocketClosed", "WebSocketDenied", "WebSocketTestSession"]
 
 T = TypeVar("T")
 
@@ -197,11 +197,6 @@ class WebSocketTestSession:
         self._client_gone = False
 
     @property
-    def scope(self) -> Scope:
-        """The ASGI scope the app was called with."""
-        return self._scope
-
-    @property
     def subprotocol(self) -> str | None:
         """The subprotocol the app accepted, or None."""
         return self._subprotocol
@@ -299,7 +294,9 @@ class WebSocketTestSession:
         Safe to call when the socket is already closed: it then only waits for the app.
 
         Raises:
-            TimeoutError: The app's coroutine did not end within a few seconds.
+            TimeoutError: The app's coroutine did not end within a few seconds (it is
+                cancelled).
+            Exception: What the app's coroutine raised, if it was not raised already.
         """
         if self._task is None:
             return

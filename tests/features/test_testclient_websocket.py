@@ -361,6 +361,37 @@ def test_an_app_that_sends_nothing_fails_the_receive_instead_of_hanging(
         ws.receive_text(timeout=0.01)
 
 
+@pytest.mark.parametrize(
+    ("url", "scheme", "server"),
+    [
+        pytest.param("wss://api.example.com/ws?x=1", "wss", ("api.example.com", 443), id="wss"),
+        pytest.param("ws://localhost:8000/ws?x=1", "ws", ("localhost", 8000), id="ws"),
+        pytest.param("https://api.example.com/ws?x=1", "wss", ("api.example.com", 443), id="https"),
+    ],
+)
+def test_a_full_url_gives_its_scheme_and_server(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    events: list[Any],
+    url: str,
+    scheme: str,
+    server: tuple[str, int],
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        events.append(scope)
+        await send({"type": "websocket.close"})
+
+    with (
+        socket_client(project, monkeypatch, app) as client,
+        pytest.raises(WebSocketDenied),
+        client.websocket_connect(url),
+    ):
+        pass
+    [scope] = events
+    assert (scope["scheme"], scope["server"], scope["path"]) == (scheme, server, "/ws")
+    assert scope["query_string"] == b"x=1"
+
+
 def test_websocket_connect_needs_the_with_block(project: Path) -> None:
     with pytest.raises(RuntimeError, match="in a `with` block"):
         TestClient(project).websocket_connect("/ws")
