@@ -102,6 +102,10 @@ class AsgiEntrypoint:
         self.error_sink: ErrorSink | None = None
         self.access_log = dev
         self.route_count = 0
+        # Routes that take WebSocket upgrades, and the largest message any of them takes
+        # (what the server is told to refuse above).
+        self.socket_route_count = 0
+        self.largest_message = settings.websocket_message_size_limit
         self.observer: Observer | None = None
 
     def apply_settings(self, settings: Settings) -> None:
@@ -121,7 +125,7 @@ class AsgiEntrypoint:
             origins=(*settings.websocket_origins, *_cors_origins(settings)),
         )
         if previous is not None:
-            self.sockets.open = previous.open  # NOTE: a dev reload keeps the open sockets
+            self.sockets.live = previous.live  # NOTE: a dev reload keeps the open sockets
         # NOTE: kept across a dev reload that leaves `compress` on (its caches stay).
         if not settings.compress:
             self.compression = None

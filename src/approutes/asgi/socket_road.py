@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from approutes.auth.origin_check import is_cross_origin, origin_authority
 from approutes.error_responses import error_response, is_uncaught, json_error
 from approutes.errors import HTTPError, WebSocketDisconnect
 from approutes.handlers.respond import finish_response
@@ -25,6 +24,7 @@ from approutes.handlers.socket_runner import not_accepted
 from approutes.log import log_access
 from approutes.request_context import CURRENT_STATE, RequestState, run_after
 from approutes.web.bytes_body import BytesBody
+from approutes.web.origin import is_cross_origin, origin_authority
 from approutes.web.request import NextRequest
 from approutes.web.response import Response
 from approutes.web.websocket import WebSocket
@@ -46,7 +46,7 @@ REFUSED_CLOSE_BASE = 4000
 class SocketPolicy:
     """The project's WebSocket settings, as the road reads them on every upgrade."""
 
-    __slots__ = ("idle_timeout", "max_sockets", "message_size_limit", "open", "origins")
+    __slots__ = ("idle_timeout", "live", "max_sockets", "message_size_limit", "origins")
 
     def __init__(
         self,
@@ -61,8 +61,14 @@ class SocketPolicy:
         self.idle_timeout = idle_timeout
         self.max_sockets = max_sockets
         self.origins = frozenset(_origin_key(o) for o in origins)
-        self.open = 0
-        """Upgrades being served in this process (the handshake, then the open socket)."""
+        self.live: set[WebSocket] = set()
+        """Upgrades being served in this process (from the handshake until the socket ends)."""
+
+    async def close_all(self, code: int, reason: str) -> None:
+        """Close every open socket with `code` (the server is stopping: 1001)."""
+        for socket in list(self.live):
+            if socket.state == "open":
+                await socket.close(code, reason)
 
     def refuses_origin(self, request: NextRequest) -> bool:
         """Whether a browser on another origin, not allowed here, opens this socket.
@@ -105,7 +111,7 @@ async def serve_socket(
     )
     state.socket = socket
     token = CURRENT_STATE.set(state)
-    policy.open += 1
+    policy.live.add(socket)
     failure: Exception | None = None
     try:
         try:
@@ -137,7 +143,7 @@ async def serve_socket(
         if failure is not None and state.error_sink is not None and is_uncaught(failure):
             await state.error_sink.report(failure, state)
     finally:
-        policy.open -= 1
+        policy.live.discard(socket)
         CURRENT_STATE.reset(token)
         request.close()
 
@@ -147,7 +153,7 @@ async def _answer(
 ) -> Response:
     """What answers the upgrade: a limit or the origin check, the 308, or the project."""
     policy = entry.sockets
-    if policy.open > policy.max_sockets:
+    if len(policy.live) > policy.max_sockets:
         return json_error(503, {"error": "Too many open WebSockets"}, {"retry-after": "5"})
     if policy.refuses_origin(state.request):
         return json_error(403, {"error": "Cross-origin WebSocket refused"})
