@@ -493,7 +493,7 @@ def test_an_https_base_url_gives_a_wss_scope(
 ROUTES = {
     "app/api/chat/route.py": """
         from approutes.headers import cookies
-        from approutes.web.websocket import WebSocket
+        from approutes import WebSocket
 
         async def GET(request, socket: WebSocket):
             chosen = "chat.v2" if "chat.v2" in socket.subprotocols else None
@@ -507,7 +507,7 @@ ROUTES = {
     """,
     "app/api/private/route.py": """
         from approutes import NextResponse
-        from approutes.web.websocket import WebSocket
+        from approutes import WebSocket
 
         async def GET(request, socket: WebSocket):
             session = request.cookies.get("session")
@@ -521,7 +521,7 @@ ROUTES = {
         import os
         from pathlib import Path
 
-        from approutes.web.websocket import WebSocket
+        from approutes import WebSocket
 
         async def GET(socket: WebSocket):
             await socket.accept()
@@ -532,7 +532,7 @@ ROUTES = {
                 Path(os.environ["WS_FINALLY_FILE"]).write_text("finally ran")
     """,
     "app/api/broken/route.py": """
-        from approutes.web.websocket import WebSocket
+        from approutes import WebSocket
 
         async def GET(socket: WebSocket):
             await socket.accept()
@@ -540,7 +540,7 @@ ROUTES = {
             raise ValueError("the handler broke")
     """,
     "app/api/unanswered/route.py": """
-        from approutes.web.websocket import WebSocket
+        from approutes import WebSocket
 
         async def GET(socket: WebSocket):
             return None
