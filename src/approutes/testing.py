@@ -201,7 +201,10 @@ class TestClient:
                 assert ws.receive_text() == "hi"
         """
         if self._client is None or self._loop is None:
-            raise RuntimeError("use TestClient in a `with` block: with TestClient(root) as c:")
+            raise RuntimeError(
+                "websocket_connect needs TestClient in a `with` block (the synchronous form): "
+                "with TestClient(root) as c:"
+            )
         jar = httpx.Cookies(self._client.cookies)
         jar.update(dict(cookies or {}))
         merged = self._client.build_request("GET", url).url
