@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+    from approutes.asgi.interface import Message
+
 ECHO = """
     from approutes import WebSocket
 
@@ -220,10 +222,10 @@ def test_an_optional_socket_serves_plain_http_too(client_of: Any) -> None:
         assert ws.receive_text() == "live"
 
 
-async def _without_denial_extension(root: Path, path: str) -> list[dict[str, Any]]:
+async def _without_denial_extension(root: Path, path: str) -> list[Message]:
     """Run one upgrade through the app with a scope whose server has no denial extension."""
     app = create_app(root)
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
     incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     await incoming.put({"type": "websocket.connect"})
     await incoming.put({"type": "websocket.disconnect", "code": 1000})
@@ -238,7 +240,7 @@ async def _without_denial_extension(root: Path, path: str) -> list[dict[str, Any
         "subprotocols": [],
     }
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     await app(scope, incoming.get, send)
