@@ -18,6 +18,7 @@ ApproutesError
 ├── DynamicUsageError         a dynamic = "error" route read request data (-> 500)
 ├── ClientDisconnected        the client went away mid-body (the request is dropped)
 ├── OutsideRequestError       headers() / cookies() / after() called with no request
+├── ChannelOverflow           a channel subscription fell max_pending messages behind; ended
 └── MissingExtraError         an optional piece is not installed; names the extra to install
 
 ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not errors
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ApproutesError",
     "BadRequest",
+    "ChannelOverflow",
     "ClientDisconnected",
     "ConfigurationError",
     "ControlFlowSignal",
@@ -244,6 +246,26 @@ class ClientDisconnected(ApproutesError):
 
 class OutsideRequestError(ApproutesError, RuntimeError):
     """A request helper was called while no request is being handled."""
+
+
+class ChannelOverflow(ApproutesError):
+    """A channel subscription fell `max_pending` messages behind and was ended.
+
+    Raised by the subscription's iteration (`approutes.channels.subscribe`): the messages
+    still pending were dropped with it, so a slow reader never makes memory grow.
+
+    >>> str(ChannelOverflow("room:1", 256))
+    "the subscription to channel 'room:1' fell 256 messages behind (max_pending) and was ended"
+    """
+
+    def __init__(self, name: str, max_pending: int) -> None:
+        """Name the channel and the bound it reached."""
+        self.name = name
+        self.max_pending = max_pending
+        super().__init__(
+            f"the subscription to channel {name!r} fell {max_pending} messages behind "
+            "(max_pending) and was ended"
+        )
 
 
 class MissingExtraError(ApproutesError, ModuleNotFoundError):
