@@ -273,7 +273,7 @@ async def test_a_redis_outage_warns_once_drops_what_is_published_then_delivers_a
             await publish("room:1", "after")
             assert await next_message(messages) == "after"  # the dropped ones never came
         infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
-        assert infos == [f"channels: Redis {url} is back; 1 channels subscribed again"]
+        assert infos == [f"channels: Redis {url} is back; publishing and receiving again"]
         assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
     finally:
         await messages.__aexit__(None, None, None)

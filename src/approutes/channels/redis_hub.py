@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -69,7 +70,9 @@ class RedisHub:
             failure, up to `max_delay`.
         max_delay: The longest wait between two attempts.
         connect_timeout: Seconds to wait for a connection.
-        timeout: Seconds to wait for a PUBLISH to be answered.
+        timeout: Seconds to wait for a PUBLISH, or a SUBSCRIBE, to be answered.
+        retry_after: Seconds during which `publish` drops without trying after a PUBLISH
+            failed, so that a server that stopped answering costs requests nothing.
 
     Raises:
         MissingExtraError: the `redis` package is not installed (`approutes[redis]`).
@@ -89,6 +92,7 @@ class RedisHub:
         max_delay: float = 5.0,
         connect_timeout: float = 0.5,
         timeout: float = 1.0,
+        retry_after: float = 1.0,
     ) -> None:
         """Check the URL and make the connection pool; nothing connects yet."""
         redis_asyncio, retry, redis_error = _import_redis()
@@ -102,6 +106,8 @@ class RedisHub:
         self._max_delay = max_delay
         self._connect_timeout = connect_timeout
         self._timeout = timeout
+        self._retry_after = retry_after
+        self._skip_until = 0.0
         # NOTE: the listening connection blocks on reads for as long as no message comes:
         # no socket timeout. Only make_connection() is used: the pool never holds it.
         # RESP2, where pub/sub messages are ordinary replies (RESP3 hands them to the
@@ -130,13 +136,15 @@ class RedisHub:
     async def publish(self, name: str, message: str | bytes) -> None:
         """PUBLISH `message` to `name`; dropped while Redis is down (the warning covers it)."""
         publisher = self._start()
-        if self._listener_down:
+        if self._listener_down or (self._skip_until and time.monotonic() < self._skip_until):
             return
         try:
             await publisher.publish(channel_key(name), encode_message(message))
         except self._errors as exc:
+            self._skip_until = time.monotonic() + self._retry_after
             self._went_down(exc)
             return
+        self._skip_until = 0.0
         self._came_back()
 
     async def join(self, name: str, inbox: Inbox) -> None:
@@ -198,6 +206,7 @@ class RedisHub:
         self._up = None
         self._listener_down = False
         self._down = False
+        self._skip_until = 0.0
 
     async def wait_up(self) -> None:
         """Wait until the hub is connected and every channel with subscribers is subscribed.
@@ -311,6 +320,7 @@ class RedisHub:
         if self._awaiting or self._up is None or self._up.is_set():
             return
         self._listener_down = False
+        self._skip_until = 0.0
         self._up.set()
         self._came_back()
 
@@ -353,11 +363,7 @@ class RedisHub:
     def _came_back(self) -> None:
         if self._down:
             self._down = False
-            server_log.info(
-                "channels: Redis %s is back; %d channels subscribed again",
-                self.name,
-                len(self._channels),
-            )
+            server_log.info("channels: Redis %s is back; publishing and receiving again", self.name)
 
 
 def redact_url(url: str) -> str:
