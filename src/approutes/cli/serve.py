@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
@@ -41,6 +42,7 @@ from approutes.app import create_app
 from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
+from approutes.cli.going_away import close_sockets_before_granian_stops
 from approutes.cli.log_setup import LogFormat, configure_logging, skip_unused_record_fields
 from approutes.cli.worker_metrics import share_metrics_between_workers
 from approutes.errors import MissingExtraError
@@ -71,7 +73,9 @@ _DEV_GRACEFUL_TIMEOUT = 1  # NOTE: in dev nobody waits for a stream; Ctrl-C shou
 _ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
 _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
 _ACCESS_LOG_VARIABLE = "_APPROUTES_SERVE_ACCESS_LOG"
+_GRACEFUL_VARIABLE = "_APPROUTES_SERVE_GRACEFUL_TIMEOUT"
 _UVICORN_PROTOCOL = "approutes.cli.uvicorn_protocol:HeadLimitedHttpToolsProtocol"
+_UVICORN_WEBSOCKET = "approutes.cli.uvicorn_websocket:GoingAwayWebSocketProtocol"
 
 
 class ListenError(Exception):
@@ -86,6 +90,8 @@ def app_from_environment() -> AsgiEntrypoint:
         warnings.simplefilter("ignore", StaleManifestWarning)
         app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
     app.access_log = dev or os.environ.get(_ACCESS_LOG_VARIABLE) == "1"
+    graceful = int(os.environ.get(_GRACEFUL_VARIABLE, GRACEFUL_TIMEOUT))
+    close_sockets_before_granian_stops(app, graceful)
     skip_unused_record_fields()  # NOTE: a spawned worker starts with logging's defaults
     if not dev:
         tune_gc_for_serving()
@@ -150,11 +156,19 @@ def serve(
         share_metrics_between_workers(root, dev=dev)  # NOTE: before the project loads here
     app = _create_app_printing_stale_manifest(root, dev=dev)
     settings = load_settings(root)  # the .env files are loaded now
-    max_header_size = settings.max_header_size
+    if server == "uvicorn" and app.socket_route_count:
+        what = f"WebSocket routes on uvicorn ({app.socket_route_count} in this project)"
+        MissingExtraError.check(what, module="websockets", extra="websockets")
+    limits = _ServerLimits(
+        max_header_size=settings.max_header_size,
+        largest_message=app.largest_message,
+        ping_interval=settings.websocket_ping_interval,
+    )
     logs = _ServerLogs(log_config, settings.access_log if access_log is None else access_log)
     os.environ[_ROOT_VARIABLE] = str(root)
     os.environ[_DEV_VARIABLE] = "1" if dev else "0"
     os.environ[_ACCESS_LOG_VARIABLE] = "1" if logs.access else "0"
+    os.environ[_GRACEFUL_VARIABLE] = str(graceful_timeout)
     announce = _start_up_line(server, workers, host, port, app.route_count)
     if server == "granian" or workers > 1:
         # NOTE: these servers bind in their own (Rust or supervisor) code, which reports a
@@ -163,9 +177,9 @@ def serve(
         _bind(host, port).close()
         announce()  # NOTE: their workers start in other processes: said as they launch
         if server == "granian":
-            _serve_granian(host, port, workers, graceful_timeout, max_header_size, logs)
+            _serve_granian(host, port, workers, graceful_timeout, limits, logs)
         else:
-            _serve_uvicorn_workers(host, port, workers, graceful_timeout, max_header_size, logs)
+            _serve_uvicorn_workers(host, port, workers, graceful_timeout, limits, logs)
         return
     bound = _bind(host, port)
     _exit_zero_on_sigterm()
@@ -173,7 +187,33 @@ def serve(
         tune_gc_for_serving()  # several workers tune themselves in app_from_environment
     app.access_log = dev or logs.access
     ready = announce if started is None else _ready_printer(started, ready_lines)
-    _serve_uvicorn(app, bound, graceful_timeout, max_header_size, ready, logs)
+    _serve_uvicorn(app, bound, graceful_timeout, limits, ready, logs)
+
+
+@dataclass(frozen=True, slots=True)
+class _ServerLimits:
+    """What the server itself bounds: request heads, WebSocket messages, and its pings.
+
+    NOTE: granian has no settings for WebSocket messages or pings: approutes refuses a
+    message over the route's limit (1009) once granian has read it, and granian answers a
+    client's pings but sends none (the idle timeout closes a silent socket).
+    """
+
+    max_header_size: int
+    largest_message: int
+    ping_interval: float | None
+
+
+def _uvicorn_websockets(limits: _ServerLimits) -> dict[str, Any]:
+    """The WebSocket options of uvicorn: approutes' protocol, where `websockets` is installed."""
+    if not _has_module("websockets"):
+        return {}
+    return {
+        "ws": _UVICORN_WEBSOCKET,
+        "ws_max_size": limits.largest_message,
+        "ws_ping_interval": limits.ping_interval,
+        "ws_ping_timeout": limits.ping_interval,
+    }
 
 
 class _ServerLogs:
@@ -289,7 +329,7 @@ def _serve_uvicorn(
     app: AsgiEntrypoint,
     bound: socket.socket,
     graceful_timeout: int,
-    max_header_size: int,
+    limits: _ServerLimits,
     ready: Callable[[], None] | None,
     logs: _ServerLogs,
 ) -> None:
@@ -305,7 +345,7 @@ def _serve_uvicorn(
             if self.started and ready is not None:
                 ready()
 
-    server = Server(_uvicorn_config(app, graceful_timeout, max_header_size, logs))
+    server = Server(_uvicorn_config(app, graceful_timeout, limits, logs))
     # NOTE: uvicorn re-raises the Ctrl-C it stopped on, once it has shut down.
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[bound])
@@ -318,7 +358,7 @@ def _serve_uvicorn_workers(
     port: int,
     workers: int,
     graceful_timeout: int,
-    max_header_size: int,
+    limits: _ServerLimits,
     logs: _ServerLogs,
 ) -> None:
     import uvicorn  # noqa: PLC0415 - only when serving
@@ -334,7 +374,8 @@ def _serve_uvicorn_workers(
         loop=_uvicorn_loop(),
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
         http=_uvicorn_protocol(),
-        h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        h11_max_incomplete_event_size=limits.max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        **_uvicorn_websockets(limits),
         access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
         log_level="warning",
         log_config=logs.config,
@@ -346,7 +387,7 @@ def _serve_uvicorn_workers(
 
 
 def _uvicorn_config(
-    app: AsgiEntrypoint, graceful_timeout: int, max_header_size: int, logs: _ServerLogs
+    app: AsgiEntrypoint, graceful_timeout: int, limits: _ServerLimits, logs: _ServerLogs
 ) -> uvicorn.Config:
     import uvicorn  # noqa: PLC0415 - only when serving
 
@@ -355,7 +396,8 @@ def _uvicorn_config(
         loop=_uvicorn_loop(),
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
         http=_uvicorn_protocol(),
-        h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        h11_max_incomplete_event_size=limits.max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        **_uvicorn_websockets(limits),
         access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
         log_level="warning",  # approutes prints its own start-up line
         log_config=logs.config,
@@ -387,7 +429,7 @@ def _serve_granian(
     port: int,
     workers: int,
     graceful_timeout: int,
-    max_header_size: int,
+    limits: _ServerLimits,
     logs: _ServerLogs,
 ) -> None:
     from granian import Granian  # noqa: PLC0415 - heavy, only when serving
@@ -412,7 +454,7 @@ def _serve_granian(
         # more than 100 headers). PERF: the buffer also caps each read of a body, so uploads
         # arrive in pieces of at most this size (loopback: ~350 MB/s at 16 KiB, ~1.5 GB/s at
         # granian's default of 408 KiB); far above what a network delivers.
-        http1_settings=HTTP1Settings(max_buffer_size=max_header_size),
+        http1_settings=HTTP1Settings(max_buffer_size=limits.max_header_size),
     ).serve()
 
 
