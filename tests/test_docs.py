@@ -21,6 +21,7 @@ PUBLIC_MODULES = (
     "approutes",
     "approutes.auth",
     "approutes.cache",
+    "approutes.channels",
     "approutes.headers",
     "approutes.navigation",
     "approutes.server",

@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "approutes"
 # Bottom to top; units on one line share a layer and must not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "log"),
+    ("channels",),
     ("web",),
     ("request_context", "navigation"),
     ("error_responses", "headers", "server", "auth"),

@@ -33,6 +33,13 @@ PUBLIC = {
     "approutes.adapters.aws_lambda": ["LambdaHandler", "ROOT_VARIABLE", "handler", "make_handler"],
     "approutes.auth": ["Auth", "Session"],
     "approutes.cache": ["CacheLife", "cache_tag", "cached", "revalidate_path", "revalidate_tag"],
+    "approutes.channels": [
+        "ChannelOverflow",
+        "Subscription",
+        "publish",
+        "subscribe",
+        "use_channels",
+    ],
     "approutes.server": [
         "NextFetchEvent",
         "NextRequest",

@@ -10,6 +10,7 @@ from approutes.assemble import assemble_handler
 from approutes.build.manifest import manifest_path
 from approutes.cache.runtime import use_store
 from approutes.cache.store_url import store_from_setting
+from approutes.channels import use_channels
 from approutes.error_reporting import ErrorReporter
 from approutes.errors import ConfigurationError
 from approutes.handlers.process_runtime import configure_process_pool
@@ -20,6 +21,7 @@ from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import load_instrumentation
 from approutes.request_context import use_draft_mode_secret
 from approutes.route_loading import load_routes
+from approutes.settings.channels_setting import channels_backend
 from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
@@ -81,6 +83,8 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     if instrumentation.on_request_error is not None:
         app.error_sink = ErrorReporter(instrumentation.on_request_error)
     app.on_shutdown.append(cache.close)
+    channels = use_channels(channels_backend(settings.channels, settings.cache))
+    app.on_shutdown.append(channels.close)
     pool = configure_process_pool(project, settings.process_pool_size)
 
     async def stop_pool() -> None:

@@ -20,6 +20,7 @@ ApproutesError
 ├── ClientDisconnected        the client went away mid-body (the request is dropped)
 ├── WebSocketDisconnect       public; the socket is closed (by the client, a limit, or the server)
 ├── OutsideRequestError       headers() / cookies() / after() called with no request
+├── ChannelOverflow           a channel subscription fell max_pending messages behind; ended
 └── MissingExtraError         an optional piece is not installed; names the extra to install
 
 ControlFlowSignal (BaseException)    raised by redirect() / not_found(); not errors
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ApproutesError",
     "BadRequest",
+    "ChannelOverflow",
     "ClientDisconnected",
     "ConfigurationError",
     "ControlFlowSignal",
@@ -279,6 +281,26 @@ class WebSocketDisconnect(ApproutesError):
 
 class OutsideRequestError(ApproutesError, RuntimeError):
     """A request helper was called while no request is being handled."""
+
+
+class ChannelOverflow(ApproutesError):
+    """A channel subscription fell `max_pending` messages behind and was ended.
+
+    Raised by the subscription's iteration (`approutes.channels.subscribe`): the messages
+    still pending were dropped with it, so a slow reader never makes memory grow.
+
+    >>> str(ChannelOverflow("room:1", 256))
+    "the subscription to channel 'room:1' fell 256 messages behind (max_pending) and was ended"
+    """
+
+    def __init__(self, name: str, max_pending: int) -> None:
+        """Name the channel and the bound it reached."""
+        self.name = name
+        self.max_pending = max_pending
+        super().__init__(
+            f"the subscription to channel {name!r} fell {max_pending} messages behind "
+            "(max_pending) and was ended"
+        )
 
 
 class MissingExtraError(ApproutesError, ModuleNotFoundError):

@@ -29,6 +29,7 @@ def test_info_reports_versions_layout_settings_and_routes(tmp_path: Path) -> Non
             "src/proxy.py": "def proxy(request):\n    return None\n",
             "approutes.toml": (
                 'cache = "redis://user:s3cret@cache.internal:6379/0"\ntrailing_slash = true\n'
+                'channels = "rediss://bus:s3cret@bus.internal:6380/0"\n'
             ),
         },
     )
@@ -45,6 +46,7 @@ def test_info_reports_versions_layout_settings_and_routes(tmp_path: Path) -> Non
     assert "  trailing_slash = True" in lines
     assert "s3cret" not in result.stdout
     assert any(line.startswith("  cache = 'redis://") for line in lines)
+    assert "  channels = 'rediss://bus:***@bus.internal:6380/0'" in lines
 
 
 def test_info_on_a_broken_project_says_what_is_wrong(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def _changed_settings(settings: Settings) -> list[str]:
 
 def _shown(name: str, value: object) -> str:
     """A setting's value as the report shows it: rule tables counted, a Redis password hidden."""
-    if name == "cache" and isinstance(value, str):
+    if name in ("cache", "channels") and isinstance(value, str):
         return repr(redact_url(value))
     if isinstance(value, tuple):
         return f"{len(value)} rule(s)"

@@ -20,6 +20,7 @@ from approutes.rules.tables import (
 )
 from approutes.settings.cache_life import DEFAULT_PROFILES, CacheLife, parse_cache_life
 from approutes.settings.cache_setting import check_store_setting
+from approutes.settings.channels_setting import channels_backend, check_channels_setting
 from approutes.settings.sizes import parse_size
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class Settings:
     body_timeout: float = 30.0
     trust_proxy: bool = False
     cache: str | None = None
+    channels: str = "memory"
     health_check: bool = False
     process_pool_size: int | None = None
     thread_pool_size: int = 40
@@ -74,14 +76,31 @@ def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Setti
     """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     source, table = _read_file_table(root)
     for key, raw in table.items():
         values[key] = _convert(key, raw, source)
+        sources[key] = source
     for name in _SCALARS:
         env_key = ENV_PREFIX + name.upper()
         if env_key in env:
             values[name] = _convert(name, env[env_key], env_key)
+            sources[name] = env_key
+    if values.get("channels") == "redis":
+        _check_channels_with_cache(values.get("cache"), sources["channels"])
     return Settings(**values)
+
+
+def _check_channels_with_cache(cache: str | None, source: str) -> None:
+    """`channels = "redis"` takes the `cache` setting's Redis URL: there must be one."""
+    try:
+        channels_backend("redis", cache)
+    except ValueError as exc:
+        raise SettingsError(
+            code="bad-setting-value",
+            files=(source,),
+            problem=f"channels = 'redis' is not valid: {exc}",
+        ) from None
 
 
 def _read_file_table(root: Path) -> tuple[str, dict[str, Any]]:
@@ -207,6 +226,13 @@ def _to_cache(raw: object) -> str:
     return raw
 
 
+def _to_channels(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise TypeError("expected a string")
+    check_channels_setting(raw)
+    return raw
+
+
 def _to_optional_seconds(raw: object) -> float | None:
     """Seconds, or None for `false` / 0 (no timeout)."""
     if raw is False or raw == 0 or (isinstance(raw, str) and raw.strip().lower() in _OFF_WORDS):
@@ -245,6 +271,7 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "body_timeout": _to_seconds,
     "trust_proxy": _to_bool,
     "cache": _to_cache,
+    "channels": _to_channels,
     "health_check": _to_bool,
     "process_pool_size": _to_pool_size,
     "thread_pool_size": _to_thread_count,

@@ -660,6 +660,7 @@ SAMPLES = {
     "trust_proxy": "trust_proxy = true",
     "body_timeout": "body_timeout = 5",
     "cache": 'cache = "memory"',
+    "channels": 'channels = "redis://bus:6379/0"',
     "health_check": "health_check = true",
     "process_pool_size": "process_pool_size = 2",
     "thread_pool_size": "thread_pool_size = 8",
