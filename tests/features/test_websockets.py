@@ -332,3 +332,60 @@ def test_the_openapi_document_marks_socket_operations(tmp_path: Path) -> None:
     assert "200" not in only_socket["responses"]
     assert both["x-websocket"] is True
     assert set(both["responses"]) >= {"101", "200"}
+
+
+def test_a_socket_too_slow_for_its_channel_is_closed_with_1013(client_of: Any) -> None:
+    client = client_of(
+        {
+            "app/ws/route.py": """
+                from approutes import WebSocket
+
+                async def GET(socket: WebSocket) -> None:
+                    await socket.accept()
+                    await socket.subscribe("news", max_pending=2)
+                    async for _ in socket:
+                        pass
+            """,
+            "app/burst/route.py": """
+                from approutes import channels
+
+                async def POST():
+                    for number in range(10):  # NOTE: no await yields between these
+                        await channels.publish("news", f"item {number}")
+                    return {"published": 10}
+            """,
+        }
+    )
+    with client.websocket_connect("/ws") as ws:
+        assert client.post("/burst").json() == {"published": 10}
+        received: list[str] = []
+        with pytest.raises(WebSocketClosed) as closed:
+            _read_until_closed(ws, received)
+    assert (closed.value.code, closed.value.reason) == (1013, "too slow for its channel")
+    assert len(received) < 10
+
+
+def _read_until_closed(ws: Any, into: list[str]) -> None:
+    while True:
+        into.append(ws.receive_text())
+
+
+def test_a_subscribed_socket_gets_what_is_published_once_it_returns(client_of: Any) -> None:
+    client = client_of(
+        {
+            "app/ws/route.py": """
+                from approutes import WebSocket, channels
+
+                async def GET(socket: WebSocket) -> None:
+                    await socket.accept()
+                    await socket.subscribe("news")
+                    await channels.publish("news", "right after subscribing")
+                    await channels.publish("news", b"bytes stay bytes")
+                    async for _ in socket:
+                        pass
+            """
+        }
+    )
+    with client.websocket_connect("/ws") as ws:
+        assert ws.receive_text() == "right after subscribing"
+        assert ws.receive_bytes() == b"bytes stay bytes"

@@ -38,17 +38,24 @@ def test_a_line_sent_on_one_instance_reaches_a_socket_on_the_other(
     root = tmp_path_factory.mktemp("chat") / "chat"
     shutil.copytree(EXAMPLE, root)
     with running_redis_server() as redis, ExitStack() as stack:
-        env = {"APPROUTES_CHANNELS": redis, "AUTH_SECRET": "one-secret-for-every-instance"}
+        env = {
+            "APPROUTES_CHANNELS": redis,
+            "AUTH_SECRET": "one-secret-shared-by-every-instance-of-the-chat",
+        }
         first = stack.enter_context(live_server(root, "uvicorn", env))
         second = stack.enter_context(live_server(root, "granian", env))
         ada = sign_in(first.base, "ada")  # NOTE: signed by one, read by the other
         bob = sign_in(second.base, "bob")
         on_first = stack.enter_context(
-            connect(f"ws://127.0.0.1:{first.port}/api/rooms/lobby", additional_headers={"cookie": ada})
+            connect(
+                f"ws://127.0.0.1:{first.port}/api/rooms/lobby", additional_headers={"cookie": ada}
+            )
         )
         assert on_first.recv(timeout=5) == "ada joined"
         on_second = stack.enter_context(
-            connect(f"ws://127.0.0.1:{second.port}/api/rooms/lobby", additional_headers={"cookie": bob})
+            connect(
+                f"ws://127.0.0.1:{second.port}/api/rooms/lobby", additional_headers={"cookie": bob}
+            )
         )
         assert on_second.recv(timeout=5) == "bob joined"
         assert on_first.recv(timeout=5) == "bob joined"  # across instances

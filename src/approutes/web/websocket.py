@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from approutes.errors import WebSocketDisconnect
+from approutes import channels
+from approutes.errors import ChannelOverflow, WebSocketDisconnect
 from approutes.web.headers import Headers
 from approutes.web.json_codec import dumps
 
@@ -228,6 +229,35 @@ class WebSocket:
             return await self.receive()
         except WebSocketDisconnect:
             raise StopAsyncIteration from None
+
+    async def subscribe(self, channel: str, *, max_pending: int = 256) -> None:
+        """Forward every message published on `channel` to this socket, until it closes.
+
+        The subscription is active when this returns (a message published right after
+        reaches the socket). A socket whose client reads too slowly to keep up, so that
+        `max_pending` messages wait for it, is closed with 1013 ("try again later") rather
+        than buffered without bound: the client reconnects and catches up its own way.
+
+        Raises:
+            RuntimeError: the socket is not open.
+        """
+        if self.state != "open":
+            raise RuntimeError("accept the WebSocket before subscribing it to a channel")
+        subscription = channels.subscribe(channel, max_pending=max_pending)
+        messages = await subscription.__aenter__()
+
+        async def forward() -> None:
+            try:
+                async for message in messages:
+                    await self.send(message)
+            except ChannelOverflow:
+                await self.close(1013, "too slow for its channel")
+            except WebSocketDisconnect:
+                pass  # NOTE: the socket closed: nothing more to forward
+            finally:
+                await subscription.__aexit__(None, None, None)
+
+        self.run_while_open(forward())
 
     def run_while_open(self, work: Coroutine[Any, Any, None]) -> None:
         """Run `work` beside the handler until it ends or the socket is done with.
