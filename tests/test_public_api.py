@@ -24,6 +24,8 @@ PUBLIC = {
         "Response",
         "RouteContext",
         "URLSearchParams",
+        "WebSocket",
+        "WebSocketDisconnect",
         "__version__",
         "create_app",
         "sse",

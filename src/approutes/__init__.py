@@ -11,7 +11,7 @@ Example:
 from __future__ import annotations
 
 from approutes.app import create_app
-from approutes.errors import BadRequest, HTTPError
+from approutes.errors import BadRequest, HTTPError, WebSocketDisconnect
 from approutes.pages.request import ApiRequest as NextApiRequest
 from approutes.pages.response import ApiResponse as NextApiResponse
 from approutes.typed_params.markers import Header, Query
@@ -23,6 +23,7 @@ from approutes.web.response import NextResponse, Response
 from approutes.web.route_context import RouteContext
 from approutes.web.sse import sse
 from approutes.web.url import NextURL, URLSearchParams
+from approutes.web.websocket import WebSocket
 
 __all__ = [
     "BadRequest",
@@ -41,6 +42,8 @@ __all__ = [
     "Response",
     "RouteContext",
     "URLSearchParams",
+    "WebSocket",
+    "WebSocketDisconnect",
     "__version__",
     "create_app",
     "sse",

@@ -66,6 +66,12 @@ def create_app(root: str | os.PathLike[str] = ".", *, dev: bool = False) -> Asgi
     app.observer = observer_for(settings, table)
     use_draft_mode_secret(read_draft_secret(project))
     app.route_count = len(table.routes)
+    sockets = modules.socket_routes()
+    app.socket_route_count = len(sockets)
+    app.largest_message = max(
+        [settings.websocket_message_size_limit]
+        + [m.config.message_size_limit for m in sockets if m.config.message_size_limit]
+    )
     # NOTE: first, since a sync register() runs in a thread.
     app.on_startup.append(thread_pool_installer(settings.thread_pool_size))
     if instrumentation.register is not None:

@@ -13,10 +13,12 @@ ApproutesError
 │   ├── MethodNotAllowed      405, carries the Allow header
 │   ├── RequestTimeout        408 (a body that stalls past body_timeout)
 │   ├── PayloadTooLarge       413
+│   ├── UpgradeRequired       426 (plain HTTP to a WebSocket-only route)
 │   └── GatewayTimeout        504 (max_duration)
 ├── HandlerReturnError        a handler returned something that is not a response (-> 500)
 ├── DynamicUsageError         a dynamic = "error" route read request data (-> 500)
 ├── ClientDisconnected        the client went away mid-body (the request is dropped)
+├── WebSocketDisconnect       public; the socket is closed (by the client, a limit, or the server)
 ├── OutsideRequestError       headers() / cookies() / after() called with no request
 └── MissingExtraError         an optional piece is not installed; names the extra to install
 
@@ -59,6 +61,8 @@ __all__ = [
     "RouteNotFound",
     "RouteTreeError",
     "SettingsError",
+    "UpgradeRequired",
+    "WebSocketDisconnect",
 ]
 
 
@@ -203,6 +207,18 @@ class GatewayTimeout(HTTPError):
         super().__init__(504, "Gateway Timeout")
 
 
+class UpgradeRequired(HTTPError):
+    """426: a plain HTTP request to a route whose GET takes only WebSocket upgrades."""
+
+    def __init__(self) -> None:
+        """Answer 426, naming the protocol to upgrade to."""
+        super().__init__(
+            426,
+            "This route takes WebSocket connections only",
+            headers={"upgrade": "websocket", "connection": "Upgrade"},
+        )
+
+
 class HandlerReturnError(ApproutesError):
     """A handler returned something that is not a response; logged, answered 500."""
 
@@ -240,6 +256,25 @@ class DynamicBailout(BaseException):
 
 class ClientDisconnected(ApproutesError):
     """The client went away before the body was read; nothing is sent."""
+
+
+class WebSocketDisconnect(ApproutesError):
+    """The WebSocket is closed: the client left, a limit closed it, or the server is stopping.
+
+    Raised by `WebSocket.receive()` and `send()`; `async for message in socket` ends on it
+    instead. A handler that lets it propagate ends normally (nothing is logged).
+
+    Attributes:
+        code: The close code (1000 normal, 1001 going away, 1006 the connection dropped,
+            1009 a message over the size limit, ...).
+        reason: The close reason, when one was given.
+    """
+
+    def __init__(self, code: int = 1000, reason: str = "") -> None:
+        """Carry the close code and reason."""
+        self.code = code
+        self.reason = reason
+        super().__init__(f"WebSocket closed ({code}{': ' + reason if reason else ''})")
 
 
 class OutsideRequestError(ApproutesError, RuntimeError):
@@ -313,6 +348,7 @@ _MESSAGES = {
     409: "Conflict",
     413: "Payload Too Large",
     422: "Unprocessable Content",
+    426: "Upgrade Required",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from approutes.errors import MethodNotAllowed, RouteNotFound
+from approutes.errors import HTTPError, MethodNotAllowed, RouteNotFound
 from approutes.handlers.runner import run_handler
+from approutes.handlers.socket_runner import run_socket_handler
 from approutes.pages.serve import serve_pages
 from approutes.route_modules.pages_module import PagesModule
 from approutes.static.file_response import file_response
@@ -67,6 +68,13 @@ class Pipeline:
         state.route_pattern = route.pattern
         # PERF: dict lookups in place of the registry's and method table's methods (callgrind).
         module = self.modules.by_file.get(route.file) or self.modules.get(route)
+        if state.socket is not None:
+            if isinstance(module, PagesModule):
+                raise NoSocketHandler
+            plan = module.methods.handlers.get("GET")
+            if plan is None or not plan.takes_socket:
+                raise NoSocketHandler
+            return run_socket_handler(state, plan, params, module.config)
         if isinstance(module, PagesModule):
             return serve_pages(state, module, params)
         plan = module.methods.handlers.get(request.method)
@@ -79,6 +87,14 @@ class Pipeline:
     def redirect(self, state: RequestState, response: Response) -> Response:
         """Answer a non-canonical path with its 308 `response`."""
         return response
+
+
+class NoSocketHandler(HTTPError):
+    """404: a WebSocket upgrade to a route whose GET takes no `WebSocket` (or a pages route)."""
+
+    def __init__(self) -> None:
+        """Answer 404, saying why."""
+        super().__init__(404, "No WebSocket handler at this URL")
 
 
 async def _answered(response: Response) -> Response:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
 
     from approutes.web.request import NextRequest
+    from approutes.web.websocket import WebSocket
 
 __all__ = [
     "CURRENT_STATE",
@@ -72,6 +73,7 @@ class RequestState:
         "request",
         "route_file",
         "route_pattern",
+        "socket",
     )
 
     def __init__(self, request: NextRequest, error_sink: ErrorSink | None = None) -> None:
@@ -89,6 +91,8 @@ class RequestState:
         self.front_headers: Headers | None = None
         # The id once `request_id` was asked for (PERF: read directly by the entrypoint).
         self.made_request_id: str | None = None
+        # The WebSocket of an upgrade request; None for plain HTTP.
+        self.socket: WebSocket | None = None
 
     @property
     def request_id(self) -> str:

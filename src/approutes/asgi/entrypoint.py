@@ -1,4 +1,4 @@
-"""The ASGI callable: "http" through the pipeline, "lifespan" to start-up and shutdown hooks."""
+"""The ASGI callable: "http" and "websocket" through the pipeline, "lifespan" to its hooks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import quote
 from approutes.asgi.body import AsgiBody
 from approutes.asgi.compression import Compression
 from approutes.asgi.send import send_response
+from approutes.asgi.socket_road import SocketPolicy, deny, serve_socket
 from approutes.error_responses import error_response, json_error
 from approutes.errors import ClientDisconnected
 from approutes.log import error_log, log_access
@@ -101,6 +102,10 @@ class AsgiEntrypoint:
         self.error_sink: ErrorSink | None = None
         self.access_log = dev
         self.route_count = 0
+        # Routes that take WebSocket upgrades, and the largest message any of them takes
+        # (what the server is told to refuse above).
+        self.socket_route_count = 0
+        self.largest_message = settings.websocket_message_size_limit
         self.observer: Observer | None = None
 
     def apply_settings(self, settings: Settings) -> None:
@@ -112,6 +117,15 @@ class AsgiEntrypoint:
         # What the canonical redirect does with a trailing slash: add, drop, or None: keep.
         self.slash_policy = None if settings.skip_trailing_slash_redirect else self.trailing_slash
         self.body_timeout = settings.body_timeout
+        previous: SocketPolicy | None = getattr(self, "sockets", None)
+        self.sockets = SocketPolicy(
+            message_size_limit=settings.websocket_message_size_limit,
+            idle_timeout=settings.websocket_idle_timeout,
+            max_sockets=settings.websocket_max_sockets,
+            origins=(*settings.websocket_origins, *_cors_origins(settings)),
+        )
+        if previous is not None:
+            self.sockets.live = previous.live  # NOTE: a dev reload keeps the open sockets
         # NOTE: kept across a dev reload that leaves `compress` on (its caches stay).
         if not settings.compress:
             self.compression = None
@@ -121,27 +135,34 @@ class AsgiEntrypoint:
     async def __call__(  # noqa: C901 - PERF: one inline path, see below
         self, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """Serve one ASGI connection scope: HTTP requests, and the lifespan."""
-        if scope["type"] != "http":
-            return await self._not_http(scope, receive, send)
+        """Serve one ASGI connection scope: HTTP requests, WebSocket upgrades, the lifespan."""
+        kind = scope["type"]
+        if kind != "http":
+            if kind != "websocket":
+                return await self._lifespan(receive, send)
+            if (await receive())["type"] != "websocket.connect":
+                return None
         # PERF: the HTTP path is inline here, one frame fewer per request (callgrind, S1-S3).
         observed = self.access_log
         started = time.perf_counter() if observed else 0.0
         raw = scope.get("raw_path")
         path = raw.decode("latin-1") if raw else quote(scope["path"], safe=_PATH_SAFE)
-        head_only = scope["method"] == "HEAD"
         # SECURITY: browsers read "\\" as "/": "/\\evil.example" would redirect off-site.
         if not path.startswith("/") or not path.isascii() or "\\" in path:
-            return await self._refuse(scope["method"], path, send, started)
+            return await self._refuse(scope, path, send, started)
         # SECURITY: RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host. granian fills in
         # an empty one when it is missing, so an empty Host counts as none. PERF: ~0.4 µs.
         if scope.get("http_version") == "1.1" and not _one_host(scope["headers"]):
-            return await self._refuse(scope["method"], path, send, started)
+            return await self._refuse(scope, path, send, started)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
             path = remove_dot_segments(path)
             redirect_to = redirect_target(path, trailing_slash=self.slash_policy)
+        if kind != "http":
+            redirect = None if redirect_to is None else _canonical_redirect(redirect_to, scope)
+            return await serve_socket(self, scope, receive, send, path, redirect, started)
+        head_only = scope["method"] == "HEAD"
         # PERF: off (the default), observing costs this one test and one in `finally`.
         observer = self.observer
         observation = None
@@ -216,22 +237,19 @@ class AsgiEntrypoint:
             millis = (time.perf_counter() - started) * 1e3
             log_access(state.request.method, path, 400, millis, sent)
 
-    async def _refuse(self, method: str, path: str, send: Send, started: float) -> None:
+    async def _refuse(self, scope: Scope, path: str, send: Send, started: float) -> None:
         """Answer 400 to a request refused before it is built; logged as any other."""
         request_id = new_request_id() if self.access_log else None
-        sent = await send_response(
-            json_error(400, {"error": "Bad Request"}), send, request_id=request_id
-        )
+        refusal = json_error(400, {"error": "Bad Request"})
+        if scope["type"] == "websocket":
+            await deny(refusal, scope, send, request_id)
+            sent = 0
+        else:
+            sent = await send_response(refusal, send, request_id=request_id)
+        method = scope.get("method", "GET")
         if request_id is not None:
             millis = (time.perf_counter() - started) * 1e3
             log_access(method, path, 400, millis, sent, request_id=request_id)
-
-    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        else:
-            # Websockets are not part of route handlers: refuse the handshake.
-            await send({"type": "websocket.close", "code": 1000})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -250,6 +268,11 @@ class AsgiEntrypoint:
                     await hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _cors_origins(settings: Settings) -> tuple[str, ...]:
+    """The origins `[cors]` allows: a page they serve may open this project's sockets too."""
+    return () if settings.cors is None else tuple(settings.cors.allow_origins)
 
 
 def _one_host(headers: Iterable[tuple[bytes, bytes]]) -> bool:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from approutes.auth.cookie_policy import MAX_COOKIE_BYTES, needs_secure
 from approutes.auth.credentials import bearer_token, cookie_token
 from approutes.auth.options import check_algorithm, check_cookie_name, check_max_age, secret_key
-from approutes.auth.origin_check import SAFE_METHODS, is_cross_origin
 from approutes.auth.tokens import TokenCodec, check_claims
 from approutes.errors import HTTPError
 from approutes.request_context import current_state
+from approutes.web.origin import SAFE_METHODS, is_cross_origin
 from approutes.web.response import NextResponse
 
 if TYPE_CHECKING:

@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
@@ -41,6 +42,7 @@ from approutes.app import create_app
 from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
+from approutes.cli.going_away import close_sockets_on_signal, granian_server
 from approutes.cli.log_setup import LogFormat, configure_logging, skip_unused_record_fields
 from approutes.cli.worker_metrics import share_metrics_between_workers
 from approutes.errors import MissingExtraError
@@ -72,6 +74,7 @@ _ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
 _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
 _ACCESS_LOG_VARIABLE = "_APPROUTES_SERVE_ACCESS_LOG"
 _UVICORN_PROTOCOL = "approutes.cli.uvicorn_protocol:HeadLimitedHttpToolsProtocol"
+_UVICORN_WEBSOCKET = "approutes.cli.uvicorn_websocket:GoingAwayWebSocketProtocol"
 
 
 class ListenError(Exception):
@@ -86,6 +89,7 @@ def app_from_environment() -> AsgiEntrypoint:
         warnings.simplefilter("ignore", StaleManifestWarning)
         app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
     app.access_log = dev or os.environ.get(_ACCESS_LOG_VARIABLE) == "1"
+    app.on_startup.append(close_sockets_on_signal(app))
     skip_unused_record_fields()  # NOTE: a spawned worker starts with logging's defaults
     if not dev:
         tune_gc_for_serving()
@@ -150,7 +154,14 @@ def serve(
         share_metrics_between_workers(root, dev=dev)  # NOTE: before the project loads here
     app = _create_app_printing_stale_manifest(root, dev=dev)
     settings = load_settings(root)  # the .env files are loaded now
-    max_header_size = settings.max_header_size
+    if server == "uvicorn" and app.socket_route_count:
+        what = f"WebSocket routes on uvicorn ({app.socket_route_count} in this project)"
+        MissingExtraError.check(what, module="websockets", extra="websockets")
+    limits = _ServerLimits(
+        max_header_size=settings.max_header_size,
+        largest_message=app.largest_message,
+        ping_interval=settings.websocket_ping_interval,
+    )
     logs = _ServerLogs(log_config, settings.access_log if access_log is None else access_log)
     os.environ[_ROOT_VARIABLE] = str(root)
     os.environ[_DEV_VARIABLE] = "1" if dev else "0"
@@ -163,9 +174,9 @@ def serve(
         _bind(host, port).close()
         announce()  # NOTE: their workers start in other processes: said as they launch
         if server == "granian":
-            _serve_granian(host, port, workers, graceful_timeout, max_header_size, logs)
+            _serve_granian(host, port, workers, graceful_timeout, limits, logs)
         else:
-            _serve_uvicorn_workers(host, port, workers, graceful_timeout, max_header_size, logs)
+            _serve_uvicorn_workers(host, port, workers, graceful_timeout, limits, logs)
         return
     bound = _bind(host, port)
     _exit_zero_on_sigterm()
@@ -173,7 +184,33 @@ def serve(
         tune_gc_for_serving()  # several workers tune themselves in app_from_environment
     app.access_log = dev or logs.access
     ready = announce if started is None else _ready_printer(started, ready_lines)
-    _serve_uvicorn(app, bound, graceful_timeout, max_header_size, ready, logs)
+    _serve_uvicorn(app, bound, graceful_timeout, limits, ready, logs)
+
+
+@dataclass(frozen=True, slots=True)
+class _ServerLimits:
+    """What the server itself bounds: request heads, WebSocket messages, and its pings.
+
+    NOTE: granian has no settings for WebSocket messages or pings: approutes refuses a
+    message over the route's limit (1009) once granian has read it, and granian answers a
+    client's pings but sends none (the idle timeout closes a silent socket).
+    """
+
+    max_header_size: int
+    largest_message: int
+    ping_interval: float | None
+
+
+def _uvicorn_websockets(limits: _ServerLimits) -> dict[str, Any]:
+    """The WebSocket options of uvicorn: approutes' protocol, where `websockets` is installed."""
+    if not _has_module("websockets"):
+        return {}
+    return {
+        "ws": _UVICORN_WEBSOCKET,
+        "ws_max_size": limits.largest_message,
+        "ws_ping_interval": limits.ping_interval,
+        "ws_ping_timeout": limits.ping_interval,
+    }
 
 
 class _ServerLogs:
@@ -289,7 +326,7 @@ def _serve_uvicorn(
     app: AsgiEntrypoint,
     bound: socket.socket,
     graceful_timeout: int,
-    max_header_size: int,
+    limits: _ServerLimits,
     ready: Callable[[], None] | None,
     logs: _ServerLogs,
 ) -> None:
@@ -305,7 +342,7 @@ def _serve_uvicorn(
             if self.started and ready is not None:
                 ready()
 
-    server = Server(_uvicorn_config(app, graceful_timeout, max_header_size, logs))
+    server = Server(_uvicorn_config(app, graceful_timeout, limits, logs))
     # NOTE: uvicorn re-raises the Ctrl-C it stopped on, once it has shut down.
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[bound])
@@ -318,7 +355,7 @@ def _serve_uvicorn_workers(
     port: int,
     workers: int,
     graceful_timeout: int,
-    max_header_size: int,
+    limits: _ServerLimits,
     logs: _ServerLogs,
 ) -> None:
     import uvicorn  # noqa: PLC0415 - only when serving
@@ -334,7 +371,8 @@ def _serve_uvicorn_workers(
         loop=_uvicorn_loop(),
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
         http=_uvicorn_protocol(),
-        h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        h11_max_incomplete_event_size=limits.max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        **_uvicorn_websockets(limits),
         access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
         log_level="warning",
         log_config=logs.config,
@@ -346,7 +384,7 @@ def _serve_uvicorn_workers(
 
 
 def _uvicorn_config(
-    app: AsgiEntrypoint, graceful_timeout: int, max_header_size: int, logs: _ServerLogs
+    app: AsgiEntrypoint, graceful_timeout: int, limits: _ServerLimits, logs: _ServerLogs
 ) -> uvicorn.Config:
     import uvicorn  # noqa: PLC0415 - only when serving
 
@@ -355,7 +393,8 @@ def _uvicorn_config(
         loop=_uvicorn_loop(),
         # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
         http=_uvicorn_protocol(),
-        h11_max_incomplete_event_size=max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        h11_max_incomplete_event_size=limits.max_header_size,  # the bound _UVICORN_PROTOCOL reads
+        **_uvicorn_websockets(limits),
         access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
         log_level="warning",  # approutes prints its own start-up line
         log_config=logs.config,
@@ -387,15 +426,14 @@ def _serve_granian(
     port: int,
     workers: int,
     graceful_timeout: int,
-    max_header_size: int,
+    limits: _ServerLimits,
     logs: _ServerLogs,
 ) -> None:
-    from granian import Granian  # noqa: PLC0415 - heavy, only when serving
     from granian.constants import Interfaces, Loops  # noqa: PLC0415
     from granian.http import HTTP1Settings  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
 
-    Granian(
+    granian_server()(
         "approutes.cli.serve:app_from_environment",
         address=host,
         port=port,
@@ -412,7 +450,7 @@ def _serve_granian(
         # more than 100 headers). PERF: the buffer also caps each read of a body, so uploads
         # arrive in pieces of at most this size (loopback: ~350 MB/s at 16 KiB, ~1.5 GB/s at
         # granian's default of 408 KiB); far above what a network delivers.
-        http1_settings=HTTP1Settings(max_buffer_size=max_header_size),
+        http1_settings=HTTP1Settings(max_buffer_size=limits.max_header_size),
     ).serve()
 
 

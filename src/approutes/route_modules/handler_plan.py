@@ -35,6 +35,8 @@ class HandlerPlan:
     method: str
     file: str
     binding: TypedBinding | None = None
+    takes_socket: bool = False
+    """Whether it takes WebSocket upgrades (a `WebSocket` parameter)."""
 
 
 def plan_handler(
@@ -67,7 +69,15 @@ def plan_handler(
                 fix="see docs/validation.md for the parameters a typed handler may take",
             ) from exc
         if binding is not None:
-            return HandlerPlan(fn, TYPED, inspect.iscoroutinefunction(fn), method, file, binding)
+            is_async = inspect.iscoroutinefunction(fn)
+            if binding.takes_socket and not is_async:
+                raise RouteModuleError(
+                    code="handler-signature",
+                    files=(file,),
+                    problem=f"{method} takes a WebSocket but is not async",
+                    fix=f"define it as `async def {method}(request, socket: WebSocket)`",
+                )
+            return HandlerPlan(fn, TYPED, is_async, method, file, binding, binding.takes_socket)
     positional = [
         p
         for p in signature.parameters.values()

@@ -77,6 +77,14 @@ def route_module_from(
             fix="export at least one of " + ", ".join(HTTP_METHODS) + ", e.g. `async def GET():`",
         )
     config = read_segment_config(module, file)
+    get = plans.get("GET")
+    if get is not None and get.takes_socket and config.runtime == "process":
+        raise RouteModuleError(
+            code="bad-segment-config",
+            files=(file,),
+            problem='GET takes a WebSocket, which cannot run with runtime = "process"',
+            fix='remove runtime = "process": a socket stays with the server process that holds it',
+        )
     cache = cache_policy_for(config)
     methods = build_method_table(plans, file, static=cache is not None)
     return RouteModule(file=file, methods=methods, config=config, cache=cache)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from approutes.errors import ConfigurationError
 from approutes.route_modules.loader import load_route
+from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,6 +53,16 @@ class RouteModules:
                 self.get(route)
             except ConfigurationError as exc:
                 self.failures[route.file] = exc
+
+    def socket_routes(self) -> list[RouteModule]:
+        """The loaded app routes whose GET takes WebSocket upgrades."""
+        found = []
+        for module in self.by_file.values():
+            if isinstance(module, RouteModule):
+                get = module.methods.handlers.get("GET")
+                if get is not None and get.takes_socket:
+                    found.append(module)
+        return found
 
     def forget(self, files: Iterable[str]) -> None:
         """Drop the loaded modules of `files` (changed or deleted), to load them afresh."""

@@ -25,6 +25,7 @@ _NEXT_SPELLINGS = {
     "dynamicParams": "dynamic_params",
     "generateStaticParams": "generate_static_params",
     "bodySizeLimit": "body_size_limit",
+    "messageSizeLimit": "message_size_limit",
 }
 
 
@@ -37,6 +38,7 @@ class SegmentConfig:
     tags: tuple[str, ...] = ()
     max_duration: float | None = None
     body_size_limit: int | None = None
+    message_size_limit: int | None = None
     runtime: Runtime = "python"
     dynamic_params: bool = True
     generate_static_params: Callable[..., Any] | None = None
@@ -143,6 +145,7 @@ _CHECKS: dict[str, Callable[[object], object]] = {
     "tags": _tags,
     "max_duration": _max_duration,
     "body_size_limit": _body_size_limit,
+    "message_size_limit": _body_size_limit,
     "runtime": _runtime,
     "dynamic_params": _dynamic_params,
     "generate_static_params": _generate_static_params,

@@ -54,6 +54,11 @@ class Settings:
     metrics_path: str | None = None
     compress: bool = True
     access_log: bool = True
+    websocket_message_size_limit: int = 1024 * 1024
+    websocket_idle_timeout: float | None = 300.0
+    websocket_ping_interval: float | None = 20.0
+    websocket_max_sockets: int = 10_000
+    websocket_origins: tuple[str, ...] = ()
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     rewrites: tuple[RewriteRule, ...] = ()
@@ -202,6 +207,35 @@ def _to_cache(raw: object) -> str:
     return raw
 
 
+def _to_optional_seconds(raw: object) -> float | None:
+    """Seconds, or None for `false` / 0 (no timeout)."""
+    if raw is False or raw == 0 or (isinstance(raw, str) and raw.strip().lower() in _OFF_WORDS):
+        return None
+    return _to_seconds(raw)
+
+
+_OFF_WORDS = frozenset({"false", "0", "no", "none", "off"})
+
+
+def _to_socket_count(raw: object) -> int:
+    number = int(raw) if isinstance(raw, str) and raw.strip().isdigit() else raw
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 1_000_000:
+        raise ValueError("expected a number of sockets from 1 to 1000000")
+    return number
+
+
+def _to_origins(raw: object) -> tuple[str, ...]:
+    """Origins a browser's WebSocket may come from besides the server's own; "*" for any."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(isinstance(o, str) for o in items):
+        raise ValueError('expected a list of origins like ["https://app.example"], or ["*"]')
+    origins = tuple(o.strip().rstrip("/") for o in items if o.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ValueError(f"{origin!r} is not an origin like https://app.example (or *)")
+    return origins
+
+
 _SCALARS: dict[str, Callable[[object], object]] = {
     "trailing_slash": _to_bool,
     "skip_trailing_slash_redirect": _to_bool,
@@ -219,6 +253,11 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "metrics_path": _to_metrics_path,
     "compress": _to_bool,
     "access_log": _to_bool,
+    "websocket_message_size_limit": _to_size,
+    "websocket_idle_timeout": _to_optional_seconds,
+    "websocket_ping_interval": _to_optional_seconds,
+    "websocket_max_sockets": _to_socket_count,
+    "websocket_origins": _to_origins,
 }
 _TABLES: dict[str, Callable[[object], object]] = {
     "headers": compile_header_rules,

@@ -3,6 +3,9 @@
 A parameter comes from:
 - the request (annotated `NextRequest`, or named `request`) or the context (`RouteContext`,
   or named `context`), as for any handler;
+- the WebSocket of an upgrade (annotated `WebSocket`, on GET only): a required one makes the
+  route take WebSocket connections only (plain HTTP is answered 426), `WebSocket | None`
+  serves both, with None for plain HTTP;
 - the path, when its name is one of the route's params (`id: int` for `[id]`);
 - the search params (`Annotated[T, Query()]`, or a model `Annotated[Model, Query()]`);
 - a header (`Annotated[T, Header()]`);
@@ -23,10 +26,13 @@ import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from approutes.errors import UpgradeRequired
+from approutes.request_context import CURRENT_STATE
 from approutes.typed_params.markers import Header, Query
 from approutes.web.request import NextRequest
 from approutes.web.response import Response
 from approutes.web.route_context import RouteContext
+from approutes.web.websocket import WebSocket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,7 +40,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ParamSource", "TypedBinding", "analyse_handler"]
 
-Source = Literal["request", "context", "path", "query", "query_model", "header", "body", "default"]
+Source = Literal[
+    "request", "context", "socket", "path", "query", "query_model", "header", "body", "default"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,8 @@ class TypedBinding:
         self._return_adapter = (
             TypeAdapter(returns) if returns is not inspect.Signature.empty else None
         )
+        self.takes_socket = any(s.source == "socket" for s in sources)
+        """Whether the handler takes WebSocket upgrades."""
 
     async def arguments(
         self, request: NextRequest, params: dict[str, str | list[str]], context: object
@@ -94,6 +104,8 @@ class TypedBinding:
                 values[source.name] = request
             elif source.source == "context":
                 values[source.name] = context
+            elif source.source == "socket":
+                values[source.name] = _socket(source)
             elif source.source != "body":
                 found = _read(source, request, params)
                 if found is not _ABSENT:
@@ -158,10 +170,9 @@ def _source(
     marked = _marked_source(name, base, default, markers)
     if marked is not None:
         return marked
-    if _is_request_type(base) or (base is inspect.Parameter.empty and name == "request"):
-        return ParamSource(name, "request", base, default, name)
-    if _is_context_type(base) or (base is inspect.Parameter.empty and name == "context"):
-        return ParamSource(name, "context", base, default, name)
+    given = _given_source(name, base, default, method)
+    if given is not None:
+        return given
     if name in route_params:
         annotation = str if base is inspect.Parameter.empty else base
         return ParamSource(name, "path", annotation, default, name)
@@ -183,6 +194,19 @@ def _source(
         "annotate it (a pydantic model for the JSON body, Annotated[T, Query()], "
         "Annotated[T, Header()]), or call it request / context"
     )
+
+
+def _given_source(name: str, base: Any, default: Any, method: str) -> ParamSource | None:
+    """The request, the context or the socket, which approutes gives as they are."""
+    if _is_request_type(base) or (base is inspect.Parameter.empty and name == "request"):
+        return ParamSource(name, "request", base, default, name)
+    if _is_context_type(base) or (base is inspect.Parameter.empty and name == "context"):
+        return ParamSource(name, "context", base, default, name)
+    if _is_socket_type(base):
+        if method != "GET":
+            raise TypeError(f"only GET can take a WebSocket ({name}: WebSocket on {method})")
+        return ParamSource(name, "socket", base, default, name)
+    return None
 
 
 def _marked_source(
@@ -251,6 +275,27 @@ def _is_request_type(annotation: Any) -> bool:
 
 def _is_context_type(annotation: Any) -> bool:
     return annotation is RouteContext
+
+
+def _is_socket_type(annotation: Any) -> bool:
+    """`WebSocket`, or `WebSocket | None`."""
+    if annotation is WebSocket:
+        return True
+    args = typing.get_args(annotation)
+    return len(args) == 2 and WebSocket in args and type(None) in args
+
+
+def _socket(source: ParamSource) -> WebSocket | None:
+    """The WebSocket of the request being served; None (or 426) for plain HTTP.
+
+    Raises:
+        UpgradeRequired: plain HTTP to a handler that takes WebSocket connections only.
+    """
+    state = CURRENT_STATE.get()
+    socket = None if state is None else state.socket
+    if socket is None and source.default is inspect.Parameter.empty:
+        raise UpgradeRequired
+    return socket
 
 
 def _is_response_type(annotation: Any) -> bool:

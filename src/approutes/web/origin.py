@@ -1,4 +1,4 @@
-"""Internal: tells a cross-origin request apart, for cookie sessions on unsafe methods.
+"""Tells a cross-origin request apart: for cookie sessions on unsafe methods, and WebSockets.
 
 A browser attaches the session cookie to a form post from any site (SameSite=Lax stops most
 of those, not all: sibling subdomains are the same *site*). Such requests carry an `Origin`
