@@ -65,19 +65,21 @@ def main() -> None:
 
 def _print_ws_row(record: dict[str, Any]) -> None:
     """The WebSocket echo goal: messages/s of approutes' echo route over the raw app's."""
-    rates = {
-        t["target"]: t["summary"]["messages_per_s_median"]
-        for t in record["targets"]
-        if t["summary"]
-    }
+    summaries = {t["target"]: t["summary"] for t in record["targets"] if t["summary"]}
     cells = []
     for target, floor in WS_PAIRS:
-        if target not in rates or floor not in rates:
+        if target not in summaries or floor not in summaries:
             cells.append("not measured | not met")
             continue
-        ours, raw = rates[target], rates[floor]
-        ratio = ours / raw
-        cells.append(f"{ours:,.0f} / {raw:,.0f} = **{ratio:.2f}x** | {_mark(ratio >= WS_GOAL)}")
+        ours, raw = summaries[target], summaries[floor]
+        ratio = ours["messages_per_s_median"] / raw["messages_per_s_median"]
+        # NOTE: messages per CPU second of the server, beside: what each does with a whole
+        # core, when other work on this shared machine takes part of it during a run.
+        per_cpu = ours["messages_per_server_cpu_s_median"] / raw["messages_per_server_cpu_s_median"]
+        cells.append(
+            f"{ours['messages_per_s_median']:,.0f} / {raw['messages_per_s_median']:,.0f} = "
+            f"**{ratio:.2f}x** (per server CPU second: {per_cpu:.2f}x) | {_mark(ratio >= WS_GOAL)}"
+        )
     print(f"| WebSocket echo (messages/s) >= {WS_GOAL}x | " + " | ".join(cells) + " |")
 
 
