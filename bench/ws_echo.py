@@ -1,6 +1,6 @@
 """WebSocket echo scenario of `make bench`: round trips a second, approutes vs a raw ASGI app.
 
-Usage: .venv/bin/python bench/ws_echo.py OUT_DIR [--rounds 3] [--warmup 2] [--duration 10]
+Usage: .venv/bin/python bench/ws_echo.py OUT_DIR [--rounds 5] [--warmup 2] [--duration 6]
        [--connections 50] [--targets raw-uvicorn,approutes-uvicorn,...] [--node-dir DIR]
 
 Each target is one server with one worker pinned to CPU 1 (taskset, as the shared harness pins
@@ -13,7 +13,11 @@ folder) on first use. Rounds interleave the targets as the harness's `--rounds` 
 round gives one timed run per target, and the median over rounds is reported.
 
 The client must not be the bottleneck: each run records the client's CPU time and the
-server's (its whole process tree) as shares of their cores, and the table shows both.
+server's (its whole process tree) as shares of their cores, and how busy the server's core
+was (other processes included: this machine is shared, and taskset keeps the server on its
+core but not others off it). Messages per server CPU second (messages/s over the server's
+share) is what the server does with a whole core; its ratio is steadier than the ratio of
+messages/s when other work takes part of the core during some runs.
 
 Writes OUT_DIR/ws_echo.json (every run) and OUT_DIR/ws_echo.md (the table); bench/goals.py
 reads the JSON for its WebSocket row. A target that does not start or does not echo is
@@ -370,9 +374,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("out", help="folder for ws_echo.json and ws_echo.md")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=float, default=2, help="seconds before each timed run")
-    parser.add_argument("--duration", type=float, default=10, help="seconds of each timed run")
+    parser.add_argument("--duration", type=float, default=6, help="seconds of each timed run")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--targets", default=",".join(_targets()))
     parser.add_argument("--server-cpu", type=int, default=1)
