@@ -61,20 +61,23 @@ UVICORN_WS = "websockets-sansio"
 
 
 def _targets() -> dict[str, list[str]]:
-    """Each target's command, before `--port PORT`; run with BENCH_DIR as the working folder."""
+    """Each target's command, before `--port PORT`; run with BENCH_DIR as the working folder.
+
+    Each raw app sits next to its approutes peer, so a pair's runs are close in time.
+    """
     host = ["--host", "127.0.0.1"]
     return {
         "raw-uvicorn": [
             PYTHON, "-m", "uvicorn", "ws_raw_app:app", *host, "--loop", "uvloop",
             "--http", "httptools", "--ws", UVICORN_WS, "--no-access-log", "--log-level", "warning",
         ],
+        "approutes-uvicorn": [
+            APPROUTES, "start", "ws_project", *host, "--workers", "1", "--server", "uvicorn",
+        ],
         "raw-granian": [
             PYTHON, "-m", "granian", "--interface", "asgi", *host, "--workers", "1",
             "--http", "1", "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
             "ws_raw_app:app",
-        ],
-        "approutes-uvicorn": [
-            APPROUTES, "start", "ws_project", *host, "--workers", "1", "--server", "uvicorn",
         ],
         "approutes-granian": [
             APPROUTES, "start", "ws_project", *host, "--workers", "1", "--server", "granian",
@@ -92,8 +95,10 @@ class Run:
     client_cpu_share: float
     server_cpu_share: float
     server_core_busy: float
+    client_core_busy: float
     wrong_echoes: int
     failed_sockets: int
+    round: int
 
 
 @dataclass
@@ -117,6 +122,7 @@ class TargetResult:
             "client_cpu_share_median": statistics.median(r.client_cpu_share for r in self.runs),
             "server_cpu_share_median": statistics.median(r.server_cpu_share for r in self.runs),
             "server_core_busy_median": statistics.median(r.server_core_busy for r in self.runs),
+            "client_core_busy_median": statistics.median(r.client_core_busy for r in self.runs),
             "messages_per_server_cpu_s_median": statistics.median(
                 r.messages_per_s / r.server_cpu_share for r in self.runs
             ),
@@ -148,6 +154,11 @@ def core_ticks(cpu: int) -> tuple[int, int]:
             idle = ticks[3] + ticks[4]
             return sum(ticks) - idle, sum(ticks)
     raise RuntimeError(f"no cpu{cpu} in /proc/stat")
+
+
+def _busy_share(start: tuple[int, int], end: tuple[int, int]) -> float:
+    """How busy a CPU was between two `core_ticks` readings, 0 to 1."""
+    return (end[0] - start[0]) / max(end[1] - start[1], 1)
 
 
 def tree_cpu_s(root: int) -> float:
@@ -221,7 +232,7 @@ def wait_echoing(process: subprocess.Popen[bytes], port: int, log_path: Path) ->
     return problem
 
 
-def run_client(port: int, server_pid: int, args: argparse.Namespace) -> Run:
+def run_client(port: int, server_pid: int, args: argparse.Namespace, round_number: int) -> Run:
     """One timed run of ws_client.cjs against `port`, with both sides' CPU shares."""
     command = [
         "taskset", "-c", str(args.client_cpu), "node", str(BENCH_DIR / "ws_client.cjs"),
@@ -231,15 +242,17 @@ def run_client(port: int, server_pid: int, args: argparse.Namespace) -> Run:
     env = dict(os.environ, NODE_PATH=str(Path(args.node_dir) / "node_modules"))
     client = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     cpu_start = cpu_end = started = ended = 0.0
-    core_start = core_end = (0, 0)
+    core_start = core_end = client_start = client_end = (0, 0)
     data: dict[str, float] = {}
     for line in client.stdout or ():
         if line.startswith("WINDOW_START"):
             cpu_start, started = tree_cpu_s(server_pid), time.monotonic()
             core_start = core_ticks(args.server_cpu)
+            client_start = core_ticks(args.client_cpu)
         elif line.startswith("WS_JSON "):
             cpu_end, ended = tree_cpu_s(server_pid), time.monotonic()
             core_end = core_ticks(args.server_cpu)
+            client_end = core_ticks(args.client_cpu)
             data = json.loads(line.removeprefix("WS_JSON "))
     if client.wait() != 0 or not data:
         raise RuntimeError(f"the client failed ({client.returncode})")
@@ -249,13 +262,17 @@ def run_client(port: int, server_pid: int, args: argparse.Namespace) -> Run:
         seconds=data["seconds"],
         client_cpu_share=data["client_cpu_share"],
         server_cpu_share=(cpu_end - cpu_start) / (ended - started),
-        server_core_busy=(core_end[0] - core_start[0]) / max(core_end[1] - core_start[1], 1),
+        server_core_busy=_busy_share(core_start, core_end),
+        client_core_busy=_busy_share(client_start, client_end),
         wrong_echoes=int(data["wrong_echoes"]),
         failed_sockets=int(data["failed_sockets"]),
+        round=round_number,
     )
 
 
-def measure(name: str, command: list[str], result: TargetResult, args: argparse.Namespace) -> None:
+def measure(
+    name: str, command: list[str], result: TargetResult, args: argparse.Namespace, round_number: int
+) -> None:
     """One round of one target: start it, check the echo, time one run, stop it."""
     with serving(command, args.server_cpu) as (process, port, log_path):
         problem = wait_echoing(process, port, log_path)
@@ -264,7 +281,7 @@ def measure(name: str, command: list[str], result: TargetResult, args: argparse.
             log(f"  {name}: FAILED: {problem}")
             return
         try:
-            run = run_client(port, process.pid, args)
+            run = run_client(port, process.pid, args, round_number)
         except RuntimeError as error:
             result.problem = result.problem or str(error)
             log(f"  {name}: FAILED: {error}")
@@ -272,8 +289,8 @@ def measure(name: str, command: list[str], result: TargetResult, args: argparse.
     result.runs.append(run)
     log(
         f"  {name}: {run.messages_per_s:>8,.0f} messages/s, CPU client {run.client_cpu_share:.0%}"
-        f" server {run.server_cpu_share:.0%} (its core busy {run.server_core_busy:.0%}), errors"
-        f" {run.wrong_echoes + run.failed_sockets}"
+        f" (its core busy {run.client_core_busy:.0%}), server {run.server_cpu_share:.0%} (its core"
+        f" busy {run.server_core_busy:.0%}), errors {run.wrong_echoes + run.failed_sockets}"
     )
 
 
@@ -330,41 +347,51 @@ def environment(ws_version: str) -> dict[str, object]:
     }
 
 
+def _paired_ratio(ours: TargetResult, raw: TargetResult) -> float:
+    """The median over rounds of the ratio of the two runs of each round."""
+    raw_runs = {run.round: run.messages_per_s for run in raw.runs}
+    ratios = [r.messages_per_s / raw_runs[r.round] for r in ours.runs if r.round in raw_runs]
+    return statistics.median(ratios) if ratios else float("nan")
+
+
 def markdown(results: dict[str, TargetResult], args: argparse.Namespace) -> str:
     """The scenario's table: each target, then each pair's ratio."""
     lines = [
         f"## WebSocket echo: {args.connections} sockets, one {len(MESSAGE)}-byte text in flight"
         f" each, {args.rounds} rounds of {args.duration} s after {args.warmup} s",
         "",
-        "| target | messages/s (median) | min | max | client CPU | server CPU | server's core"
-        " busy | messages per server CPU second | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| target | messages/s (median) | min | max | client CPU (its core busy) | server CPU"
+        " (its core busy) | messages per server CPU second | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, result in results.items():
         s = result.summary()
         if not s:
-            lines.append(f"| {name} | failed: {result.problem[:200]} | | | | | | | |")
+            lines.append(f"| {name} | failed: {result.problem[:200]} | | | | | | |")
             continue
         lines.append(
             f"| {name} | {s['messages_per_s_median']:,.0f} | {s['messages_per_s_min']:,.0f} | "
-            f"{s['messages_per_s_max']:,.0f} | {s['client_cpu_share_median']:.0%} | "
-            f"{s['server_cpu_share_median']:.0%} | {s['server_core_busy_median']:.0%} | "
+            f"{s['messages_per_s_max']:,.0f} | {s['client_cpu_share_median']:.0%} "
+            f"({s['client_core_busy_median']:.0%}) | {s['server_cpu_share_median']:.0%} "
+            f"({s['server_core_busy_median']:.0%}) | "
             f"{s['messages_per_server_cpu_s_median']:,.0f} | {s['errors']:.0f} |"
         )
     lines += [
         "",
-        "| pair | ratio of messages/s | ratio of messages per server CPU second |",
-        "| --- | ---: | ---: |",
+        "| pair | ratio of messages/s (medians) | median of the rounds' ratios | ratio of"
+        " messages per server CPU second |",
+        "| --- | ---: | ---: | ---: |",
     ]
     for ours, raw in PAIRS:
         if ours in results and raw in results:
             a, b = results[ours].summary(), results[raw].summary()
             if not (a and b):
-                lines.append(f"| {ours} / {raw} | not measured | not measured |")
+                lines.append(f"| {ours} / {raw} | not measured | | |")
                 continue
             rate = a["messages_per_s_median"] / b["messages_per_s_median"]
+            paired = _paired_ratio(results[ours], results[raw])
             per_cpu = a["messages_per_server_cpu_s_median"] / b["messages_per_server_cpu_s_median"]
-            lines.append(f"| {ours} / {raw} | {rate:.2f}x | {per_cpu:.2f}x |")
+            lines.append(f"| {ours} / {raw} | {rate:.2f}x | {paired:.2f}x | {per_cpu:.2f}x |")
     return "\n".join(lines) + "\n"
 
 
@@ -395,8 +422,10 @@ def main() -> None:
     results = {name: TargetResult(name, _shown(commands[name])) for name in names}
     for round_number in range(args.rounds):
         log(f"#### WebSocket echo, round {round_number + 1}/{args.rounds}")
-        for name in names:
-            measure(name, commands[name], results[name], args)
+        # NOTE: every other round runs the targets in reverse (A B B A), so a drift of the
+        # machine's speed during a round weighs on both sides of a pair alike.
+        for name in names if round_number % 2 == 0 else names[::-1]:
+            measure(name, commands[name], results[name], args, round_number)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     record = {
