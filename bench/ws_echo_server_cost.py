@@ -1,17 +1,20 @@
 """Instructions a WebSocket echo costs the serving process on uvicorn: approutes vs raw ASGI.
 
 Runs the server under callgrind, once with 1,000 and once with 4,000 round trips of a
-32-byte text on one socket (the `websockets` client, outside callgrind), and prints the
-difference in instructions divided by 3,000: the serving process's instructions a message,
-deterministic where messages/s on this shared machine are not. `raw` is `ws_raw_app.py`
+32-byte text (the `websockets` client, outside callgrind), and prints the difference in
+instructions divided by 3,000: the serving process's instructions a message, steady where
+messages/s on this shared machine are not. The round trips go over one socket, or spread
+over SOCKETS sockets at once (`--sockets 50`, as ws_echo.py's load; the server then handles
+several messages a wake-up, so the count depends a little on timing). `raw` is `ws_raw_app.py`
 under `uvicorn --ws websockets-sansio`; `approutes` is `approutes start --server uvicorn`
 on `ws_project/` (its access log on or, with `approutes-nolog`, off).
 
-Usage: python bench/ws_echo_server_cost.py [raw|approutes|approutes-nolog ...]
+Usage: python bench/ws_echo_server_cost.py [--sockets N] [raw|approutes|approutes-nolog ...]
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import socket
@@ -20,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from websockets.asyncio.client import connect as connect_async
 from websockets.sync.client import ClientConnection, connect
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -58,7 +62,20 @@ def _connect(port: int) -> ClientConnection:
             time.sleep(0.2)
 
 
-def instructions(kind: str, messages: int) -> int:
+async def _echo_over(port: int, sockets: int, messages: int) -> None:
+    """`messages` round trips spread over `sockets` sockets open at once."""
+
+    async def one(count: int) -> None:
+        async with connect_async(f"ws://127.0.0.1:{port}/ws/echo", open_timeout=60) as ws:
+            for _ in range(count):
+                await ws.send(MESSAGE)
+                if await ws.recv() != MESSAGE:
+                    raise RuntimeError("the echo differs")
+
+    await asyncio.gather(*(one(messages // sockets) for _ in range(sockets)))
+
+
+def instructions(kind: str, messages: int, sockets: int) -> int:
     """Instructions of a server that echoed `messages` (and a first one), start to exit."""
     port = free_port()
     command = [
@@ -69,10 +86,15 @@ def instructions(kind: str, messages: int) -> int:
         command, cwd=BENCH_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     with _connect(port) as ws:
-        for _ in range(messages + 1):
-            ws.send(MESSAGE)
-            if ws.recv(timeout=30) != MESSAGE:
-                raise RuntimeError("the echo differs")
+        ws.send(MESSAGE)
+        if ws.recv(timeout=30) != MESSAGE:
+            raise RuntimeError("the echo differs")
+        if sockets == 1:
+            for _ in range(messages):
+                ws.send(MESSAGE)
+                ws.recv(timeout=30)
+    if sockets > 1:
+        asyncio.run(_echo_over(port, sockets, messages))
     server.send_signal(signal.SIGINT)
     _, errors = server.communicate(timeout=120)
     found = re.search(rb"Collected : (\d+)", errors)
@@ -83,8 +105,13 @@ def instructions(kind: str, messages: int) -> int:
 
 def main() -> None:
     """Measure each kind named (all by default) and print instructions a message."""
-    for kind in sys.argv[1:] or list(COMMANDS):
-        per_message = (instructions(kind, 4000) - instructions(kind, 1000)) / 3000
+    args = sys.argv[1:]
+    sockets = 1
+    if args[:1] == ["--sockets"]:
+        sockets, args = int(args[1]), args[2:]
+    for kind in args or list(COMMANDS):
+        many, few = instructions(kind, 4000, sockets), instructions(kind, 1000, sockets)
+        per_message = (many - few) / 3000
         print(f"{kind:16} {per_message / 1000:7.1f}k instructions a message", flush=True)
 
 
