@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("assemble",),
     ("dev",),
     ("app",),
+    ("websocket_testing",),
     ("testing", "adapters", "cli"),
     ("__init__", "__main__"),
 )

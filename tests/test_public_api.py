@@ -51,6 +51,14 @@ PUBLIC = {
         "headers",
         "request_id",
     ],
+    "approutes.testing": [
+        "CalledRoute",
+        "TestClient",
+        "WebSocketClosed",
+        "WebSocketDenied",
+        "WebSocketTestSession",
+        "call_route",
+    ],
     "approutes.navigation": [
         "forbidden",
         "local_path",

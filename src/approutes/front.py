@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from approutes.errors import HTTPError
 from approutes.handlers.invoke import threads_past_deadline
 from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
@@ -96,7 +97,7 @@ class FrontHalf:
             path = answered or path
         target = self._files_and_rewrites(request, path)
         if isinstance(target, str):
-            return await forward(request, target)
+            return await _forward(state, target)
         if target is not None:
             state.route_file = target.file
             return file_response(target, request)
@@ -122,7 +123,7 @@ class FrontHalf:
         if not isinstance(outcome, Rewrite):
             return None
         if self._is_other_origin(request, outcome.url):
-            return await forward(request, outcome.url)
+            return await _forward(state, outcome.url)
         # COMPAT(next): the target's query replaces the request's (rule 47).
         request.reroute(*self._same_origin_target(outcome.url))
         return request.path
@@ -201,6 +202,13 @@ class FrontHalf:
         parts = urlsplit(url)
         path = parts.path or "/"
         return self._rules.without_base_path(path) or path, parts.query
+
+
+async def _forward(state: RequestState, url: str) -> Response:
+    """Proxy the request of `state` to `url` on another origin; an upgrade is refused (502)."""
+    if state.socket is not None:
+        raise HTTPError(502, "WebSocket upgrades are not proxied to another origin")
+    return await forward(state.request, url)
 
 
 def _health() -> Response:

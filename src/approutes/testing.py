@@ -41,10 +41,18 @@ from approutes.settings.model import Settings
 from approutes.web.request import RequestLimits
 from approutes.web.response import whole_body
 from approutes.web.synthetic_request import synthetic_request, synthetic_scope
+from approutes.websocket_testing import WebSocketClosed, WebSocketDenied, WebSocketTestSession
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+    from collections.abc import (
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Coroutine,
+        Mapping,
+        Sequence,
+    )
     from types import TracebackType
 
     from approutes.asgi.entrypoint import AsgiEntrypoint
@@ -52,11 +60,19 @@ if TYPE_CHECKING:
     from approutes.route_modules.route_module import RouteModule
     from approutes.web.headers import Headers
 
-__all__ = ["CalledRoute", "TestClient", "call_route"]
+__all__ = [
+    "CalledRoute",
+    "TestClient",
+    "WebSocketClosed",
+    "WebSocketDenied",
+    "WebSocketTestSession",
+    "call_route",
+]
 
 T = TypeVar("T")
 
 _BASE_URL = "http://localhost:3000"
+_SOCKET_SCHEMES = {"ws": "http", "wss": "https"}  # the handshake is an HTTP(S) GET
 
 
 class TestClient:
@@ -65,7 +81,8 @@ class TestClient:
     Synchronous: `with TestClient(root) as client: client.get(...)` (the app runs on an event
     loop in a background thread). Asynchronous: `async with TestClient(root) as client:` gives
     an `httpx.AsyncClient` on the current loop. Either way the app's lifespan runs
-    (`instrumentation.py`'s `register()` on enter, `shutdown()` on exit).
+    (`instrumentation.py`'s `register()` on enter, `shutdown()` on exit). In the synchronous
+    form, `client.websocket_connect(url)` opens a WebSocket to the project.
 
     Args:
         root: The project folder.
@@ -151,6 +168,57 @@ class TestClient:
     def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         """Send a DELETE."""
         return self.request("DELETE", url, **kwargs)
+
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        subprotocols: Sequence[str] | None = None,
+        cookies: Mapping[str, str] | None = None,
+    ) -> WebSocketTestSession:
+        """Open a WebSocket to `url`; use the session in a `with` block.
+
+        The app gets the `websocket` scope a server (uvicorn) builds: the upgrade headers, the
+        Host of `base_url` (`wss` for an https one), the cookie jar plus `cookies` as a Cookie
+        header, and `headers`. Set-Cookie headers of the handshake's answer go into the jar.
+
+        Args:
+            url: The path and query (`/api/chat?room=1`), or a full URL (`ws://` or `http://`).
+            headers: More request headers (`origin`, `authorization`, ...).
+            subprotocols: The subprotocols offered (`Sec-WebSocket-Protocol`).
+            cookies: Cookies sent with this handshake only, besides the jar's.
+
+        Returns:
+            The session; entering it runs the handshake.
+
+        Raises:
+            WebSocketDenied: On entering, when the app refuses the handshake.
+
+        Example:
+            with client.websocket_connect("/api/chat") as ws:
+                ws.send_text("hi")
+                assert ws.receive_text() == "hi"
+        """
+        if self._client is None or self._loop is None:
+            raise RuntimeError(
+                "websocket_connect needs TestClient in a `with` block (the synchronous form): "
+                "with TestClient(root) as c:"
+            )
+        jar = httpx.Cookies(self._client.cookies)
+        jar.update(dict(cookies or {}))
+        merged = self._client.build_request("GET", url).url
+        if merged.scheme in _SOCKET_SCHEMES:
+            merged = merged.copy_with(scheme=_SOCKET_SCHEMES[merged.scheme])
+        request = httpx.Request(
+            "GET",
+            merged,
+            headers={"user-agent": self._client.headers["user-agent"]},
+            cookies=jar,
+        )
+        return WebSocketTestSession(
+            self.app, self._run, self._client.cookies, request, subprotocols or (), headers
+        )
 
     @property
     def cookies(self) -> httpx.Cookies:

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 __all__ = ["ROUTE_HEADERS", "RouteRecord", "route_records", "route_rows"]
 
 ROUTE_HEADERS = ("Route", "Methods", "File", "Config")
+SOCKET_MARK = "WS"
+"""Listed after the methods of a route whose GET takes WebSocket upgrades."""
 
 
 class RouteRecord(TypedDict):
@@ -23,6 +25,7 @@ class RouteRecord(TypedDict):
     methods: list[str]
     file: str
     router: Literal["app", "pages"]
+    websocket: bool
     config: dict[str, object]
 
 
@@ -30,7 +33,8 @@ def route_records(table: RouteTable, modules: RouteModules) -> list[RouteRecord]
     """One record per route, sorted by URL pattern (`approutes routes --json`).
 
     Each has `pattern`, `methods` (["ANY"] for a pages/api route), `file`, `router`
-    ("app" or "pages") and `config` (the values that differ from the defaults).
+    ("app" or "pages"), `websocket` (its GET takes WebSocket upgrades) and `config` (the
+    values that differ from the defaults).
     """
     records: list[RouteRecord] = []
     for route in sorted(table.routes, key=lambda r: r.pattern):
@@ -41,6 +45,7 @@ def route_records(table: RouteTable, modules: RouteModules) -> list[RouteRecord]
                 "methods": listed_methods(module),
                 "file": route.file,
                 "router": "app" if isinstance(module, RouteModule) else "pages",
+                "websocket": isinstance(module, RouteModule) and module.takes_socket,
                 "config": module.config.describe(),
             }
         )
@@ -52,7 +57,9 @@ def route_rows(table: RouteTable, modules: RouteModules) -> list[tuple[str, str,
     return [
         (
             record["pattern"],
-            " ".join(record["methods"]),
+            " ".join(
+                [*record["methods"], SOCKET_MARK] if record["websocket"] else record["methods"]
+            ),
             record["file"],
             ", ".join(f"{k}={v!r}" for k, v in record["config"].items()),
         )

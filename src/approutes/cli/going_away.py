@@ -1,71 +1,59 @@
-"""Open WebSockets closed with 1001 when granian stops its workers.
+"""Open WebSockets closed with 1001 when a granian worker is told to stop.
 
-granian drops a worker's connections as the worker stops, before the app hears anything:
-its sockets would end without a close frame (the client sees 1006). So `approutes start
---server granian` stops a worker in two steps: the supervisor sends it `GOING_AWAY_SIGNAL`
-first; the worker closes its open sockets with 1001 and then stops itself as a SIGTERM would
-stop it. A worker that has not stopped within the graceful bound is stopped as granian
-does (SIGTERM, then SIGKILL). uvicorn needs none of this: its WebSocket protocol closes
-with 1001 itself (`uvicorn_websocket.py`).
+granian drops a worker's connections as soon as the worker's stop signal arrives, before the
+app hears anything: its sockets would end without a close frame (the client sees 1006). So
+in a granian worker approutes wraps the signal set-up granian does there: on SIGTERM or
+SIGINT the worker first closes its open sockets with 1001 (bounded by the graceful
+timeout), then stops as granian stops it. uvicorn needs none of this: its WebSocket protocol
+closes with 1001 itself (`uvicorn_websocket.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
 import signal
-import time
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from approutes.asgi.entrypoint import AsgiEntrypoint
 
-__all__ = ["GOING_AWAY_SIGNAL", "close_sockets_on_signal", "granian_server"]
+__all__ = ["GOING_AWAY", "close_sockets_before_granian_stops"]
 
-GOING_AWAY_SIGNAL = signal.SIGUSR1
 GOING_AWAY = 1001
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def close_sockets_on_signal(app: AsgiEntrypoint) -> Callable[[], Awaitable[None]]:
-    """A start-up hook: on GOING_AWAY_SIGNAL, close `app`'s sockets (1001), then SIGTERM self."""
+def close_sockets_before_granian_stops(app: AsgiEntrypoint, graceful_timeout: float) -> None:
+    """In a granian worker, make its stop signals close `app`'s sockets (1001) first.
 
-    async def install() -> None:
-        loop = asyncio.get_running_loop()
+    Does nothing outside granian. NOTE: wraps `granian._signals.set_loop_signals`, which
+    granian's worker imports when it starts serving, after loading the app (granian 2.x);
+    tests/server/test_websockets_live.py's SIGTERM test fails if a release changes that.
+    """
+    granian_signals = sys.modules.get("granian._signals")
+    if granian_signals is None:
+        return
+    set_loop_signals = granian_signals.set_loop_signals
+
+    def set_loop_signals_closing_sockets(loop: asyncio.AbstractEventLoop) -> Any:
+        stop = set_loop_signals(loop)  # granian's: a signal sets `stop`, the worker stops
         tasks: set[asyncio.Task[None]] = set()
 
         async def go_away() -> None:
-            await app.sockets.close_all(GOING_AWAY, "server stopping")
-            os.kill(os.getpid(), signal.SIGTERM)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(graceful_timeout):
+                    await app.sockets.close_all(GOING_AWAY, "server stopping")
+            stop.set()
 
         def on_signal() -> None:
             task = loop.create_task(go_away())
             tasks.add(task)  # NOTE: held until done, or the loop may collect it
             task.add_done_callback(tasks.discard)
 
-        loop.add_signal_handler(GOING_AWAY_SIGNAL, on_signal)
+        for number in _STOP_SIGNALS:
+            loop.add_signal_handler(number, on_signal)
+        return stop
 
-    return install
-
-
-def granian_server() -> type[Any]:
-    """Granian's server, stopping each worker with GOING_AWAY_SIGNAL before its SIGTERM.
-
-    NOTE: overrides granian's `_stop_workers` (granian 2.x); tests/server's WebSocket
-    SIGTERM test fails if a granian release changes it.
-    """
-    from granian import Granian  # noqa: PLC0415 - heavy, only when serving
-
-    class GoingAwayGranian(Granian):  # type: ignore[misc,valid-type]  # granian: untyped
-        def _stop_workers(self) -> None:
-            deadline = time.monotonic() + (self.workers_kill_timeout or 0)
-            for worker in self.wrks:
-                pid = worker.inner.pid
-                if pid is not None and worker.inner.is_alive():
-                    os.kill(pid, GOING_AWAY_SIGNAL)
-            for worker in self.wrks:
-                worker.inner.join(max(deadline - time.monotonic(), 0.001))
-            super()._stop_workers()  # NOTE: what is still running stops as granian stops it
-
-    return GoingAwayGranian
+    granian_signals.set_loop_signals = set_loop_signals_closing_sockets  # type: ignore[attr-defined]

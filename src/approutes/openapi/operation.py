@@ -72,9 +72,34 @@ def handler_operation(
     responses: dict[str, Any] = {"200": _success(binding, schemas)}
     if binding is not None:
         responses["400"] = dict(_INVALID_INPUT_REF)
+    if plan.takes_socket and binding is not None:
+        _mark_socket(operation, responses, binding)
     responses.update(_error_refs())
     operation["responses"] = responses
     return operation
+
+
+def _mark_socket(
+    operation: dict[str, Any], responses: dict[str, Any], binding: TypedBinding
+) -> None:
+    """Say that the operation takes WebSocket upgrades (`x-websocket`, a 101, maybe a 426).
+
+    OpenAPI has no words for a WebSocket; the operation stays, marked, since its URL and
+    parameters are what a client needs.
+    """
+    operation["x-websocket"] = True
+    note = "Takes WebSocket connections: send `Upgrade: websocket` (101 Switching Protocols)."
+    described = operation.get("description")
+    operation["description"] = f"{described}\n\n{note}" if described else note
+    responses["101"] = {"description": "Switching Protocols: the WebSocket is open."}
+    only_sockets = any(
+        s.source == "socket" and s.default is inspect.Parameter.empty for s in binding.sources
+    )
+    if only_sockets:
+        del responses["200"]
+        responses["426"] = {
+            "description": "Upgrade Required: plain HTTP is refused, only WebSockets are taken."
+        }
 
 
 def pages_operation(

@@ -86,6 +86,13 @@ def route_module_from(
             fix='remove runtime = "process": a socket stays with the server process that holds it',
         )
     cache = cache_policy_for(config)
+    if get is not None and get.takes_socket and cache is not None:
+        raise RouteModuleError(
+            code="bad-segment-config",
+            files=(file,),
+            problem="GET takes a WebSocket, but the segment config caches it (a static GET)",
+            fix="remove revalidate / dynamic = 'force-static': a socket is never cached",
+        )
     methods = build_method_table(plans, file, static=cache is not None)
     return RouteModule(file=file, methods=methods, config=config, cache=cache)
 

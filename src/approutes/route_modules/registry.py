@@ -56,13 +56,7 @@ class RouteModules:
 
     def socket_routes(self) -> list[RouteModule]:
         """The loaded app routes whose GET takes WebSocket upgrades."""
-        found = []
-        for module in self.by_file.values():
-            if isinstance(module, RouteModule):
-                get = module.methods.handlers.get("GET")
-                if get is not None and get.takes_socket:
-                    found.append(module)
-        return found
+        return [m for m in self.by_file.values() if isinstance(m, RouteModule) and m.takes_socket]
 
     def forget(self, files: Iterable[str]) -> None:
         """Drop the loaded modules of `files` (changed or deleted), to load them afresh."""

@@ -23,6 +23,12 @@ class RouteModule:
     config: SegmentConfig
     cache: RouteCachePolicy | None = None
 
+    @property
+    def takes_socket(self) -> bool:
+        """Whether its GET takes WebSocket upgrades (a `WebSocket` parameter)."""
+        get = self.methods.handlers.get("GET")
+        return get is not None and get.takes_socket
+
 
 LoadedRoute: TypeAlias = "RouteModule | PagesModule"
 """What a route file loads into: an App Router module or a pages/api module."""

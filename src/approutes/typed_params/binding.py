@@ -299,8 +299,11 @@ def _socket(source: ParamSource) -> WebSocket | None:
 
 
 def _is_response_type(annotation: Any) -> bool:
-
-    return isinstance(annotation, type) and issubclass(annotation, Response)
+    """A Response class, or a union of them and None (`NextResponse | None`)."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, Response)
+    args = typing.get_args(annotation)
+    return bool(args) and all(a is type(None) or _is_response_type(a) for a in args)
 
 
 def _query_dict(request: NextRequest, model: Any) -> dict[str, Any]:

@@ -119,6 +119,7 @@ class WebSocket:
             offered = ", ".join(self.subprotocols) or "none"
             raise ValueError(f"subprotocol {subprotocol!r} was not offered (offered: {offered})")
         lines = self._handshake(Headers(headers)) if self._handshake is not None else []
+        self._handshake = None  # NOTE: done with; it refers back to the request's state
         message: dict[str, Any] = {"type": "websocket.accept", "headers": lines}
         if subprotocol is not None:
             message["subprotocol"] = subprotocol
