@@ -56,7 +56,8 @@ WS_PACKAGE = "ws@8"
 STARTUP_TIMEOUT_S = 60.0
 PAIRS = (("approutes-uvicorn", "raw-uvicorn"), ("approutes-granian", "raw-granian"))
 # NOTE: uvicorn's sans-I/O protocol on the websockets package, named explicitly: "auto" picks
-# the package's legacy protocol, which the websockets project deprecates.
+# the package's legacy protocol, which the websockets project deprecates. As approutes
+# configures it: no permessage-deflate (the client offers none either).
 UVICORN_WS = "websockets-sansio"
 
 
@@ -69,7 +70,8 @@ def _targets() -> dict[str, list[str]]:
     return {
         "raw-uvicorn": [
             PYTHON, "-m", "uvicorn", "ws_raw_app:app", *host, "--loop", "uvloop",
-            "--http", "httptools", "--ws", UVICORN_WS, "--no-access-log", "--log-level", "warning",
+            "--http", "httptools", "--ws", UVICORN_WS, "--ws-per-message-deflate", "false",
+            "--no-access-log", "--log-level", "warning",
         ],
         "approutes-uvicorn": [
             APPROUTES, "start", "ws_project", *host, "--workers", "1", "--server", "uvicorn",

@@ -33,7 +33,8 @@ MESSAGE = "x" * 32
 COMMANDS = {
     "raw": [
         PYTHON, "-m", "uvicorn", "ws_raw_app:app", "--loop", "uvloop", "--http", "httptools",
-        "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning",
+        "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--no-access-log",
+        "--log-level", "warning",
     ],
     "approutes": [APPROUTES, "start", "ws_project", "--server", "uvicorn"],
     "approutes-nolog": [
