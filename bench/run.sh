@@ -7,7 +7,9 @@
 #
 # Env: BENCH_PEERS=all adds every peer (Next.js needs ~6 min of npm install + builds);
 #      BENCH_ARGS overrides the run options (default: --rounds 3 --runs 1);
-#      BENCH_OUT is where the JSON and report go (default: bench/results/latest).
+#      BENCH_OUT is where the JSON and report go (default: bench/results/latest);
+#      WS_BENCH_ARGS overrides the WebSocket echo scenario's options (bench/ws_echo.py --help);
+#      BENCH_WS=0 leaves that scenario out.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${APPROUTES_SHARED:-$repo/../shared}/bench"
@@ -37,9 +39,21 @@ mkdir -p "$out"
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of options
 "$work/run.sh" "${targets[@]}" ${BENCH_ARGS:---rounds 3 --runs 1} --out "$out"
 python3 "$work/harness/report.py" "$out"/*.json --baseline raw-asgi-uvicorn > "$out/report.md"
+
+# The WebSocket echo scenario (~3 min): approutes' echo route against a raw ASGI echo app on
+# uvicorn and on granian, the same pinning (server on CPU 1, client on CPU 0). Its own folder,
+# so that the *.json above stay the harness's. It needs Node.js and npm; when it cannot run,
+# goals.md has no WebSocket row and `make bench` goes on (a target that fails is recorded and
+# its goal is "not measured", as the harness records a scenario that fails).
+rm -rf "$out/ws-echo"
+if [ "${BENCH_WS:-1}" != 0 ]; then
+  # shellcheck disable=SC2086 # WS_BENCH_ARGS is a list of options
+  "$repo/.venv/bin/python" "$repo/bench/ws_echo.py" "$out/ws-echo" ${WS_BENCH_ARGS:-} ||
+    echo "the WebSocket echo scenario did not run (see above)" >&2
+fi
 python3 "$repo/bench/goals.py" "$out" > "$out/goals.md"
 cat "$out/goals.md"
-echo "report: $out/report.md, goals: $out/goals.md"
+echo "report: $out/report.md, WebSocket echo: $out/ws-echo/ws_echo.md, goals: $out/goals.md"
 
 # Dev reload latency (in-process, not a server benchmark): one route saved vs. lib/ saved.
 "$repo/.venv/bin/python" "$repo/bench/reload_latency.py" | tee "$out/reload.txt"
