@@ -8,15 +8,19 @@ from approutes.error_responses import json_error
 from approutes.errors import ControlFlowSignal
 from approutes.handlers.invoke import invoke, signal_outcome
 from approutes.handlers.respond import as_response, finish_response
+from approutes.web.response import Response
 
 if TYPE_CHECKING:
     from approutes.request_context import RequestState
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.route_modules.segment_config import SegmentConfig
-    from approutes.web.response import Response
     from approutes.web.route_context import Params
 
 __all__ = ["not_accepted", "run_socket_handler"]
+
+
+_ACCEPTED = Response(status=204)
+"""What an accepted socket's handler answers: never sent (the socket is the answer)."""
 
 
 def not_accepted() -> Response:
@@ -48,8 +52,10 @@ async def run_socket_handler(
         result = await invoke(plan, state.request, params, None)
     except ControlFlowSignal as signal:
         result = signal_outcome(signal)
-    if result is None or socket.state != "connecting":
-        return not_accepted()  # NOTE: sent only when the socket was not accepted
+    if socket.state != "connecting":
+        return _ACCEPTED
+    if result is None:
+        return not_accepted()
     response = as_response(result, plan)
     finish_response(state, response)
     return response
