@@ -15,6 +15,7 @@ __all__ = [
     "access_log",
     "error_log",
     "log_access",
+    "redact_url",
     "reload_log",
     "server_log",
 ]
@@ -87,3 +88,23 @@ def log_access(
     """
     if access_log.isEnabledFor(logging.INFO):
         access_log.handle(AccessRecord((method, path, status, millis, sent), request_id))
+
+
+def redact_url(url: str) -> str:
+    """Return `url` with its password replaced by `***`, for messages and logs.
+
+    >>> redact_url("redis://:s3cret@cache:6379/0")
+    'redis://:***@cache:6379/0'
+    >>> redact_url("rediss://app:s3cret@cache")
+    'rediss://app:***@cache'
+    >>> redact_url("redis://token@cache")
+    'redis://***@cache'
+    >>> redact_url("redis://localhost:6379")
+    'redis://localhost:6379'
+    """
+    scheme, separator, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not separator or not at:
+        return url
+    user, colon, _ = credentials.partition(":")
+    return f"{scheme}://{user}:***@{host}" if colon else f"{scheme}://***@{host}"

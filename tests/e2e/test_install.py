@@ -70,6 +70,25 @@ def test_the_core_install_is_small_and_serves_a_new_project(wheel: Path, tmp_pat
     assert "pip install 'approutes[dev]'" in refused.stderr
     assert "Traceback" not in refused.stderr
 
+    socket_route = demo / "app" / "api" / "live" / "route.py"
+    socket_route.parent.mkdir(parents=True)
+    socket_route.write_text(
+        "from approutes import WebSocket\n\n\n"
+        "async def GET(socket: WebSocket) -> None:\n    await socket.accept()\n"
+    )
+    refused = subprocess.run(
+        [str(bin_dir / "approutes"), "start", "--server", "uvicorn"],
+        cwd=demo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert "WebSocket routes on uvicorn (1 in this project)" in refused.stderr
+    assert "pip install 'approutes[websockets]'" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    socket_route.unlink()
+
     run(bin_dir / "python", "-m", "pip", "install", "-q", f"{wheel}[dev]")
     with serving(bin_dir / "approutes", "dev", cwd=demo) as base:
         assert httpx.get(f"{base}/api/hello").json() == {"message": "Hello World"}

@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from approutes.cache.entry_codec import MAGIC, decode_entry, encode_entry, retention_seconds
-from approutes.settings.cache_setting import redact_url
+from approutes.log import redact_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

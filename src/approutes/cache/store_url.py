@@ -8,7 +8,8 @@ from approutes.cache.file_store import FileStore
 from approutes.cache.memory_store import MemoryStore
 from approutes.cache.redis_store import RedisStore
 from approutes.cache.resilient import ResilientStore
-from approutes.settings.cache_setting import accepted_forms, check_store_setting, redact_url
+from approutes.log import redact_url
+from approutes.settings.cache_setting import accepted_forms, check_store_setting
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from approutes.channels.wire import channel_key, channel_name, decode_message, encode_message
 from approutes.errors import MissingExtraError
-from approutes.log import server_log
+from approutes.log import redact_url, server_log
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -364,22 +364,6 @@ class RedisHub:
         if self._down:
             self._down = False
             server_log.info("channels: Redis %s is back; publishing and receiving again", self.name)
-
-
-def redact_url(url: str) -> str:
-    """Return `url` with its password replaced by `***`, for log lines.
-
-    >>> redact_url("redis://:s3cret@cache:6379/0")
-    'redis://:***@cache:6379/0'
-    >>> redact_url("unix:///run/redis.sock")
-    'unix:///run/redis.sock'
-    """
-    scheme, separator, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not separator or not at:
-        return url
-    user, colon, _ = credentials.partition(":")
-    return f"{scheme}://{user}:***@{host}" if colon else f"{scheme}://***@{host}"
 
 
 def _describe(exc: BaseException) -> str:

@@ -13,13 +13,13 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 from approutes import __version__
+from approutes.log import redact_url
 from approutes.middleware.loader import load_middleware
 from approutes.project.env_files import load_env_files
 from approutes.project.instrumentation import Instrumentation, load_instrumentation
 from approutes.project.source_dir import source_dir
 from approutes.route_loading import load_routes
 from approutes.route_modules.route_module import RouteModule
-from approutes.settings.cache_setting import redact_url
 from approutes.settings.model import Settings, load_settings
 
 if TYPE_CHECKING:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import importlib.util
 from urllib.parse import urlsplit
 
-__all__ = ["ACCEPTED_FORMS", "accepted_forms", "check_store_setting", "redact_url"]
+from approutes.log import redact_url
+
+__all__ = ["ACCEPTED_FORMS", "accepted_forms", "check_redis_url", "check_store_setting"]
 
 ACCEPTED_FORMS = (
     '"memory"',
@@ -52,37 +54,29 @@ def check_store_setting(value: str) -> None:
     raise ValueError(f"unknown cache store {value!r}; {accepted_forms()}")
 
 
-def redact_url(url: str) -> str:
-    """Return `url` with its password replaced by `***`, for messages and logs.
+def check_redis_url(url: str, forms: str) -> None:
+    """Refuse a `redis://` / `rediss://` URL without a host, or with a bad port.
 
-    >>> redact_url("redis://:s3cret@cache:6379/0")
-    'redis://:***@cache:6379/0'
-    >>> redact_url("rediss://app:s3cret@cache")
-    'rediss://app:***@cache'
-    >>> redact_url("redis://token@cache")
-    'redis://***@cache'
-    >>> redact_url("redis://localhost:6379")
-    'redis://localhost:6379'
+    `forms` ends each message: the values the setting accepts ("use one of ...").
+
+    Raises:
+        ValueError: the URL cannot be a Redis server's.
     """
-    scheme, separator, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not separator or not at:
-        return url
-    user, colon, _ = credentials.partition(":")
-    return f"{scheme}://{user}:***@{host}" if colon else f"{scheme}://***@{host}"
-
-
-def _check_redis_url(url: str) -> None:
     shown = redact_url(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"invalid Redis URL {shown!r}: {exc}; {accepted_forms()}") from None
+        raise ValueError(f"invalid Redis URL {shown!r}: {exc}; {forms}") from None
     if not parts.hostname:
-        raise ValueError(f"the Redis URL {shown!r} names no host; {accepted_forms()}")
+        raise ValueError(f"the Redis URL {shown!r} names no host; {forms}")
     if port == 0:
-        raise ValueError(f"the Redis URL {shown!r} has port 0; {accepted_forms()}")
+        raise ValueError(f"the Redis URL {shown!r} has port 0; {forms}")
+
+
+def _check_redis_url(url: str) -> None:
+    check_redis_url(url, accepted_forms())
+    shown = redact_url(url)
     if importlib.util.find_spec("redis") is None:
         raise ValueError(
             f"the cache store {shown!r} needs the redis package: pip install 'approutes[redis]'"

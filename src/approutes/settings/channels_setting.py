@@ -13,7 +13,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from approutes.errors import MissingExtraError
-from approutes.settings.cache_setting import redact_url
+from approutes.log import redact_url
+from approutes.settings.cache_setting import check_redis_url
 
 __all__ = ["CHANNELS_FORMS", "channels_backend", "check_channels_setting"]
 
@@ -42,7 +43,7 @@ def check_channels_setting(value: str) -> None:
     if value == "redis":
         pass
     elif value.startswith(("redis://", "rediss://")):
-        _check_host(value)
+        check_redis_url(value, f"use {CHANNELS_FORMS}")
     elif value.startswith("unix://"):
         if not urlsplit(value).path:
             raise ValueError(f"the URL {value!r} names no socket path; use {CHANNELS_FORMS}")
@@ -74,16 +75,3 @@ is not a Redis URL; set cache = "redis://..." or give channels a Redis URL
             'set cache = "redis://..." or give channels a Redis URL'
         )
     return cache
-
-
-def _check_host(url: str) -> None:
-    shown = redact_url(url)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ValueError(f"invalid Redis URL {shown!r}: {exc}; use {CHANNELS_FORMS}") from None
-    if not parts.hostname:
-        raise ValueError(f"the Redis URL {shown!r} names no host; use {CHANNELS_FORMS}")
-    if port == 0:
-        raise ValueError(f"the Redis URL {shown!r} has port 0; use {CHANNELS_FORMS}")
