@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import re
 import subprocess
@@ -81,3 +82,71 @@ def test_every_error_page_is_listed_on_the_error_index() -> None:
     index = (DOCS / "errors" / "index.md").read_text(encoding="utf-8")
     missing = [name for name in _error_pages() if f"]({name})" not in index]
     assert not missing, f"add these to docs/errors/index.md: {missing}"
+
+
+# --- no page says a shipped feature does not exist -----------------------------------------
+
+# A feature's names in prose, and the module whose presence shows it ships.
+SHIPPED_FEATURES = {
+    r"OpenAPI|Swagger|docs UI|API docs": "approutes.openapi.document",
+    r"Pages Router|pages/api": "approutes.pages",
+    r"WebSockets?": "approutes.web.websocket",
+    r"middleware\.py|proxy\.py": "approutes.middleware.runner",
+    r"typed handlers?|typed param": "approutes.typed_params",
+    r"channels|publish/subscribe": "approutes.channels",
+    r"metrics|tracing|OpenTelemetry": "approutes.observability",
+    r"Redis": "approutes.cache",
+}
+NOT_YET = re.compile(
+    r"(?:does|do) not exist yet|(?:is|are) planned|not yet (?:supported|implemented|available)"
+    r"|not (?:supported|implemented|available) yet|coming soon|(?:is|are) being built"
+    r"|(?:will|to) be added later|on the roadmap",
+    re.IGNORECASE,
+)
+
+
+def stale_claims(text: str) -> list[str]:
+    """The sentences of `text` that say a shipped feature is missing (planned, not yet...)."""
+    shipped = [
+        re.compile(rf"\b(?:{names})\b", re.IGNORECASE)
+        for names, module in SHIPPED_FEATURES.items()
+        if importlib.util.find_spec(module) is not None
+    ]
+    prose = re.sub(r"\s+", " ", text)
+    sentences = re.split(r"(?<=[.!?])\s+", prose)
+    return [
+        sentence
+        for sentence in sentences
+        if NOT_YET.search(sentence) and any(name.search(sentence) for name in shipped)
+    ]
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        pytest.param(
+            "OpenAPI output from typed handlers is planned; it does not exist yet.",
+            id="validation-md",
+        ),
+        pytest.param(
+            "approutes is at version 0.1. The Pages Router (`pages/api`) is being built; OpenAPI\n"
+            "    output is planned but does not exist yet.",
+            id="index-md",
+        ),
+    ],
+)
+def test_stale_claims_are_found_in_the_pages_old_text(old: str) -> None:
+    assert stale_claims(f"Some text before.\n\n{old}\n\nMore text after.") != []
+
+
+def test_a_planned_feature_that_does_not_ship_is_not_a_stale_claim() -> None:
+    assert stale_claims("GraphQL support is planned; it does not exist yet.") == []
+
+
+@pytest.mark.parametrize(
+    "page",
+    [*sorted(DOCS.rglob("*.md")), REPO / "README.md"],
+    ids=lambda page: str(page.relative_to(REPO)),
+)
+def test_no_page_says_a_shipped_feature_does_not_exist(page: Path) -> None:
+    assert stale_claims(page.read_text(encoding="utf-8")) == []

@@ -40,8 +40,8 @@ def assemble_handler(
     """Return what answers each request of the project at `root`.
 
     PERF: a project whose rules are empty, with no middleware and no health check, gets the
-    bare pipeline (in production). In dev, the OpenAPI document and its docs page
-    (`/_approutes/openapi.json`, `/_approutes/docs`) are answered by the front half.
+    bare pipeline (in production). In dev, or with the `openapi_path` setting, the OpenAPI
+    document and its docs page are answered by the front half.
 
     The files of `public/` are indexed here and served by the front half, after middleware,
     or by the bare pipeline before the routes.
@@ -49,6 +49,7 @@ def assemble_handler(
     Raises:
         RouteModuleError: `middleware.py` is not valid.
         RouteTreeError: a route and a file of `public/` serve the same URL.
+        SettingsError: `openapi_path` or `docs_path` is also the URL of a route.
     """
     pipeline = Pipeline(table, modules, cache)
     middleware = load_middleware(root)
@@ -62,10 +63,10 @@ def assemble_handler(
         headers=settings.headers,
     )
     docs = None
-    if dev:
-        from approutes.openapi.dev_docs import DevDocs  # noqa: PLC0415 - dev only
+    if dev or settings.openapi_path is not None:
+        from approutes.openapi.api_docs import api_docs_for  # noqa: PLC0415 - only when served
 
-        docs = DevDocs(table, modules, title=root.name)
+        docs = api_docs_for(settings, table, modules, title=root.name, dev=dev)
     public = PublicFiles.scan(root)
     if public is not None:
         _refuse_public_routes(public, table)

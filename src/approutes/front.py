@@ -1,8 +1,9 @@
 """FrontHalf: the project-wide stages before the route pipeline, and the finish of every answer.
 
-For each request, in Next's order: the health check, (dev) the docs pages, the base path, a
-CORS preflight and `[[redirects]]`, `middleware.py`, the files of `public/`, `[[rewrites]]`
-(and `public/` again for a rewritten path), then the pipeline.
+For each request, in Next's order: the health check, the docs pages (dev, or the
+`openapi_path` setting), the base path, a CORS preflight and `[[redirects]]`,
+`middleware.py`, the files of `public/`, `[[rewrites]]` (and `public/` again for a rewritten
+path), then the pipeline.
 Whatever answers (the pipeline, a rule, middleware, the canonical-path 308, or the
 entrypoint's error mapping) is finished by `finish`: middleware's `next()` headers,
 `[[headers]]` and CORS. The front half maps no errors itself: the entrypoint does.
@@ -25,7 +26,7 @@ from approutes.web.url_path import decode_unreserved
 if TYPE_CHECKING:
     from approutes.asgi.entrypoint import Handle
     from approutes.middleware.loader import MiddlewareModule
-    from approutes.openapi.dev_docs import DevDocs
+    from approutes.openapi.api_docs import ApiDocs
     from approutes.request_context import RequestState
     from approutes.routing.route_table import RouteTable
     from approutes.rules.rule_set import RuleSet
@@ -58,7 +59,7 @@ class FrontHalf:
         middleware: MiddlewareModule | None,
         *,
         health_check: bool = False,
-        docs: DevDocs | None = None,
+        docs: ApiDocs | None = None,
         public: PublicFiles | None = None,
     ) -> None:
         """Put `rules`, `middleware`, the health check, `docs` and `public` before `pipeline`."""

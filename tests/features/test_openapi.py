@@ -17,8 +17,10 @@ from tests.conftest import APPROUTES_BIN, client_for, make_project
 import approutes
 from approutes import create_app
 from approutes.dev.reloader import reload_project
+from approutes.errors import SettingsError
 from approutes.openapi import openapi_document
 from approutes.route_loading import load_routes
+from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -656,3 +658,134 @@ async def test_docs_are_not_served_outside_dev(project: Path, path: str) -> None
 
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found"}
+
+
+# --- the docs served by the settings (approutes start) -------------------------------------
+
+SERVED = 'openapi_path = "/openapi.json"\ndocs_path = "/docs"\n'
+
+
+@pytest.mark.anyio
+async def test_the_settings_serve_the_document_and_the_page_outside_dev(project: Path) -> None:
+    make_project(project, {"approutes.toml": SERVED})
+    async with client_for(project) as client:
+        document = await client.get("/openapi.json")
+        page = await client.get("/docs")
+        linked = re.findall(r'(?:src|href)="([^"]*)"', page.text)
+        assets = [await client.get(url) for url in linked]
+        dev_path = await client.get("/_approutes/openapi.json")
+
+    assert document.status_code == 200
+    assert document.headers["content-type"] == "application/json"
+    assert document.json() == build_openapi(project)
+    assert 'data-openapi="/openapi.json"' in page.text
+    assert "content-security-policy" in page.headers
+    assert linked
+    assert all(url.startswith("/docs/assets/") for url in linked), linked
+    assert [asset.status_code for asset in assets] == [200] * len(linked)
+    assert dev_path.status_code == 404
+
+
+@pytest.mark.anyio
+async def test_openapi_path_alone_serves_the_document_and_no_page(project: Path) -> None:
+    make_project(project, {"approutes.toml": 'openapi_path = "/api-spec.json"\n'})
+    async with client_for(project) as client:
+        document = await client.get("/api-spec.json")
+        page = await client.get("/_approutes/docs")
+
+    assert document.json()["openapi"] == "3.1.0"
+    assert page.status_code == 404
+
+
+@pytest.mark.anyio
+async def test_dev_serves_the_docs_at_the_configured_paths(project: Path) -> None:
+    make_project(project, {"approutes.toml": SERVED})
+    async with client_for(project, dev=True) as client:
+        document = await client.get("/openapi.json")
+        page = await client.get("/docs")
+
+    assert document.json() == build_openapi(project)
+    assert 'data-openapi="/openapi.json"' in page.text
+
+
+@pytest.mark.anyio
+async def test_the_served_paths_include_the_base_path(project: Path) -> None:
+    make_project(
+        project,
+        {"approutes.toml": 'base_path = "/v1"\nopenapi_path = "/v1/openapi.json"\n'},
+    )
+    async with client_for(project) as client:
+        inside = await client.get("/v1/openapi.json")
+        hello = await client.get("/v1/api/hello")
+
+    assert inside.json()["openapi"] == "3.1.0"
+    assert hello.json() == {"message": "Hello World"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "route_file", "pattern"),
+    [
+        pytest.param(
+            'openapi_path = "/api/hello"',
+            "app/api/hello/route.py",
+            "/api/hello",
+            id="document-static",
+        ),
+        pytest.param(
+            'docs_path = "/api/users"', "app/api/users/route.py", "/api/users", id="page-static"
+        ),
+        pytest.param(
+            'docs_path = "/api/files"',
+            "app/api/files/[...path]/route.py",
+            "/api/files/[...path]",
+            id="page-assets-catch-all",
+        ),
+    ],
+)
+def test_a_docs_path_a_route_also_serves_stops_start_up_naming_both(
+    project: Path, setting: str, route_file: str, pattern: str
+) -> None:
+    toml = setting if setting.startswith("openapi_path") else f'openapi_path = "/o.json"\n{setting}'
+    make_project(project, {"approutes.toml": toml + "\n"})
+
+    with pytest.raises(SettingsError) as caught:
+        create_app(project)
+
+    error = caught.value
+    assert error.code == "docs-path-conflict"
+    assert error.files == (route_file,)
+    assert setting.replace('"', "'") in error.problem
+    assert pattern in error.problem
+
+
+@pytest.mark.parametrize(
+    ("toml", "problem"),
+    [
+        pytest.param(
+            'docs_path = "/docs"', "docs_path needs openapi_path", id="page-without-document"
+        ),
+        pytest.param(
+            'openapi_path = "/docs/assets/o.json"\ndocs_path = "/docs"',
+            "is served by docs_path",
+            id="document-under-page",
+        ),
+        pytest.param('openapi_path = "/docs/"', "no trailing slash", id="trailing-slash"),
+    ],
+)
+def test_bad_docs_settings_are_refused(project: Path, toml: str, problem: str) -> None:
+    make_project(project, {"approutes.toml": toml + "\n"})
+
+    with pytest.raises(SettingsError) as caught:
+        create_app(project)
+
+    assert caught.value.code == "bad-setting-value"
+    assert problem in caught.value.problem
+
+
+def test_the_docs_settings_come_from_the_environment(project: Path) -> None:
+    settings = load_settings(
+        project, {"APPROUTES_OPENAPI_PATH": "/openapi.json", "APPROUTES_DOCS_PATH": "/docs"}
+    )
+
+    assert (settings.openapi_path, settings.docs_path) == ("/openapi.json", "/docs")
+    assert load_settings(project, {}).openapi_path is None

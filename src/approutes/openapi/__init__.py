@@ -2,12 +2,13 @@
 
 `approutes openapi` prints `openapi_document(...)` of the project's routes;
 `create_app(root, dev=True)` serves the same document at `/_approutes/openapi.json` and a
-Swagger UI page at `/_approutes/docs`.
+Swagger UI page at `/_approutes/docs`; the `openapi_path` and `docs_path` settings serve them
+under `approutes start` too.
 
 - `document.py`: the document from the route table (paths, operation ids, tags, components).
 - `operation.py`: one operation from a handler: parameters, request body, responses.
 - `schemas.py`: handler type hints to JSON Schema (pydantic), `$defs` into components.
-- `dev_docs.py`: the dev-only endpoints, answered by the front half.
+- `api_docs.py`: the document's and the docs page's endpoints, answered by the front half.
 """
 
 from __future__ import annotations

@@ -54,6 +54,8 @@ class Settings:
     max_header_size: int = 16 * 1024
     tracing: bool = False
     metrics_path: str | None = None
+    openapi_path: str | None = None
+    docs_path: str | None = None
     compress: bool = True
     access_log: bool = True
     websocket_message_size_limit: int = 1024 * 1024
@@ -88,6 +90,8 @@ def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Setti
             sources[name] = env_key
     if values.get("channels") == "redis":
         _check_channels_with_cache(values.get("cache"), sources["channels"])
+    if "docs_path" in values:
+        _check_docs_paths(values, sources["docs_path"])
     return Settings(**values)
 
 
@@ -101,6 +105,24 @@ def _check_channels_with_cache(cache: str | None, source: str) -> None:
             files=(source,),
             problem=f"channels = 'redis' is not valid: {exc}",
         ) from None
+
+
+def _check_docs_paths(values: Mapping[str, Any], source: str) -> None:
+    """The docs page loads the document: `docs_path` needs `openapi_path`, on another path."""
+    docs_path = values["docs_path"]
+    openapi_path = values.get("openapi_path")
+    if openapi_path is None:
+        problem = "docs_path needs openapi_path too: the page loads the document from it"
+        fix = 'add openapi_path = "/openapi.json" (or another path)'
+    elif openapi_path == docs_path or openapi_path.startswith(docs_path + "/"):
+        problem = (
+            f"openapi_path = {openapi_path!r} is served by docs_path = {docs_path!r} "
+            "(the page and its files)"
+        )
+        fix = 'choose paths apart, such as "/openapi.json" and "/docs"'
+    else:
+        return
+    raise SettingsError(code="bad-setting-value", files=(source,), problem=problem, fix=fix)
 
 
 def _read_file_table(root: Path) -> tuple[str, dict[str, Any]]:
@@ -209,14 +231,20 @@ def _to_tracing(raw: object) -> bool:
     return on
 
 
-def _to_metrics_path(raw: object) -> str:
+def _to_served_path(raw: object) -> str:
+    """A path approutes answers itself (metrics, the OpenAPI document, the docs page)."""
     if not isinstance(raw, str) or not raw.startswith("/") or (raw != "/" and raw.endswith("/")):
         raise ValueError('expected a path like "/metrics" (no trailing slash)')
     if raw == "/" or any(c in raw for c in "?#%\\ ") or "//" in raw or "/." in raw:
-        raise ValueError("the metrics path is plain path segments, not the root")
+        raise ValueError("the path is plain path segments, not the root")
+    return raw
+
+
+def _to_metrics_path(raw: object) -> str:
+    path = _to_served_path(raw)
     if importlib.util.find_spec("prometheus_client") is None:
         raise ValueError("metrics need prometheus-client: pip install 'approutes[metrics]'")
-    return raw
+    return path
 
 
 def _to_cache(raw: object) -> str:
@@ -278,6 +306,8 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "max_header_size": _to_header_size,
     "tracing": _to_tracing,
     "metrics_path": _to_metrics_path,
+    "openapi_path": _to_served_path,
+    "docs_path": _to_served_path,
     "compress": _to_bool,
     "access_log": _to_bool,
     "websocket_message_size_limit": _to_size,
