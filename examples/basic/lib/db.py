@@ -62,7 +62,7 @@ def list_users() -> list[User]:
     return [User(**row) for row in rows]
 
 
-def get_user(user_id: str) -> User | None:
+def get_user(user_id: int) -> User | None:
     with connect() as conn:
         row = conn.execute("SELECT id, name, email FROM users WHERE id = ?", (user_id,)).fetchone()
     return User(**row) if row else None
@@ -76,7 +76,7 @@ def create_user(data: UserIn) -> User:
     return User(id=cursor.lastrowid, **data.model_dump())
 
 
-def update_user(user_id: str, data: UserIn) -> User | None:
+def update_user(user_id: int, data: UserIn) -> User | None:
     with connect() as conn:
         row = conn.execute(
             "UPDATE users SET name = ?, email = ? WHERE id = ? RETURNING id, name, email",
@@ -85,7 +85,7 @@ def update_user(user_id: str, data: UserIn) -> User | None:
     return User(**row) if row else None
 
 
-def delete_user(user_id: str) -> bool:
+def delete_user(user_id: int) -> bool:
     with connect() as conn:
         cursor = conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
     return cursor.rowcount > 0

@@ -23,3 +23,50 @@ class SearchQuery(BaseModel):
 
     q: str = ""
     limit: int = Field(default=10, ge=1, le=100)
+
+
+class Greeting(BaseModel):
+    """The answer of GET /api/hello."""
+
+    message: str
+
+
+class SearchResults(BaseModel):
+    """The answer of GET /api/search."""
+
+    query: str
+    limit: int
+    results: list[User]
+
+
+class LoginIn(BaseModel):
+    """The body of POST /api/login."""
+
+    email: str = Field(min_length=1, max_length=254)
+
+
+class LoginOut(BaseModel):
+    """The answer of POST /api/login (the session cookie comes with it)."""
+
+    user: User
+
+
+class Me(BaseModel):
+    """The signed-in user, as GET /api/me answers it."""
+
+    id: str
+    name: str | None
+
+
+class Uploaded(BaseModel):
+    """The answer of POST /api/upload."""
+
+    filename: str
+    size: int
+
+
+class FilePath(BaseModel):
+    """The answer of GET /api/files/...: the segments, and the path they make."""
+
+    path: list[str]
+    fullPath: str  # noqa: N815 - the JSON key a Next.js client reads

@@ -1,11 +1,15 @@
-from approutes import NextRequest, NextResponse
+from typing import Annotated
+
+from approutes import Query
+from pydantic import Field
 
 from lib.db import search_users
-from lib.models import SearchQuery
+from lib.models import SearchResults
 
 
-def GET(request: NextRequest):
-    search_params = request.next_url.search_params
-    query = SearchQuery(q=search_params.get("q") or "", limit=search_params.get("limit") or 10)
-    results = search_users(query.q, query.limit)
-    return NextResponse.json({"query": query.q, "limit": query.limit, "results": results})
+# Typed search params: ?limit=500 is a 400 with the issue, before this runs.
+def GET(
+    q: Annotated[str, Query()] = "",
+    limit: Annotated[int, Query(), Field(ge=1, le=100)] = 10,
+) -> SearchResults:
+    return SearchResults(query=q, limit=limit, results=search_users(q, limit))

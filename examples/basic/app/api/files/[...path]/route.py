@@ -1,6 +1,6 @@
-from approutes import NextRequest, NextResponse, RouteContext
+from lib.models import FilePath
 
 
-async def GET(request: NextRequest, context: RouteContext):
-    path = context.params["path"]
-    return NextResponse.json({"path": path, "fullPath": "/".join(path)})
+# `path` is the catch-all's segments: /api/files/a/b -> ["a", "b"].
+async def GET(path: list[str]) -> FilePath:
+    return {"path": path, "fullPath": "/".join(path)}

@@ -1,27 +1,27 @@
 import asyncio
 
-from approutes import NextRequest, NextResponse, Response, RouteContext
+from approutes import HTTPError, Response
 
 from lib.db import delete_user, get_user, update_user
-from lib.models import UserIn
+from lib.models import User, UserIn
 
 
-def GET(request: NextRequest, context: RouteContext):
-    user = get_user(context.params["id"])
+# `id` is the route's [id] param, converted to int (/api/users/abc -> 400).
+def GET(id: int) -> User:
+    user = get_user(id)
     if user is None:
-        return NextResponse.json({"error": "User not found"}, status=404)
-    return NextResponse.json(user)
+        raise HTTPError(404, "User not found")
+    return user
 
 
-async def PUT(request: NextRequest, context: RouteContext):
-    data = UserIn.model_validate(await request.json())
-    user = await asyncio.to_thread(update_user, context.params["id"], data)
+async def PUT(id: int, data: UserIn) -> User:
+    user = await asyncio.to_thread(update_user, id, data)
     if user is None:
-        return NextResponse.json({"error": "User not found"}, status=404)
-    return NextResponse.json(user)
+        raise HTTPError(404, "User not found")
+    return user
 
 
-def DELETE(request: NextRequest, context: RouteContext):
-    if not delete_user(context.params["id"]):
-        return NextResponse.json({"error": "User not found"}, status=404)
+def DELETE(id: int):
+    if not delete_user(id):
+        raise HTTPError(404, "User not found")
     return Response(None, status=204)
