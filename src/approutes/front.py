@@ -23,7 +23,7 @@ from approutes.web.response import Response
 from approutes.web.url_path import decode_unreserved
 
 if TYPE_CHECKING:
-    from approutes.asgi.entrypoint import Handle
+    from approutes.asgi.handle import Handle
     from approutes.middleware.loader import MiddlewareModule
     from approutes.openapi.dev_docs import DevDocs
     from approutes.request_context import RequestState
