@@ -16,7 +16,7 @@ from approutes.static.public_files import PublicFiles
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from approutes.asgi.entrypoint import Handle
+    from approutes.asgi.handle import Handle
     from approutes.cache.route_cache import RouteCache
     from approutes.route_modules.registry import RouteModules
     from approutes.routing.route_table import RouteTable

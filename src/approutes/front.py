@@ -24,7 +24,7 @@ from approutes.web.response import Response
 from approutes.web.url_path import decode_unreserved
 
 if TYPE_CHECKING:
-    from approutes.asgi.entrypoint import Handle
+    from approutes.asgi.handle import Handle
     from approutes.middleware.loader import MiddlewareModule
     from approutes.openapi.api_docs import ApiDocs
     from approutes.request_context import RequestState

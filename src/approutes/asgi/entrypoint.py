@@ -23,31 +23,15 @@ from approutes.web.url_path import remove_dot_segments
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
+    from approutes.asgi.handle import Handle
     from approutes.asgi.interface import Message, Receive, Scope, Send
     from approutes.cache.route_cache import RouteCache
     from approutes.request_context import ErrorSink
     from approutes.settings.model import Settings
 
-__all__ = ["AsgiEntrypoint", "Handle", "Observation", "Observer"]
+__all__ = ["AsgiEntrypoint", "Observation", "Observer"]
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-
-
-class Handle(Protocol):
-    """What answers a request once it is built: the pipeline, the front half, a broken project."""
-
-    def handle(self, state: RequestState) -> Awaitable[Response]:
-        """Answer the request of `state` (raising at once, or when awaited)."""
-        ...
-
-    def redirect(self, state: RequestState, response: Response) -> Response:
-        """Answer a non-canonical path: its 308 `response`, or what replaces it."""
-        ...
-
-    @property
-    def finish(self) -> Callable[[RequestState, Response], None] | None:
-        """What decorates every response, error responses included; None for nothing."""
-        ...
 
 
 class Observation(Protocol):

@@ -15,7 +15,7 @@ route's GET (which takes the socket). What the handler does decides the connecti
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from approutes.error_responses import error_response, is_uncaught, json_error
 from approutes.errors import HTTPError, WebSocketDisconnect
@@ -32,15 +32,29 @@ from approutes.web.websocket import WebSocket
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from approutes.asgi.entrypoint import AsgiEntrypoint
+    from approutes.asgi.handle import Handle
     from approutes.asgi.interface import Receive, Scope, Send
+    from approutes.request_context import ErrorSink
     from approutes.web.headers import Headers
+    from approutes.web.request import RequestLimits
 
-__all__ = ["SocketPolicy", "deny", "serve_socket"]
+__all__ = ["SocketHost", "SocketPolicy", "deny", "serve_socket"]
 
 DENIAL_EXTENSION = "websocket.http.response"
 REFUSED_CLOSE_BASE = 4000
 """A refusal without the denial extension closes with 4000 + its status (4401, 4403, ...)."""
+
+
+class SocketHost(Protocol):
+    """What the road reads of the ASGI entrypoint serving the upgrade."""
+
+    pipeline: Handle
+    sockets: SocketPolicy
+    limits: RequestLimits
+    trust_proxy: bool
+    error_sink: ErrorSink | None
+    dev: bool
+    access_log: bool
 
 
 class SocketPolicy:
@@ -84,7 +98,7 @@ class SocketPolicy:
 
 
 async def serve_socket(
-    entry: AsgiEntrypoint,
+    entry: SocketHost,
     scope: Scope,
     receive: Receive,
     send: Send,
@@ -152,9 +166,7 @@ async def serve_socket(
         request.close()
 
 
-async def _answer(
-    entry: AsgiEntrypoint, state: RequestState, redirect_to: Response | None
-) -> Response:
+async def _answer(entry: SocketHost, state: RequestState, redirect_to: Response | None) -> Response:
     """What answers the upgrade: a limit or the origin check, the 308, or the project."""
     policy = entry.sockets
     if len(policy.live) > policy.max_sockets:
@@ -194,7 +206,7 @@ async def deny(response: Response, scope: Scope, send: Send, request_id: str | N
 
 
 def _handshake_lines(
-    entry: AsgiEntrypoint, state: RequestState, headers: Headers
+    entry: SocketHost, state: RequestState, headers: Headers
 ) -> list[tuple[bytes, bytes]]:
     """The handshake's header lines: `headers`, cookies set, and what the front half adds."""
     response = Response(headers=headers)
