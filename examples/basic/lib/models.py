@@ -1,10 +1,17 @@
 """The shapes of the data: what a client may send, and what the API answers."""
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# A user's id in a URL: SQLite's integers are 64-bit, so a larger one is a 400, not a 500.
+UserId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class UserIn(BaseModel):
-    """The body of POST /api/users and PUT /api/users/:id."""
+    """The body of POST /api/users and PUT /api/users/:id (an unknown field is a 400)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
@@ -40,7 +47,9 @@ class SearchResults(BaseModel):
 
 
 class LoginIn(BaseModel):
-    """The body of POST /api/login."""
+    """The body of POST /api/login (an unknown field is a 400)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=1, max_length=254)
 
