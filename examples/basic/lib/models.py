@@ -13,8 +13,10 @@ class UserIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    name: str = Field(min_length=1, max_length=100, examples=["Grace Hopper"])
+    email: str = Field(
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254, examples=["grace@example.com"]
+    )
 
 
 class User(BaseModel):
@@ -51,7 +53,7 @@ class LoginIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=254)
+    email: str = Field(min_length=1, max_length=254, examples=["ada@example.com"])
 
 
 class LoginOut(BaseModel):
