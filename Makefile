@@ -40,7 +40,9 @@ pytest: $(BIN)/approutes redis-server
 
 # The slow checks of tests/e2e (marker `e2e`, left out of `make test`): the wheel installed into
 # fresh virtualenvs (size and package count of the core install, a new project served by
-# dev and start), and Swagger UI rendered by headless Chromium.
+# dev and start), Swagger UI rendered by headless Chromium, and clients generated from the
+# example's OpenAPI document (openapi-typescript + tsc from npm, openapi-python-client from
+# the package index; installed into $TMPDIR/approutes-e2e-tools, never into the repository).
 e2e: $(BIN)/approutes chromium
 	$(BIN)/pytest -m e2e tests/e2e
 
