@@ -2,7 +2,8 @@
 
 - TypeScript: `openapi-typescript` turns the document into `paths` types; `clients/calls.ts`
   calls every operation through `openapi-fetch` and must pass `tsc --noEmit --strict`, while
-  `clients/wrong_body.ts` and `clients/missing_param.ts` must fail it.
+  `clients/wrong_body.ts` and `clients/missing_param.ts` must fail it. Compiled, `calls.ts`
+  runs on Node against the example served by `approutes start`.
 - Python: `openapi-python-client` generates a package, installed into a fresh virtualenv,
   and `clients/python_calls.py` calls the example served by `approutes start` with it.
 
@@ -32,7 +33,6 @@ EXAMPLE = REPO / "examples" / "basic"
 NPM_TOOLS = ("openapi-typescript@7.13.0", "openapi-fetch@0.17.0", "typescript@5.9.3")
 PYTHON_GENERATOR = "openapi-python-client==0.29.1"
 TSC_OPTIONS = (
-    "--noEmit",
     "--strict",
     "--target",
     "es2022",
@@ -101,9 +101,15 @@ def typescript_project(
     return folder
 
 
-def _tsc(folder: Path, file: str) -> subprocess.CompletedProcess[str]:
+def _tsc(folder: Path, file: str, *output: str) -> subprocess.CompletedProcess[str]:
+    """`tsc --strict` on `file`: type-check only, or compile with `output` options."""
     return subprocess.run(
-        [str(folder / "node_modules" / ".bin" / "tsc"), *TSC_OPTIONS, file],
+        [
+            str(folder / "node_modules" / ".bin" / "tsc"),
+            *TSC_OPTIONS,
+            *(output or ["--noEmit"]),
+            file,
+        ],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -162,6 +168,43 @@ def test_a_wrong_typescript_call_fails_the_type_check(
     assert error in checked.stdout
 
 
+def test_the_typescript_calls_run_against_the_served_example(
+    typescript_project: Path, tmp_path: Path
+) -> None:
+    compiled = _tsc(typescript_project, "calls.ts", "--outDir", "out")
+    assert compiled.returncode == 0, compiled.stdout
+    (typescript_project / "out" / "package.json").write_text('{"type": "module"}')
+    script = (
+        'const { callEveryOperation } = await import("./out/calls.js");'
+        "console.log(await callEveryOperation(process.argv[1]));"
+    )
+    project = _example_copy(tmp_path)
+
+    with serving(APPROUTES_BIN, "start", "--host", "127.0.0.1", cwd=project) as base:
+        called = subprocess.run(
+            ["node", "--input-type=module", "-e", script, base],
+            cwd=typescript_project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert called.returncode == 0, called.stdout + called.stderr
+    assert called.stdout.strip() == "every call answered as typed"
+
+
+def _example_copy(folder: Path) -> Path:
+    """A copy of examples/basic (its own database and uploads), to serve."""
+    project = folder / "basic"
+    shutil.copytree(
+        EXAMPLE,
+        project,
+        ignore=shutil.ignore_patterns("uploads", "*.sqlite3", ".approutes", "__pycache__"),
+    )
+    return project
+
+
 def test_a_generated_python_client_calls_the_running_example(
     python_generator: Path, document: Path, tmp_path: Path
 ) -> None:
@@ -176,12 +219,7 @@ def test_a_generated_python_client_calls_the_running_example(
     )
     client_bin = fresh_venv(tmp_path / "client-venv")
     run(client_bin / "python", "-m", "pip", "install", "-q", tmp_path / "basic-client")
-    project = tmp_path / "basic"
-    shutil.copytree(
-        EXAMPLE,
-        project,
-        ignore=shutil.ignore_patterns("uploads", "*.sqlite3", ".approutes", "__pycache__"),
-    )
+    project = _example_copy(tmp_path)
 
     with serving(APPROUTES_BIN, "start", "--host", "127.0.0.1", cwd=project) as base:
         called = subprocess.run(
