@@ -789,3 +789,27 @@ def test_the_docs_settings_come_from_the_environment(project: Path) -> None:
 
     assert (settings.openapi_path, settings.docs_path) == ("/openapi.json", "/docs")
     assert load_settings(project, {}).openapi_path is None
+
+
+@pytest.mark.anyio
+async def test_under_a_base_path_the_document_names_it_as_its_server(project: Path) -> None:
+    make_project(
+        project,
+        {"approutes.toml": 'base_path = "/v1"\nopenapi_path = "/v1/openapi.json"\n'},
+    )
+    async with client_for(project) as client:
+        document = (await client.get("/v1/openapi.json")).json()
+        called = await client.get(document["servers"][0]["url"] + "/api/hello")
+    printed = subprocess.run(
+        [str(APPROUTES_BIN), "openapi", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert document["servers"] == [{"url": "/v1"}]
+    assert "/api/hello" in document["paths"]
+    assert called.json() == {"message": "Hello World"}
+    assert json.loads(printed.stdout)["servers"] == [{"url": "/v1"}]
+    assert "servers" not in build_openapi(EXAMPLE)

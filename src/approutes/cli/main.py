@@ -24,6 +24,7 @@ from approutes.errors import ConfigurationError, MissingExtraError
 from approutes.openapi import OPENAPI_VERSION, openapi_document
 from approutes.project.env_files import load_env_files
 from approutes.route_loading import load_routes
+from approutes.settings.model import load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -198,7 +199,8 @@ def openapi(root: Path, output: Path | None) -> None:
     with _stop_on_configuration_error():
         project = root.resolve()
         table, modules = load_routes(project)
-        document = openapi_document(table, modules, title=project.name)
+        base_path = load_settings(project).base_path
+        document = openapi_document(table, modules, title=project.name, base_path=base_path)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         click.echo(text, nl=False)

@@ -114,7 +114,13 @@ def api_docs_for(
     else:
         openapi_path = settings.openapi_path
     return ApiDocs(
-        table, modules, title=title, openapi_path=openapi_path, docs_path=docs_path, live=dev
+        table,
+        modules,
+        title=title,
+        base_path=settings.base_path,
+        openapi_path=openapi_path,
+        docs_path=docs_path,
+        live=dev,
     )
 
 
@@ -149,6 +155,7 @@ class ApiDocs:
 
     __slots__ = (
         "_assets_prefix",
+        "_base_path",
         "_built",
         "_docs_path",
         "_modules",
@@ -167,6 +174,7 @@ class ApiDocs:
         openapi_path: str,
         docs_path: str | None,
         live: bool,
+        base_path: str = "",
     ) -> None:
         """Serve the document of `table` / `modules` at `openapi_path`, the page at `docs_path`.
 
@@ -179,6 +187,7 @@ class ApiDocs:
         self._table = table
         self._modules = modules
         self._title = title
+        self._base_path = base_path
         self._openapi_path = openapi_path
         self._docs_path = docs_path
         self._assets_prefix = None if docs_path is None else docs_path + _ASSETS
@@ -223,7 +232,10 @@ class ApiDocs:
         return _asset(path.removeprefix(self._assets_prefix or ""))
 
     def _document(self) -> bytes:
-        return dumps(openapi_document(self._table, self._modules, title=self._title))
+        document = openapi_document(
+            self._table, self._modules, title=self._title, base_path=self._base_path
+        )
+        return dumps(document)
 
 
 def _asset(name: str) -> Response:

@@ -8,6 +8,8 @@ Decisions, where the route tree says more (or less) than OpenAPI can:
 - The methods are those the module exports: the automatic HEAD and OPTIONS are not listed.
 - A pages/api route answers every method through `handler(req, res)`: it gets an
   undescribed operation for GET, POST, PUT, PATCH and DELETE.
+- With a `base_path` setting, the paths stay those of the route tree and `servers` holds the
+  prefix, so a client (and the docs page's "Try it out") calls the URL the server answers.
 - `operationId` is the method and the path, e.g. `get_api_users_id`; `tags` is the first
   folder after `api` (`users`).
 """
@@ -41,7 +43,12 @@ _NOT_IN_ID = re.compile(r"[^A-Za-z0-9]+")
 
 
 def openapi_document(
-    table: RouteTable, modules: RouteModules, *, title: str, version: str = "0.1.0"
+    table: RouteTable,
+    modules: RouteModules,
+    *,
+    title: str,
+    version: str = "0.1.0",
+    base_path: str = "",
 ) -> dict[str, Any]:
     """Return the OpenAPI 3.1 document of a loaded route table (dev builds it per request).
 
@@ -67,12 +74,18 @@ def openapi_document(
                 )
                 item[method.lower()] = _operation(module, method, site, schemas)
     components = schemas.resolve()
-    return {
+    document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version},
-        "paths": paths,
-        "components": {"schemas": components.schemas, "responses": shared_responses(components)},
     }
+    if base_path:
+        document["servers"] = [{"url": base_path}]
+    document["paths"] = paths
+    document["components"] = {
+        "schemas": components.schemas,
+        "responses": shared_responses(components),
+    }
+    return document
 
 
 def path_templates(route: RouteFile) -> list[tuple[str, tuple[Segment, ...]]]:
