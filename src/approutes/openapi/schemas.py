@@ -31,6 +31,7 @@ from approutes.project.importer import MODULE_PREFIX
 __all__ = [
     "REF_TEMPLATE",
     "Components",
+    "FrameworkShape",
     "JsonSchemaMode",
     "QueryField",
     "SchemaCollector",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 JsonSchemaMode = Literal["validation", "serialization"]
+FrameworkShape = Literal["error", "invalid_input"]
 REF_TEMPLATE = "#/components/schemas/{model}"
 # A route module's name, "approutes_project:<root>:app/api/items/[id]/route.py", in a core ref.
 _ROUTE_MODULE = re.compile(re.escape(MODULE_PREFIX) + r"[^:]*:(?P<file>.*?)\.py(?=\.)")
@@ -46,8 +48,9 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
 _ERROR: dict[str, Any] = {
     "type": "object",
     "description": (
-        "A framework error: 404 no route, 405 method not exported (see `Allow`), 500 an "
-        "uncaught exception (in dev only, with `detail` and `traceback`)."
+        "An error answer: 404 no route, 405 method not exported (see `Allow`), 413 a body "
+        "over the limit, 500 an uncaught exception (in dev only, with `detail` and "
+        "`traceback`), or an `HTTPError` the handler raised."
     ),
     "properties": {"error": {"type": "string"}},
     "required": ["error"],
@@ -126,11 +129,12 @@ class SchemaCollector:
         components = collector.resolve()  # body is now {"$ref": "#/components/schemas/UserIn"}
     """
 
-    __slots__ = ("_wanted",)
+    __slots__ = ("_framework", "_wanted")
 
     def __init__(self) -> None:
         """Start with nothing wanted."""
         self._wanted: list[_Wanted] = []
+        self._framework: list[tuple[dict[str, Any], FrameworkShape]] = []
 
     def schema(
         self,
@@ -146,6 +150,15 @@ class SchemaCollector:
         """
         placeholder: dict[str, Any] = {}
         self._wanted.append(_Wanted(placeholder, annotation, mode, default_of(default)))
+        return placeholder
+
+    def framework_schema(self, shape: FrameworkShape) -> dict[str, Any]:
+        """A placeholder for a `$ref` to the framework's `{"error": str}` or 400 issues shape.
+
+        Their names are known only once the project's models are (see `Components`).
+        """
+        placeholder: dict[str, Any] = {}
+        self._framework.append((placeholder, shape))
         return placeholder
 
     def query_fields(self, model: Any) -> list[QueryField]:
@@ -187,6 +200,9 @@ class SchemaCollector:
         defs[error] = copy.deepcopy(_ERROR)
         invalid_input = _free_name("InvalidInput", defs)
         defs[invalid_input] = copy.deepcopy(_INVALID_INPUT)
+        names = {"error": error, "invalid_input": invalid_input}
+        for placeholder, shape in self._framework:
+            placeholder["$ref"] = REF_TEMPLATE.format(model=names[shape])
         return Components(defs, error, invalid_input)
 
 
