@@ -35,16 +35,25 @@ MODELS = """
     class ItemOut(BaseModel):
         id: int
         name: str
+
+
+    class Page(BaseModel):
+        cursor: str = Field(default="", examples=["b2Zmc2V0OjEw"])
 """
 
 ITEMS = '''
     from typing import Annotated
 
-    from approutes import HTTPError, Raises, Status
-    from lib.models import ItemIn, ItemOut
+    from pydantic import Field
+
+    from approutes import HTTPError, Query, Raises, Status
+    from lib.models import ItemIn, ItemOut, Page
 
 
-    def GET() -> Annotated[list[ItemOut], Status(200)]:
+    def GET(
+        page: Annotated[Page, Query()],
+        tag: Annotated[str, Query(), Field(examples=["desk"])] = "",
+    ) -> Annotated[list[ItemOut], Status(200)]:
         return [{"id": 1, "name": "lamp", "secret": "x"}]
 
 
@@ -403,7 +412,7 @@ def test_the_issues_400_only_where_input_is_validated(document: dict[str, Any]) 
     assert paths["/api/items"]["post"]["responses"]["400"] == {
         "$ref": "#/components/responses/InvalidInput"
     }
-    assert "400" not in paths["/api/items"]["get"]["responses"]
+    assert "400" in paths["/api/items"]["get"]["responses"]  # query parameters
     assert "400" not in paths["/api/{slug}"]["get"]["responses"]  # a return annotation only
     assert "400" not in paths["/api/plain"]["post"]["responses"]
 
@@ -458,6 +467,16 @@ def test_model_examples_are_carried_into_the_schemas(document: dict[str, Any]) -
 
     assert item_in["examples"] == [{"name": "lamp"}]
     assert item_in["properties"]["name"]["examples"] == ["lamp", "desk"]
+
+
+def test_query_parameter_examples_are_carried_into_their_schemas(
+    document: dict[str, Any],
+) -> None:
+    parameters = document["paths"]["/api/items"]["get"]["parameters"]
+
+    schemas = {parameter["name"]: parameter["schema"] for parameter in parameters}
+    assert schemas["cursor"]["examples"] == ["b2Zmc2V0OjEw"]  # a field of a query model
+    assert schemas["tag"]["examples"] == ["desk"]  # Annotated[str, Query(), Field(...)]
 
 
 def test_a_dynamic_first_folder_gives_no_tag(document: dict[str, Any]) -> None:

@@ -142,14 +142,19 @@ class SchemaCollector:
         mode: JsonSchemaMode = "validation",
         *,
         default: object = inspect.Parameter.empty,
+        examples: list[Any] | None = None,
     ) -> dict[str, Any]:
         """A placeholder for the schema of `annotation`, filled by `resolve()`.
 
         `mode` is "validation" for what a client sends, "serialization" for what the
-        handler answers; a `default` with a JSON form is added to the schema.
+        handler answers; a `default` with a JSON form is added to the schema, and so are
+        `examples` (JSON Schema's, which OpenAPI 3.1 takes as they are).
         """
         placeholder: dict[str, Any] = {}
-        self._wanted.append(_Wanted(placeholder, annotation, mode, default_of(default)))
+        extra = default_of(default)
+        if examples:
+            extra.update(_examples_of(examples))
+        self._wanted.append(_Wanted(placeholder, annotation, mode, extra))
         return placeholder
 
     def framework_schema(self, shape: FrameworkShape) -> dict[str, Any]:
@@ -171,7 +176,8 @@ class SchemaCollector:
             default = info.default
             if required or default is PydanticUndefined:
                 default = inspect.Parameter.empty
-            schema = self.schema(info.rebuild_annotation(), default=default)
+            # NOTE: a field's examples are not in its rebuilt annotation: carried here.
+            schema = self.schema(info.rebuild_annotation(), default=default, examples=info.examples)
             fields.append(QueryField(key, required, schema, info.description))
         return fields
 
@@ -218,6 +224,18 @@ def default_of(value: object) -> dict[str, Any]:
         return {}
     try:
         return {"default": to_jsonable_python(value)}
+    except PydanticSerializationError:
+        return {}
+
+
+def _examples_of(examples: list[Any]) -> dict[str, Any]:
+    """`{"examples": [...]}` as JSON data; `{}` when one has no JSON form.
+
+    >>> _examples_of(["lamp", 3]), _examples_of([object()])
+    ({'examples': ['lamp', 3]}, {})
+    """
+    try:
+        return {"examples": to_jsonable_python(examples)}
     except PydanticSerializationError:
         return {}
 
