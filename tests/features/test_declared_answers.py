@@ -392,7 +392,9 @@ def test_a_204_has_no_content_and_a_declared_404_joins_the_frameworks(
     assert list(responses) == ["204", "400", "404", "405", "500"]
     assert responses["204"] == {"description": "No Content: no body."}
     assert responses["404"] == {
-        "description": "no such item; or: No route matches the path.",
+        "description": (
+            "no such item; or: No route matches the path, or the handler called `not_found()`."
+        ),
         "content": {"application/json": {"schema": ERROR_SCHEMA}},
     }
 

@@ -51,7 +51,9 @@ _FRAMEWORK_ANSWERS = {
     400: _FrameworkAnswer(
         "InvalidInput", "The input does not fit the handler's annotations.", "invalid_input"
     ),
-    404: _FrameworkAnswer("NotFound", "No route matches the path.", "error"),
+    404: _FrameworkAnswer(
+        "NotFound", "No route matches the path, or the handler called `not_found()`.", "error"
+    ),
     405: _FrameworkAnswer("MethodNotAllowed", "The route does not export the method.", "error"),
     413: _FrameworkAnswer(
         "PayloadTooLarge", "The body is over the route's `body_size_limit`.", "error"

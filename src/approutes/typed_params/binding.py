@@ -85,7 +85,7 @@ class TypedBinding:
         `answers` are the return annotation's `Status()` and `Raises()`; `file` and `method`
         name the handler when what it returns does not fit `returns`.
         """
-        from pydantic import TypeAdapter, ValidationError, create_model  # noqa: PLC0415
+        from pydantic import TypeAdapter, ValidationError, create_model  # noqa: PLC0415 - lazy
 
         self.sources = sources
         self.returns = returns
