@@ -8,8 +8,9 @@ Decisions, where the route tree says more (or less) than OpenAPI can:
 - The methods are those the module exports: the automatic HEAD and OPTIONS are not listed.
 - A pages/api route answers every method through `handler(req, res)`: it gets an
   undescribed operation for GET, POST, PUT, PATCH and DELETE.
-- `operationId` is the method and the path, e.g. `get_api_users_id`; `tags` is the first
-  folder after `api` (`users`).
+- `operationId` is the method and the path, e.g. `get_api_users_id` (the same for the same
+  tree, whatever else is added); `tags` is the first folder after `api` (`users`), when
+  it is not a dynamic one.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def openapi_document(
                     path_params=params,
                     tags=_tags(route),
                     cache_control=_cache_control(module, method),
+                    body_read_first=_body_read_first(module),
                 )
                 item[method.lower()] = _operation(module, method, site, schemas)
     components = schemas.resolve()
@@ -116,6 +118,13 @@ def _cache_control(module: LoadedRoute, method: str) -> str | None:
     return None
 
 
+def _body_read_first(module: LoadedRoute) -> bool:
+    """Whether approutes reads the body before the handler runs (so any body may be a 413)."""
+    if isinstance(module, RouteModule):
+        return module.config.runtime == "process"
+    return module.config.body_parser
+
+
 def _operation(
     module: LoadedRoute, method: str, site: OperationSite, schemas: SchemaCollector
 ) -> dict[str, Any]:
@@ -137,8 +146,11 @@ def _operation_id(method: str, path: str, taken: set[str]) -> str:
 
 
 def _tags(route: RouteFile) -> tuple[str, ...]:
-    """The first folder after `api` (or the first folder when the route is not under it)."""
+    """The first folder after `api` (or the first folder when the route is not under it).
+
+    A dynamic folder there (`api/[id]`) names no group: such a route has no tag.
+    """
     segments = route.segments
     if segments and segments[0].kind == "static" and segments[0].name == "api":
         segments = segments[1:]
-    return (segments[0].name,) if segments else ()
+    return (segments[0].name,) if segments and segments[0].kind == "static" else ()
