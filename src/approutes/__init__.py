@@ -14,6 +14,7 @@ from approutes.app import create_app
 from approutes.errors import BadRequest, HTTPError, WebSocketDisconnect
 from approutes.pages.request import ApiRequest as NextApiRequest
 from approutes.pages.response import ApiResponse as NextApiResponse
+from approutes.typed_params.answers import Raises, Status
 from approutes.typed_params.markers import Header, Query
 from approutes.web.cookies import Cookie
 from approutes.web.form_data import File, FormData
@@ -39,8 +40,10 @@ __all__ = [
     "NextResponse",
     "NextURL",
     "Query",
+    "Raises",
     "Response",
     "RouteContext",
+    "Status",
     "URLSearchParams",
     "WebSocket",
     "WebSocketDisconnect",

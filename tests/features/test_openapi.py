@@ -287,7 +287,7 @@ def test_body_model_is_a_request_body_ref_and_return_a_response_ref(
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/UserOut"
     }
-    assert list(operation["responses"]) == ["200", "400", "404", "405", "500"]
+    assert list(operation["responses"]) == ["200", "400", "404", "405", "413", "500"]
 
 
 def test_query_model_fields_become_query_params(document: dict[str, Any]) -> None:
@@ -329,8 +329,14 @@ def test_models_are_components_once_each(document: dict[str, Any]) -> None:
 def test_error_responses_are_json_error_shapes(document: dict[str, Any]) -> None:
     responses = document["components"]["responses"]
 
-    assert set(responses) == {"NotFound", "MethodNotAllowed", "InternalError", "InvalidInput"}
-    for name in ("NotFound", "MethodNotAllowed", "InternalError"):
+    assert set(responses) == {
+        "NotFound",
+        "MethodNotAllowed",
+        "PayloadTooLarge",
+        "InternalError",
+        "InvalidInput",
+    }
+    for name in ("NotFound", "MethodNotAllowed", "PayloadTooLarge", "InternalError"):
         assert responses[name]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Error"
         }

@@ -139,3 +139,37 @@ async def test_a_typed_path_param_is_bound_in_the_pool_as_on_the_main_road(tmp_p
     assert bound.json() == {"id": 42, "type": "int", "pid": bound.json()["pid"]}
     assert refused.status_code == 400
     assert refused.json()["error"] == "Invalid input"
+
+
+DECLARED_IN_POOL = """
+    from typing import Annotated
+
+    from approutes import Status
+
+    runtime = "process"
+
+
+    def POST(id: int) -> Annotated[dict[str, int], Status(201)]:
+        return {"id": id}
+
+
+    def DELETE(id: int) -> Annotated[None, Status(204)]:
+        return None
+"""
+
+
+@pytest.mark.anyio
+async def test_a_declared_status_is_answered_from_the_pool(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        {
+            "app/api/typed/[id]/route.py": DECLARED_IN_POOL,
+            "approutes.toml": "process_pool_size = 1\n",
+        },
+    )
+    async with client_for(root) as client:
+        created = await client.post("/api/typed/7")
+        deleted = await client.delete("/api/typed/7")
+
+    assert (created.status_code, created.json()) == (201, {"id": 7})
+    assert (deleted.status_code, deleted.content) == (204, b"")

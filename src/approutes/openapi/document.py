@@ -10,8 +10,9 @@ Decisions, where the route tree says more (or less) than OpenAPI can:
   undescribed operation for GET, POST, PUT, PATCH and DELETE.
 - With a `base_path` setting, the paths stay those of the route tree and `servers` holds the
   prefix, so a client (and the docs page's "Try it out") calls the URL the server answers.
-- `operationId` is the method and the path, e.g. `get_api_users_id`; `tags` is the first
-  folder after `api` (`users`).
+- `operationId` is the method and the path, e.g. `get_api_users_id` (the same for the same
+  tree, whatever else is added); `tags` is the first folder after `api` (`users`), when
+  it is not a dynamic one.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def openapi_document(
                     path_params=params,
                     tags=_tags(route),
                     cache_control=_cache_control(module, method),
+                    body_read_first=_body_read_first(module),
                 )
                 item[method.lower()] = _operation(module, method, site, schemas)
     components = schemas.resolve()
@@ -129,6 +131,13 @@ def _cache_control(module: LoadedRoute, method: str) -> str | None:
     return None
 
 
+def _body_read_first(module: LoadedRoute) -> bool:
+    """Whether approutes reads the body before the handler runs (so any body may be a 413)."""
+    if isinstance(module, RouteModule):
+        return module.config.runtime == "process"
+    return module.config.body_parser
+
+
 def _operation(
     module: LoadedRoute, method: str, site: OperationSite, schemas: SchemaCollector
 ) -> dict[str, Any]:
@@ -150,8 +159,11 @@ def _operation_id(method: str, path: str, taken: set[str]) -> str:
 
 
 def _tags(route: RouteFile) -> tuple[str, ...]:
-    """The first folder after `api` (or the first folder when the route is not under it)."""
+    """The first folder after `api` (or the first folder when the route is not under it).
+
+    A dynamic folder there (`api/[id]`) names no group: such a route has no tag.
+    """
     segments = route.segments
     if segments and segments[0].kind == "static" and segments[0].name == "api":
         segments = segments[1:]
-    return (segments[0].name,) if segments else ()
+    return (segments[0].name,) if segments and segments[0].kind == "static" else ()

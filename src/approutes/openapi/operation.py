@@ -3,19 +3,29 @@
 A typed handler (`HandlerPlan.binding`) says a lot: its path, query and header parameters,
 its JSON body and its answer, and that bad input is a 400. A plain `(request, context)`
 handler says only its path params (as strings) and its docstring; its answer is "any JSON".
-Every operation also lists the framework's own errors: 404, 405 and 500 (DESIGN §7).
+
+The responses are exactly what the handler can answer:
+- its success status, `Status()` in the return annotation or 200, with the return type's
+  schema (no content under `Annotated[None, Status(204)]`);
+- each `Raises()` of the return annotation, with the `{"error": string}` shape;
+- the framework's own answers (DESIGN §7): 400 with the issues when it validates input, 404,
+  405 with `Allow`, 413 when it may read a body over the limit, 500. A declared code the
+  framework also answers is one response, with both descriptions.
 """
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+
+from approutes.typed_params.answers import NO_ANSWERS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from approutes.openapi.schemas import Components, SchemaCollector
+    from approutes.openapi.schemas import Components, FrameworkShape, SchemaCollector
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.routing.segment import Segment
     from approutes.typed_params.binding import TypedBinding
@@ -26,12 +36,38 @@ _CATCH_ALL_NOTE = (
     "One or more path segments, joined by `/` (the handler gets them as a list). OpenAPI "
     "cannot express a parameter spanning segments: a client sends them as one path."
 )
-_ERROR_REFS = {
-    "404": {"$ref": "#/components/responses/NotFound"},
-    "405": {"$ref": "#/components/responses/MethodNotAllowed"},
-    "500": {"$ref": "#/components/responses/InternalError"},
+
+
+@dataclass(frozen=True, slots=True)
+class _FrameworkAnswer:
+    """One of the framework's own answers, a shared response in `components.responses`."""
+
+    name: str
+    description: str
+    shape: FrameworkShape
+
+
+_FRAMEWORK_ANSWERS = {
+    400: _FrameworkAnswer(
+        "InvalidInput", "The input does not fit the handler's annotations.", "invalid_input"
+    ),
+    404: _FrameworkAnswer(
+        "NotFound", "No route matches the path, or the handler called `not_found()`.", "error"
+    ),
+    405: _FrameworkAnswer("MethodNotAllowed", "The route does not export the method.", "error"),
+    413: _FrameworkAnswer(
+        "PayloadTooLarge", "The body is over the route's `body_size_limit`.", "error"
+    ),
+    500: _FrameworkAnswer("InternalError", "The handler raised an exception.", "error"),
 }
-_INVALID_INPUT_REF = {"$ref": "#/components/responses/InvalidInput"}
+_ALLOW_HEADER = {
+    "Allow": {"description": "The methods the route answers.", "schema": {"type": "string"}}
+}
+# NOTE: the sources whose values come without reading the body; any other may read it.
+_BODYLESS_SOURCES = frozenset({"path", "query", "query_model", "header", "context", "socket"})
+_VALIDATED_SOURCES = frozenset({"path", "query", "query_model", "header", "body"})
+# NOTE: NextRequest drops the body of these (COMPAT(next)), so they never answer 413.
+_BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +79,15 @@ class OperationSite:
         path_params: The dynamic segments of its path template, in order.
         tags: The route's tag (the first folder after `api`), or none.
         cache_control: The `Cache-Control` of a cached GET, noted in its description.
+        body_read_first: The body is read before the handler runs (`runtime = "process"`,
+            a pages/api route that parses bodies), so any body may be a 413.
     """
 
     operation_id: str
     path_params: tuple[Segment, ...]
     tags: tuple[str, ...]
     cache_control: str | None = None
+    body_read_first: bool = False
 
 
 def handler_operation(
@@ -69,14 +108,72 @@ def handler_operation(
     body = _request_body(binding, schemas) if binding is not None else None
     if body is not None:
         operation["requestBody"] = body
-    responses: dict[str, Any] = {"200": _success(binding, schemas)}
-    if binding is not None:
-        responses["400"] = dict(_INVALID_INPUT_REF)
+    responses = _handler_responses(plan, site, schemas)
     if plan.takes_socket and binding is not None:
         _mark_socket(operation, responses, binding)
-    responses.update(_error_refs())
-    operation["responses"] = responses
+    operation["responses"] = dict(sorted(responses.items()))
     return operation
+
+
+def _handler_responses(
+    plan: HandlerPlan, site: OperationSite, schemas: SchemaCollector
+) -> dict[str, Any]:
+    """The declared answers and the framework's own, each code once."""
+    binding = plan.binding
+    answers = binding.answers if binding is not None else NO_ANSWERS
+    framework = [404, 405, 500]
+    if binding is not None and any(s.source in _VALIDATED_SOURCES for s in binding.sources):
+        framework.append(400)
+    if _may_read_body(plan, site):
+        framework.append(413)
+    responses = {str(answers.status or 200): _success(binding, schemas)}
+    responses.update({str(code): _framework_ref(code) for code in framework})
+    for declared in answers.raises:
+        own = declared.description or _reason(declared.code)
+        if declared.code in framework:
+            responses[str(declared.code)] = _merged(declared.code, own, schemas)
+        else:
+            schema = schemas.framework_schema("error")
+            responses[str(declared.code)] = {
+                "description": own,
+                "content": {"application/json": {"schema": schema}},
+            }
+    return responses
+
+
+def _may_read_body(plan: HandlerPlan, site: OperationSite) -> bool:
+    """Whether a body over the limit can be answered 413: the handler (or approutes) reads it."""
+    if plan.method in _BODYLESS_METHODS:
+        return False
+    if site.body_read_first:
+        return True
+    if plan.binding is None:
+        return plan.arity >= 1  # the request in hand: it may read the body
+    return any(s.source not in _BODYLESS_SOURCES for s in plan.binding.sources)
+
+
+def _framework_ref(code: int) -> dict[str, Any]:
+    return {"$ref": f"#/components/responses/{_FRAMEWORK_ANSWERS[code].name}"}
+
+
+def _merged(code: int, own: str, schemas: SchemaCollector) -> dict[str, Any]:
+    """A declared `Raises()` whose code the framework answers too: one response, both said."""
+    answer = _FRAMEWORK_ANSWERS[code]
+    merged: dict[str, Any] = {
+        "description": f"{own}; or: {answer.description}",
+        "content": {"application/json": {"schema": schemas.framework_schema(answer.shape)}},
+    }
+    if code == 405:
+        merged["headers"] = dict(_ALLOW_HEADER)
+    return merged
+
+
+def _reason(code: int) -> str:
+    """The status's reason phrase: 409 is "Conflict"."""
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return f"Error {code}"
 
 
 def _mark_socket(
@@ -96,7 +193,7 @@ def _mark_socket(
         s.source == "socket" and s.default is inspect.Parameter.empty for s in binding.sources
     )
     if only_sockets:
-        del responses["200"]
+        responses.pop(str(binding.answers.status or 200), None)
         responses["426"] = {
             "description": "Upgrade Required: plain HTTP is refused, only WebSockets are taken."
         }
@@ -116,38 +213,32 @@ def pages_operation(
     parameters = _path_parameters(site, None, schemas)
     if parameters:
         operation["parameters"] = parameters
-    operation["responses"] = {"200": _success(None, schemas), **_error_refs()}
+    responses = {"200": _success(None, schemas)}
+    responses.update({str(code): _framework_ref(code) for code in (404, 405, 500)})
+    if site.body_read_first:
+        # COMPAT(next): the Pages Router answers a body over its sizeLimit in plain text.
+        responses["413"] = {
+            "description": "The body is over the route's `config.api.bodyParser.sizeLimit`.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    operation["responses"] = dict(sorted(responses.items()))
     return operation
 
 
 def shared_responses(components: Components) -> dict[str, Any]:
     """`components.responses`: the framework's error answers, which operations `$ref`."""
-    error = {"schema": {"$ref": f"#/components/schemas/{components.error}"}}
-    invalid = {"schema": {"$ref": f"#/components/schemas/{components.invalid_input}"}}
-    return {
-        "InvalidInput": {
-            "description": "The input does not fit the handler's annotations.",
-            "content": {"application/json": invalid},
-        },
-        "NotFound": {
-            "description": "No route matches the path.",
-            "content": {"application/json": error},
-        },
-        "MethodNotAllowed": {
-            "description": "The route does not export the method.",
-            "headers": {
-                "Allow": {
-                    "description": "The methods the route answers.",
-                    "schema": {"type": "string"},
-                }
-            },
-            "content": {"application/json": error},
-        },
-        "InternalError": {
-            "description": "The handler raised an exception.",
-            "content": {"application/json": error},
-        },
-    }
+    names = {"error": components.error, "invalid_input": components.invalid_input}
+    shared: dict[str, Any] = {}
+    for code, answer in _FRAMEWORK_ANSWERS.items():
+        schema = {"$ref": f"#/components/schemas/{names[answer.shape]}"}
+        response: dict[str, Any] = {
+            "description": answer.description,
+            "content": {"application/json": {"schema": schema}},
+        }
+        if code == 405:
+            response["headers"] = dict(_ALLOW_HEADER)
+        shared[answer.name] = response
+    return shared
 
 
 def _head(fn: Callable[..., Any], site: OperationSite) -> dict[str, Any]:
@@ -222,6 +313,8 @@ def _request_body(binding: TypedBinding, schemas: SchemaCollector) -> dict[str, 
 
 
 def _success(binding: TypedBinding | None, schemas: SchemaCollector) -> dict[str, Any]:
+    if binding is not None and binding.answers.no_body:
+        return {"description": f"{_reason(binding.answers.status or 204)}: no body."}
     if binding is not None and binding.returns is not inspect.Signature.empty:
         schema = schemas.schema(binding.returns, "serialization")
         return {
@@ -232,7 +325,3 @@ def _success(binding: TypedBinding | None, schemas: SchemaCollector) -> dict[str
         "description": "The handler's answer (not annotated: any JSON, or another type).",
         "content": {"application/json": {"schema": {}}},
     }
-
-
-def _error_refs() -> dict[str, Any]:
-    return {status: dict(ref) for status, ref in _ERROR_REFS.items()}

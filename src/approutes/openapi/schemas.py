@@ -31,6 +31,7 @@ from approutes.project.importer import MODULE_PREFIX
 __all__ = [
     "REF_TEMPLATE",
     "Components",
+    "FrameworkShape",
     "JsonSchemaMode",
     "QueryField",
     "SchemaCollector",
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 JsonSchemaMode = Literal["validation", "serialization"]
+FrameworkShape = Literal["error", "invalid_input"]
 REF_TEMPLATE = "#/components/schemas/{model}"
 # A route module's name, "approutes_project:<root>:app/api/items/[id]/route.py", in a core ref.
 _ROUTE_MODULE = re.compile(re.escape(MODULE_PREFIX) + r"[^:]*:(?P<file>.*?)\.py(?=\.)")
@@ -46,8 +48,9 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9]+")
 _ERROR: dict[str, Any] = {
     "type": "object",
     "description": (
-        "A framework error: 404 no route, 405 method not exported (see `Allow`), 500 an "
-        "uncaught exception (in dev only, with `detail` and `traceback`)."
+        "An error answer: 404 no route, 405 method not exported (see `Allow`), 413 a body "
+        "over the limit, 500 an uncaught exception (in dev only, with `detail` and "
+        "`traceback`), or an `HTTPError` the handler raised."
     ),
     "properties": {"error": {"type": "string"}},
     "required": ["error"],
@@ -126,11 +129,12 @@ class SchemaCollector:
         components = collector.resolve()  # body is now {"$ref": "#/components/schemas/UserIn"}
     """
 
-    __slots__ = ("_wanted",)
+    __slots__ = ("_framework", "_wanted")
 
     def __init__(self) -> None:
         """Start with nothing wanted."""
         self._wanted: list[_Wanted] = []
+        self._framework: list[tuple[dict[str, Any], FrameworkShape]] = []
 
     def schema(
         self,
@@ -138,14 +142,28 @@ class SchemaCollector:
         mode: JsonSchemaMode = "validation",
         *,
         default: object = inspect.Parameter.empty,
+        examples: list[Any] | None = None,
     ) -> dict[str, Any]:
         """A placeholder for the schema of `annotation`, filled by `resolve()`.
 
         `mode` is "validation" for what a client sends, "serialization" for what the
-        handler answers; a `default` with a JSON form is added to the schema.
+        handler answers; a `default` with a JSON form is added to the schema, and so are
+        `examples` (JSON Schema's, which OpenAPI 3.1 takes as they are).
         """
         placeholder: dict[str, Any] = {}
-        self._wanted.append(_Wanted(placeholder, annotation, mode, default_of(default)))
+        extra = default_of(default)
+        if examples:
+            extra.update(_examples_of(examples))
+        self._wanted.append(_Wanted(placeholder, annotation, mode, extra))
+        return placeholder
+
+    def framework_schema(self, shape: FrameworkShape) -> dict[str, Any]:
+        """A placeholder for a `$ref` to the framework's `{"error": str}` or 400 issues shape.
+
+        Their names are known only once the project's models are (see `Components`).
+        """
+        placeholder: dict[str, Any] = {}
+        self._framework.append((placeholder, shape))
         return placeholder
 
     def query_fields(self, model: Any) -> list[QueryField]:
@@ -158,7 +176,8 @@ class SchemaCollector:
             default = info.default
             if required or default is PydanticUndefined:
                 default = inspect.Parameter.empty
-            schema = self.schema(info.rebuild_annotation(), default=default)
+            # NOTE: a field's examples are not in its rebuilt annotation: carried here.
+            schema = self.schema(info.rebuild_annotation(), default=default, examples=info.examples)
             fields.append(QueryField(key, required, schema, info.description))
         return fields
 
@@ -187,6 +206,9 @@ class SchemaCollector:
         defs[error] = copy.deepcopy(_ERROR)
         invalid_input = _free_name("InvalidInput", defs)
         defs[invalid_input] = copy.deepcopy(_INVALID_INPUT)
+        names = {"error": error, "invalid_input": invalid_input}
+        for placeholder, shape in self._framework:
+            placeholder["$ref"] = REF_TEMPLATE.format(model=names[shape])
         return Components(defs, error, invalid_input)
 
 
@@ -202,6 +224,18 @@ def default_of(value: object) -> dict[str, Any]:
         return {}
     try:
         return {"default": to_jsonable_python(value)}
+    except PydanticSerializationError:
+        return {}
+
+
+def _examples_of(examples: list[Any]) -> dict[str, Any]:
+    """`{"examples": [...]}` as JSON data; `{}` when one has no JSON form.
+
+    >>> _examples_of(["lamp", 3]), _examples_of([object()])
+    ({'examples': ['lamp', 3]}, {})
+    """
+    try:
+        return {"examples": to_jsonable_python(examples)}
     except PydanticSerializationError:
         return {}
 

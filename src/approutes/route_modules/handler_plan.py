@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from approutes.errors import RouteModuleError
+from approutes.typed_params.answers import AnswerDeclarationError
 from approutes.typed_params.binding import analyse_handler
 
 if TYPE_CHECKING:
@@ -47,8 +48,9 @@ def plan_handler(
     `route_params` are the names of the route's dynamic segments (for typed path params).
 
     Raises:
-        RouteModuleError: `fn` is not callable, needs arguments approutes cannot give, or
-            has a typed parameter whose source cannot be told.
+        RouteModuleError: `fn` is not callable, needs arguments approutes cannot give,
+            has a typed parameter whose source cannot be told, or declares contradictory
+            answers (`Status()`, `Raises()`).
     """
     if not callable(fn):
         raise RouteModuleError(
@@ -60,7 +62,14 @@ def plan_handler(
     signature = inspect.signature(fn)
     if _looks_typed(signature):
         try:
-            binding = analyse_handler(fn, route_params, method)
+            binding = analyse_handler(fn, route_params, method, file=file)
+        except AnswerDeclarationError as exc:
+            raise RouteModuleError(
+                code="handler-answers",
+                files=(file,),
+                problem=f"{method}: {exc}",
+                fix="see docs/validation.md#declaring-answers for Status() and Raises()",
+            ) from exc
         except TypeError as exc:
             raise RouteModuleError(
                 code="handler-signature",

@@ -15,7 +15,8 @@ A parameter comes from:
 Any other parameter with a default is not passed and keeps it.
 
 Validation uses pydantic; a failure raises its ValidationError, answered 400 "Invalid input"
-with the issues. The return annotation, when it is not a Response, shapes the answer.
+with the issues. The return annotation, when it is not a Response, shapes the answer; its
+`Status()` sets the success status and its `Raises()` declare error answers (answers.py).
 """
 
 from __future__ import annotations
@@ -26,16 +27,19 @@ import typing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from approutes.errors import UpgradeRequired
+from approutes.errors import HandlerReturnError, UpgradeRequired
 from approutes.request_context import CURRENT_STATE
+from approutes.typed_params.answers import NO_ANSWERS, is_response_type, read_answers
 from approutes.typed_params.markers import Header, Query
 from approutes.web.request import NextRequest
-from approutes.web.response import Response
+from approutes.web.response import NextResponse, Response
 from approutes.web.route_context import RouteContext
 from approutes.web.websocket import WebSocket
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from approutes.typed_params.answers import DeclaredAnswers
 
 
 __all__ = ["ParamSource", "TypedBinding", "analyse_handler"]
@@ -67,12 +71,28 @@ class ParamSource:
 class TypedBinding:
     """Fills a typed handler's keyword arguments from a request, validated."""
 
-    def __init__(self, sources: tuple[ParamSource, ...], returns: Any) -> None:
-        """Compile validators for `sources` and the return annotation `returns`."""
-        from pydantic import TypeAdapter, create_model  # noqa: PLC0415 - typed handlers only
+    def __init__(
+        self,
+        sources: tuple[ParamSource, ...],
+        returns: Any,
+        *,
+        answers: DeclaredAnswers = NO_ANSWERS,
+        file: str = "",
+        method: str = "",
+    ) -> None:
+        """Compile validators for `sources` and the return annotation `returns`.
+
+        `answers` are the return annotation's `Status()` and `Raises()`; `file` and `method`
+        name the handler when what it returns does not fit `returns`.
+        """
+        from pydantic import TypeAdapter, ValidationError, create_model  # noqa: PLC0415 - lazy
 
         self.sources = sources
         self.returns = returns
+        self.answers = answers
+        self._file = file
+        self._method = method
+        self._invalid_return = ValidationError
         fields = {
             s.name: (s.annotation, ... if s.default is inspect.Parameter.empty else s.default)
             for s in sources
@@ -118,22 +138,53 @@ class TypedBinding:
         return values
 
     def shape(self, result: object) -> object:
-        """Pass a Response through; fit anything else to the return annotation, as JSON data."""
-        if self._return_adapter is None or isinstance(result, Response):
+        """Pass a Response through; fit anything else to the return annotation, as JSON data.
+
+        Under a declared `Status()` the answer is a Response with that status (none of the
+        body when the annotated type is None).
+
+        Raises:
+            HandlerReturnError: the value does not fit the return annotation, or a body was
+                returned under `Annotated[None, Status(...)]` (a 500: the handler's fault).
+        """
+        if isinstance(result, Response):
             return result
-        checked = self._return_adapter.validate_python(result, from_attributes=True)
-        return self._return_adapter.dump_python(checked, mode="json")
+        status = self.answers.status
+        if self.answers.no_body and status is not None:
+            if result is None:
+                return Response(None, status=status)
+            raise HandlerReturnError(
+                self._file,
+                f"{self._method} returned a {type(result).__name__} but its return annotation "
+                f"is Annotated[None, Status({status})]: return None, or a Response",
+            )
+        if self._return_adapter is not None:
+            try:
+                checked = self._return_adapter.validate_python(result, from_attributes=True)
+            except self._invalid_return as exc:
+                raise HandlerReturnError(
+                    self._file,
+                    f"{self._method} returned a value that does not fit its return annotation "
+                    f"({_describe(self.returns)}): {exc}",
+                ) from exc
+            result = self._return_adapter.dump_python(checked, mode="json")
+        if status is None or not isinstance(result, dict | list | str | int | float | bool):
+            return result
+        return NextResponse.json(result, status=status)
 
 
 def analyse_handler(
-    fn: Callable[..., Any], route_params: tuple[str, ...], method: str
+    fn: Callable[..., Any], route_params: tuple[str, ...], method: str, *, file: str = ""
 ) -> TypedBinding | None:
     """Return the binding of a typed handler, or None for a plain one.
 
     A plain handler takes `(request, context)`, `(request)` or nothing and has no return
-    annotation beyond a Response; it keeps the fast call path.
+    annotation beyond a Response (and no `Status()` or `Raises()`); it keeps the fast call
+    path. `file` names the route file in the errors of what it returns.
 
     Raises:
+        AnswerDeclarationError: `Status()` / `Raises()` that contradict each other or the
+            return type, or that stand elsewhere than the return annotation.
         TypeError: a parameter whose source cannot be told, or a body on GET/HEAD.
     """
     signature = inspect.signature(fn)
@@ -141,18 +192,24 @@ def analyse_handler(
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception:  # noqa: BLE001 - unresolvable hints: treat as untyped
         hints = {}
+    returns, answers = read_answers(hints)
     sources = tuple(
         _source(p, index, hints.get(p.name, inspect.Parameter.empty), route_params, method)
         for index, p in enumerate(signature.parameters.values())
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     )
-    returns = hints.get("return", inspect.Signature.empty)
-    if returns in (None, type(None), Any, object) or _is_response_type(returns):
+    if returns in (None, type(None), Any, object) or is_response_type(returns):
         returns = inspect.Signature.empty
     typed = any(s.source not in ("request", "context", "default") for s in sources)
-    if not typed and returns is inspect.Signature.empty:
+    if not typed and returns is inspect.Signature.empty and answers is NO_ANSWERS:
         return None
-    return TypedBinding(tuple(s for s in sources if s.source != "default"), returns)
+    return TypedBinding(
+        tuple(s for s in sources if s.source != "default"),
+        returns,
+        answers=answers,
+        file=file,
+        method=method,
+    )
 
 
 def _source(
@@ -296,14 +353,6 @@ def _socket(source: ParamSource) -> WebSocket | None:
     if socket is None and source.default is inspect.Parameter.empty:
         raise UpgradeRequired
     return socket
-
-
-def _is_response_type(annotation: Any) -> bool:
-    """A Response class, or a union of them and None (`NextResponse | None`)."""
-    if isinstance(annotation, type):
-        return issubclass(annotation, Response)
-    args = typing.get_args(annotation)
-    return bool(args) and all(a is type(None) or _is_response_type(a) for a in args)
 
 
 def _query_dict(request: NextRequest, model: Any) -> dict[str, Any]:
