@@ -14,8 +14,12 @@ class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, examples=["Grace Hopper"])
+    # NOTE: ASCII classes: JSON Schema reads a pattern as a JavaScript regex, whose `\s` and
+    # `\w` are not Python's, and clients generated from the document must agree with the server.
     email: str = Field(
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254, examples=["grace@example.com"]
+        pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$",
+        max_length=254,
+        examples=["grace@example.com"],
     )
 
 

@@ -1,7 +1,8 @@
 import os
 from pathlib import Path
+from typing import Annotated
 
-from approutes import File, NextRequest, NextResponse
+from approutes import File, NextRequest, NextResponse, Raises
 
 from lib.models import Uploaded
 
@@ -9,7 +10,7 @@ UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", Path(__file__).parents[3] / "uplo
 
 
 # A multipart form: read from the request (the OpenAPI document leaves its body undescribed).
-async def POST(request: NextRequest) -> Uploaded:
+async def POST(request: NextRequest) -> Annotated[Uploaded, Raises(400, "no file in the form")]:
     form_data = await request.form_data()
     file = form_data.get("file")
     if not isinstance(file, File):
