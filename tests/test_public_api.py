@@ -24,6 +24,7 @@ PUBLIC = {
         "Response",
         "RouteContext",
         "URLSearchParams",
+        "Use",
         "WebSocket",
         "WebSocketDisconnect",
         "__version__",

@@ -14,7 +14,7 @@ from approutes.app import create_app
 from approutes.errors import BadRequest, HTTPError, WebSocketDisconnect
 from approutes.pages.request import ApiRequest as NextApiRequest
 from approutes.pages.response import ApiResponse as NextApiResponse
-from approutes.typed_params.markers import Header, Query
+from approutes.typed_params.markers import Header, Query, Use
 from approutes.web.cookies import Cookie
 from approutes.web.form_data import File, FormData
 from approutes.web.headers import Headers
@@ -42,6 +42,7 @@ __all__ = [
     "Response",
     "RouteContext",
     "URLSearchParams",
+    "Use",
     "WebSocket",
     "WebSocketDisconnect",
     "__version__",
