@@ -492,6 +492,18 @@ def test_auth_reached_through_another_dependency_is_in_the_document(tmp_path: Pa
     assert "401" in operation["responses"]
 
 
+def test_the_parameters_a_dependency_reads_are_in_the_document(tmp_path: Path) -> None:
+    document = _document(make_project(tmp_path, {**LIB, "app/api/t/[id]/route.py": NESTED}))
+
+    validate(document)
+    parameters = document["paths"]["/api/t/{id}"]["get"]["parameters"]
+    assert [(p["name"], p["in"], p["schema"].get("type")) for p in parameters] == [
+        ("id", "path", "integer"),
+        ("region", "query", "string"),
+        ("x-tenant", "header", "string"),
+    ]
+
+
 def test_a_document_without_auth_has_no_security_schemes(tmp_path: Path) -> None:
     source = """
         from typing import Annotated
