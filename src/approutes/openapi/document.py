@@ -8,6 +8,8 @@ Decisions, where the route tree says more (or less) than OpenAPI can:
 - The methods are those the module exports: the automatic HEAD and OPTIONS are not listed.
 - A pages/api route answers every method through `handler(req, res)`: it gets an
   undescribed operation for GET, POST, PUT, PATCH and DELETE.
+- A handler behind `Use(auth.required)` / `Use(auth.optional)` gets the Auth's security
+  schemes, and the 401 of a required session (openapi/security.py).
 - `operationId` is the method and the path, e.g. `get_api_users_id` (the same for the same
   tree, whatever else is added); `tags` is the first folder after `api` (`users`), when
   it is not a dynamic one.
@@ -24,6 +26,7 @@ from approutes.openapi.operation import (
     pages_operation,
     shared_responses,
 )
+from approutes.openapi.security import SecuritySchemes, unauthorized_response
 from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ def openapi_document(
     from approutes.openapi.schemas import SchemaCollector  # noqa: PLC0415
 
     schemas = SchemaCollector()
+    security = SecuritySchemes()
     ids: set[str] = set()
     paths: dict[str, dict[str, Any]] = {}
     for route in table.routes:
@@ -67,13 +71,23 @@ def openapi_document(
                     cache_control=_cache_control(module, method),
                     body_read_first=_body_read_first(module),
                 )
-                item[method.lower()] = _operation(module, method, site, schemas)
+                operation = _operation(module, method, site, schemas)
+                if isinstance(module, RouteModule):
+                    security.secure(operation, module.methods.handlers[method].binding)
+                item[method.lower()] = operation
     components = schemas.resolve()
+    parts: dict[str, Any] = {
+        "schemas": components.schemas,
+        "responses": shared_responses(components),
+    }
+    if security.schemes:
+        parts["responses"]["Unauthorized"] = unauthorized_response(components)
+        parts["securitySchemes"] = security.schemes
     return {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version},
         "paths": paths,
-        "components": {"schemas": components.schemas, "responses": shared_responses(components)},
+        "components": parts,
     }
 
 
