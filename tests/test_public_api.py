@@ -26,6 +26,7 @@ PUBLIC = {
         "RouteContext",
         "Status",
         "URLSearchParams",
+        "Use",
         "WebSocket",
         "WebSocketDisconnect",
         "__version__",

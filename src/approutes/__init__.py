@@ -15,7 +15,7 @@ from approutes.errors import BadRequest, HTTPError, WebSocketDisconnect
 from approutes.pages.request import ApiRequest as NextApiRequest
 from approutes.pages.response import ApiResponse as NextApiResponse
 from approutes.typed_params.answers import Raises, Status
-from approutes.typed_params.markers import Header, Query
+from approutes.typed_params.markers import Header, Query, Use
 from approutes.web.cookies import Cookie
 from approutes.web.form_data import File, FormData
 from approutes.web.headers import Headers
@@ -45,6 +45,7 @@ __all__ = [
     "RouteContext",
     "Status",
     "URLSearchParams",
+    "Use",
     "WebSocket",
     "WebSocketDisconnect",
     "__version__",

@@ -19,6 +19,10 @@ async def GET():
     return {"user": session.user}
 ```
 
+Or let the handler declare the session: `auth.required` and `auth.optional` are
+dependencies (`session: Annotated[Session, Use(auth.required)]`, see docs/dependencies.md):
+the handler runs only with a session, and the OpenAPI document shows the route's security.
+
 Tokens are JWTs signed with one pinned HMAC algorithm (HS256 by default) and must carry
 `exp` and `sub`. Browsers get them in an HttpOnly, SameSite=Lax cookie (`auth.sign_in`);
 other clients send `Authorization: Bearer` (`auth.token`). Cookie-authenticated writes

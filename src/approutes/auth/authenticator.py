@@ -137,6 +137,44 @@ class Auth:
             )
         return session
 
+    async def required(self) -> Session:
+        """A dependency: the request's Session, or the request ends with 401.
+
+        For `Annotated[Session, Use(auth.required)]`: the handler runs only with a session.
+        The 401 is the one of `require()` (`{"error": "Unauthorized"}`,
+        `WWW-Authenticate: Bearer`, `Cache-Control: no-store`). In the OpenAPI document the
+        operation gets this Auth's security schemes (bearer token and session cookie) and
+        its 401.
+
+        Raises:
+            HTTPError: 401 without a valid session; 403, as for `auth()`.
+            OutsideRequestError: called while no request is being handled.
+
+        Example:
+            async def GET(session: Annotated[Session, Use(auth.required)]):
+                return {"user": session.user}
+        """
+        session = await self()
+        if session is None:
+            raise HTTPError(401, headers=_UNAUTHORIZED_HEADERS)
+        return session
+
+    async def optional(self) -> Session | None:
+        """A dependency: the request's Session, or None (the handler decides).
+
+        For `Annotated[Session | None, Use(auth.optional)]`. In the OpenAPI document the
+        operation's security is this Auth's schemes, or none.
+
+        Raises:
+            HTTPError: 403, as for `auth()`.
+            OutsideRequestError: called while no request is being handled.
+
+        Example:
+            async def GET(session: Annotated[Session | None, Use(auth.optional)]):
+                return {"user": session.user if session else None}
+        """
+        return await self()
+
     def sign_in(self, response: Response, user: str, /, **claims: Any) -> None:
         """Sign a token for `user` and set it as the session cookie on `response`.
 

@@ -15,6 +15,7 @@ from approutes.errors import (
     RouteNotFound,
 )
 from approutes.log import error_log
+from approutes.typed_params.dependencies import DependencyAnswer
 from approutes.web.response import Response
 from approutes.web.route_context import RouteContext
 
@@ -68,12 +69,16 @@ def invoke(
 def signal_outcome(signal: ControlFlowSignal) -> Response:
     """Turn `redirect()` into its response; `not_found()` and the like into their errors.
 
+    A dependency's Response (`DependencyAnswer`) is the answer as it is.
+
     Raises:
         RouteNotFound: for `not_found()`.
         HTTPError: 403 for `forbidden()`, 401 for `unauthorized()`.
     """
     if isinstance(signal, RedirectSignal):
         return Response(None, status=signal.status, headers={"location": signal.url})
+    if isinstance(signal, DependencyAnswer):
+        return signal.response
     if isinstance(signal, AccessDeniedSignal):
         raise HTTPError(signal.status, headers=signal.headers) from None
     raise RouteNotFound from None

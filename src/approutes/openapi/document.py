@@ -10,6 +10,8 @@ Decisions, where the route tree says more (or less) than OpenAPI can:
   undescribed operation for GET, POST, PUT, PATCH and DELETE.
 - With a `base_path` setting, the paths stay those of the route tree and `servers` holds the
   prefix, so a client (and the docs page's "Try it out") calls the URL the server answers.
+- A handler behind `Use(auth.required)` / `Use(auth.optional)` gets the Auth's security
+  schemes, and the 401 of a required session (openapi/security.py).
 - `operationId` is the method and the path, e.g. `get_api_users_id` (the same for the same
   tree, whatever else is added); `tags` is the first folder after `api` (`users`), when
   it is not a dynamic one.
@@ -26,6 +28,7 @@ from approutes.openapi.operation import (
     pages_operation,
     shared_responses,
 )
+from approutes.openapi.security import SecuritySchemes, unauthorized_response
 from approutes.route_modules.route_module import RouteModule
 
 if TYPE_CHECKING:
@@ -60,6 +63,7 @@ def openapi_document(
     from approutes.openapi.schemas import SchemaCollector  # noqa: PLC0415
 
     schemas = SchemaCollector()
+    security = SecuritySchemes()
     ids: set[str] = set()
     paths: dict[str, dict[str, Any]] = {}
     for route in table.routes:
@@ -74,8 +78,18 @@ def openapi_document(
                     cache_control=_cache_control(module, method),
                     body_read_first=_body_read_first(module),
                 )
-                item[method.lower()] = _operation(module, method, site, schemas)
+                operation = _operation(module, method, site, schemas)
+                if isinstance(module, RouteModule):
+                    security.secure(operation, module.methods.handlers[method].binding)
+                item[method.lower()] = operation
     components = schemas.resolve()
+    parts: dict[str, Any] = {
+        "schemas": components.schemas,
+        "responses": shared_responses(components),
+    }
+    if security.schemes:
+        parts["responses"]["Unauthorized"] = unauthorized_response(components)
+        parts["securitySchemes"] = security.schemes
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {"title": title, "version": version},
@@ -83,10 +97,7 @@ def openapi_document(
     if base_path:
         document["servers"] = [{"url": base_path}]
     document["paths"] = paths
-    document["components"] = {
-        "schemas": components.schemas,
-        "responses": shared_responses(components),
-    }
+    document["components"] = parts
     return document
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from approutes.openapi.schemas import Components, FrameworkShape, SchemaCollector
     from approutes.route_modules.handler_plan import HandlerPlan
     from approutes.routing.segment import Segment
-    from approutes.typed_params.binding import TypedBinding
+    from approutes.typed_params.binding import ParamSource, TypedBinding
 
 __all__ = ["OperationSite", "handler_operation", "pages_operation", "shared_responses"]
 
@@ -259,7 +259,7 @@ def _head(fn: Callable[..., Any], site: OperationSite) -> dict[str, Any]:
 def _path_parameters(
     site: OperationSite, binding: TypedBinding | None, schemas: SchemaCollector
 ) -> list[dict[str, Any]]:
-    typed = {s.name: s for s in binding.sources if s.source == "path"} if binding else {}
+    typed = {s.name: s for s in _all_sources(binding) if s.source == "path"}
     parameters: list[dict[str, Any]] = []
     for segment in site.path_params:
         parameter: dict[str, Any] = {"name": segment.name, "in": "path", "required": True}
@@ -275,9 +275,23 @@ def _path_parameters(
     return parameters
 
 
+def _all_sources(binding: TypedBinding | None) -> list[ParamSource]:
+    """The parameters of a handler and of the dependencies it reaches (`Use`)."""
+    if binding is None:
+        return []
+    found = list(binding.sources)
+    for dependency in binding.dependencies:
+        found.extend(dependency.binding.sources)
+    return found
+
+
 def _typed_parameters(binding: TypedBinding, schemas: SchemaCollector) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = []
-    for source in binding.sources:
+    seen: set[tuple[str, str]] = set()
+    for source in _all_sources(binding):
+        if (source.source, source.key) in seen:
+            continue  # NOTE: read by the handler and a dependency: listed once
+        seen.add((source.source, source.key))
         if source.source in ("query", "header"):
             schema = schemas.schema(source.annotation, default=source.default)
             parameters.append(

@@ -9,6 +9,8 @@ A parameter comes from:
 - the path, when its name is one of the route's params (`id: int` for `[id]`);
 - the search params (`Annotated[T, Query()]`, or a model `Annotated[Model, Query()]`);
 - a header (`Annotated[T, Header()]`);
+- a dependency (`Annotated[T, Use(fn)]`): `fn`'s value, resolved before the handler runs
+  (typed_params/dependencies.py); a dependency's own parameters are bound the same way;
 - the JSON body: a parameter annotated with a pydantic model (or any other type, when it
   has no default) and no marker.
 
@@ -30,7 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from approutes.errors import HandlerReturnError, UpgradeRequired
 from approutes.request_context import CURRENT_STATE
 from approutes.typed_params.answers import NO_ANSWERS, is_response_type, read_answers
-from approutes.typed_params.markers import Header, Query
+from approutes.typed_params.dependencies import plan_dependencies, resolve
+from approutes.typed_params.markers import Header, Query, Use
 from approutes.web.request import NextRequest
 from approutes.web.response import NextResponse, Response
 from approutes.web.route_context import RouteContext
@@ -40,12 +43,22 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from approutes.typed_params.answers import DeclaredAnswers
+    from approutes.typed_params.dependencies import DependencyPlan
 
 
 __all__ = ["ParamSource", "TypedBinding", "analyse_handler"]
 
 Source = Literal[
-    "request", "context", "socket", "path", "query", "query_model", "header", "body", "default"
+    "request",
+    "context",
+    "socket",
+    "path",
+    "query",
+    "query_model",
+    "header",
+    "body",
+    "dependency",
+    "default",
 ]
 
 
@@ -59,6 +72,7 @@ class ParamSource:
         annotation: Its type (without `Annotated` markers).
         default: Its default, or `inspect.Parameter.empty` when it is required.
         key: The search param or header name it reads.
+        use: The dependency of a `dependency` source (`Use(fn)`'s `fn`).
     """
 
     name: str
@@ -66,6 +80,7 @@ class ParamSource:
     annotation: Any
     default: Any
     key: str
+    use: Any = None
 
 
 class TypedBinding:
@@ -107,20 +122,34 @@ class TypedBinding:
         )
         self.takes_socket = any(s.source == "socket" for s in sources)
         """Whether the handler takes WebSocket upgrades."""
+        self.dependencies: tuple[DependencyPlan, ...] = ()
+        """Every dependency it reaches, in the order they are resolved (set at load)."""
 
     async def arguments(
-        self, request: NextRequest, params: dict[str, str | list[str]], context: object
+        self,
+        request: NextRequest,
+        params: dict[str, str | list[str]],
+        context: object,
+        resolved: dict[Any, Any] | None = None,
     ) -> dict[str, Any]:
         """The keyword arguments for one request.
+
+        `resolved` holds the values of the dependencies resolved so far (for a dependency's
+        own parameters); a handler's binding resolves its `dependencies` first.
 
         Raises:
             pydantic.ValidationError: a value does not fit its annotation (a 400).
             BadRequest: the body is not JSON.
+            DependencyAnswer: a dependency returned a Response.
         """
+        if self.dependencies:
+            resolved = await resolve(self.dependencies, request, params, context)
         values: dict[str, Any] = {}
         raw: dict[str, Any] = {}
         for source in self.sources:
-            if source.source == "request":
+            if source.source == "dependency":
+                values[source.name] = resolved[source.use]  # type: ignore[index]
+            elif source.source == "request":
                 values[source.name] = request
             elif source.source == "context":
                 values[source.name] = context
@@ -203,13 +232,49 @@ def analyse_handler(
     typed = any(s.source not in ("request", "context", "default") for s in sources)
     if not typed and returns is inspect.Signature.empty and answers is NO_ANSWERS:
         return None
-    return TypedBinding(
+    binding = TypedBinding(
         tuple(s for s in sources if s.source != "default"),
         returns,
         answers=answers,
         file=file,
         method=method,
     )
+    uses = [s.use for s in sources if s.source == "dependency"]
+    if uses:
+        binding.dependencies = plan_dependencies(
+            uses, lambda fn: _dependency_binding(fn, route_params)
+        )
+    return binding
+
+
+def _dependency_binding(fn: Callable[..., Any], route_params: tuple[str, ...]) -> TypedBinding:
+    """The binding of a dependency's own parameters (no body, no socket, no return shaping).
+
+    Raises:
+        TypeError: a parameter whose source cannot be told.
+    """
+    target = fn if inspect.isroutine(fn) else type(fn).__call__  # a callable object's hints
+    signature = inspect.signature(fn)
+    try:
+        hints = typing.get_type_hints(target, include_extras=True)
+    except Exception:  # noqa: BLE001 - unresolvable hints: treat as untyped
+        hints = {}
+    sources: list[ParamSource] = []
+    for p in signature.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        # NOTE: no position rule (index 2) and no body: a dependency names what it takes.
+        source = _source(p, 2, hints.get(p.name, inspect.Parameter.empty), route_params, "POST")
+        if source.source in ("body", "socket"):
+            raise TypeError(
+                f"cannot tell where its parameter {p.name!r} comes from: a dependency takes "
+                "the request (request: NextRequest), route params by name, "
+                "Annotated[T, Query()], Annotated[T, Header()] and Annotated[T, Use(other)]; "
+                "to read the body, take the request and await request.json()"
+            )
+        if source.source != "default":
+            sources.append(source)
+    return TypedBinding(tuple(sources), inspect.Signature.empty)
 
 
 def _source(
@@ -270,6 +335,8 @@ def _marked_source(
     name: str, base: Any, default: Any, markers: tuple[Any, ...]
 ) -> ParamSource | None:
     for marker in markers:
+        if isinstance(marker, Use):
+            return ParamSource(name, "dependency", base, default, name, marker.dependency)
         if isinstance(marker, Query):
             kind: Source = "query_model" if _is_model(base) else "query"
             return ParamSource(name, kind, base, default, marker.alias or name)
@@ -302,8 +369,8 @@ def _unwrap(hint: Any) -> tuple[Any, tuple[Any, ...]]:
     """(the type, with any pydantic metadata kept, such as Field(ge=1); approutes' markers)."""
     if typing.get_origin(hint) is typing.Annotated:
         base, *extras = typing.get_args(hint)
-        markers = tuple(e for e in extras if isinstance(e, Query | Header))
-        others = [e for e in extras if not isinstance(e, Query | Header)]
+        markers = tuple(e for e in extras if isinstance(e, Query | Header | Use))
+        others = [e for e in extras if not isinstance(e, Query | Header | Use)]
         if others:
             base = typing.Annotated[(base, *others)]
         return base, markers
