@@ -40,8 +40,8 @@ def assemble_handler(
     """Return what answers each request of the project at `root`.
 
     PERF: a project whose rules are empty, with no middleware and no health check, gets the
-    bare pipeline (in production). In dev, or with the `openapi_path` setting, the OpenAPI
-    document and its docs page are answered by the front half.
+    bare pipeline (in production). In dev, or with the `openapi_path` or `docs_path`
+    setting, the OpenAPI document and its docs page are answered by the front half.
 
     The files of `public/` are indexed here and served by the front half, after middleware,
     or by the bare pipeline before the routes.
@@ -63,7 +63,7 @@ def assemble_handler(
         headers=settings.headers,
     )
     docs = None
-    if dev or settings.openapi_path is not None:
+    if dev or settings.openapi_path is not None or settings.docs_path is not None:
         from approutes.openapi.api_docs import api_docs_for  # noqa: PLC0415 - only when served
 
         docs = api_docs_for(settings, table, modules, title=root.name, dev=dev)

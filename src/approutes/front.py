@@ -1,7 +1,7 @@
 """FrontHalf: the project-wide stages before the route pipeline, and the finish of every answer.
 
 For each request, in Next's order: the health check, the docs pages (dev, or the
-`openapi_path` setting), the base path, a CORS preflight and `[[redirects]]`,
+`openapi_path` / `docs_path` settings), the base path, a CORS preflight and `[[redirects]]`,
 `middleware.py`, the files of `public/`, `[[rewrites]]` (and `public/` again for a rewritten
 path), then the pipeline.
 Whatever answers (the pipeline, a rule, middleware, the canonical-path 308, or the

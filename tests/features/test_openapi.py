@@ -704,6 +704,17 @@ async def test_openapi_path_alone_serves_the_document_and_no_page(project: Path)
 
 
 @pytest.mark.anyio
+async def test_docs_path_alone_serves_the_document_beside_the_page(project: Path) -> None:
+    make_project(project, {"approutes.toml": 'docs_path = "/docs"\n'})
+    async with client_for(project) as client:
+        page = await client.get("/docs")
+        document = await client.get("/docs/openapi.json")
+
+    assert 'data-openapi="/docs/openapi.json"' in page.text
+    assert document.json() == build_openapi(project)
+
+
+@pytest.mark.anyio
 async def test_dev_serves_the_docs_at_the_configured_paths(project: Path) -> None:
     make_project(project, {"approutes.toml": SERVED})
     async with client_for(project, dev=True) as client:
@@ -767,9 +778,6 @@ def test_a_docs_path_a_route_also_serves_stops_start_up_naming_both(
 @pytest.mark.parametrize(
     ("toml", "problem"),
     [
-        pytest.param(
-            'docs_path = "/docs"', "docs_path needs openapi_path", id="page-without-document"
-        ),
         pytest.param(
             'openapi_path = "/docs/assets/o.json"\ndocs_path = "/docs"',
             "is served by docs_path",

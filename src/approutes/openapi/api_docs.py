@@ -38,6 +38,7 @@ __all__ = ["DEV_DOCS_PATH", "DEV_OPENAPI_PATH", "ApiDocs", "api_docs_for"]
 DEV_OPENAPI_PATH = "/_approutes/openapi.json"
 DEV_DOCS_PATH = "/_approutes/docs"
 _ASSETS = "/assets/"
+_DOCUMENT_NAME = "openapi.json"
 _NO_CACHE = "no-cache"
 _ASSET_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -95,24 +96,25 @@ def api_docs_for(
 ) -> ApiDocs | None:
     """The docs `settings` ask for (`openapi_path`, `docs_path`), or None when they are off.
 
-    Dev always serves them, at the settings' paths or at `/_approutes/openapi.json` and
-    `/_approutes/docs`.
+    `docs_path` alone serves the document at `<docs_path>/openapi.json`. Dev always serves
+    them, at `/_approutes/openapi.json` and `/_approutes/docs` unless the settings say where.
 
     Raises:
         SettingsError: a configured path is also the URL of a route (naming the route file).
         ConfigurationError: outside dev, a route module cannot be loaded to build the document.
     """
-    for key, path in (("openapi_path", settings.openapi_path), ("docs_path", settings.docs_path)):
+    docs_path = settings.docs_path
+    openapi_path = settings.openapi_path
+    if openapi_path is None and docs_path is not None:
+        openapi_path = docs_path + "/" + _DOCUMENT_NAME
+    for key, path in (("openapi_path", openapi_path), ("docs_path", docs_path)):
         if path is not None:
             _refuse_a_route_at(key, path, settings.base_path, table)
-    docs_path = settings.docs_path
     if dev:
-        openapi_path = settings.openapi_path or DEV_OPENAPI_PATH
+        openapi_path = openapi_path or DEV_OPENAPI_PATH
         docs_path = docs_path or DEV_DOCS_PATH
-    elif settings.openapi_path is None:
+    elif openapi_path is None:
         return None
-    else:
-        openapi_path = settings.openapi_path
     return ApiDocs(
         table,
         modules,

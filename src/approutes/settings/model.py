@@ -90,8 +90,8 @@ def load_settings(root: Path, environ: Mapping[str, str] | None = None) -> Setti
             sources[name] = env_key
     if values.get("channels") == "redis":
         _check_channels_with_cache(values.get("cache"), sources["channels"])
-    if "docs_path" in values:
-        _check_docs_paths(values, sources["docs_path"])
+    if "docs_path" in values and "openapi_path" in values:
+        _check_docs_paths(values["openapi_path"], values["docs_path"], sources["openapi_path"])
     return Settings(**values)
 
 
@@ -107,22 +107,18 @@ def _check_channels_with_cache(cache: str | None, source: str) -> None:
         ) from None
 
 
-def _check_docs_paths(values: Mapping[str, Any], source: str) -> None:
-    """The docs page loads the document: `docs_path` needs `openapi_path`, on another path."""
-    docs_path = values["docs_path"]
-    openapi_path = values.get("openapi_path")
-    if openapi_path is None:
-        problem = "docs_path needs openapi_path too: the page loads the document from it"
-        fix = 'add openapi_path = "/openapi.json" (or another path)'
-    elif openapi_path == docs_path or openapi_path.startswith(docs_path + "/"):
-        problem = (
-            f"openapi_path = {openapi_path!r} is served by docs_path = {docs_path!r} "
-            "(the page and its files)"
+def _check_docs_paths(openapi_path: str, docs_path: str, source: str) -> None:
+    """The docs page and its files are served under `docs_path`: the document cannot be."""
+    if openapi_path == docs_path or openapi_path.startswith(docs_path + "/assets/"):
+        raise SettingsError(
+            code="bad-setting-value",
+            files=(source,),
+            problem=(
+                f"openapi_path = {openapi_path!r} is served by docs_path = {docs_path!r} "
+                "(the page and its files)"
+            ),
+            fix='choose paths apart, such as "/openapi.json" and "/docs"',
         )
-        fix = 'choose paths apart, such as "/openapi.json" and "/docs"'
-    else:
-        return
-    raise SettingsError(code="bad-setting-value", files=(source,), problem=problem, fix=fix)
 
 
 def _read_file_table(root: Path) -> tuple[str, dict[str, Any]]:
