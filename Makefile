@@ -9,7 +9,7 @@ EXAMPLE ?= examples/basic
 # Every extra, so that the tests run with each optional piece installed.
 EXTRAS := dev,granian,websockets,redis,aws,testing,user-agent,external-rewrites,otel,metrics
 
-.PHONY: dev test e2e lint format typecheck pytest fuzz docs bench clean redis-server chromium swagger-ui
+.PHONY: dev test e2e lint format typecheck pytest fuzz docs bench clean redis-server chromium node swagger-ui
 
 $(BIN)/approutes: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,7 +43,7 @@ pytest: $(BIN)/approutes redis-server
 # dev and start), Swagger UI rendered by headless Chromium, and clients generated from the
 # example's OpenAPI document (openapi-typescript + tsc from npm, openapi-python-client from
 # the package index; installed into $TMPDIR/approutes-e2e-tools, never into the repository).
-e2e: $(BIN)/approutes chromium
+e2e: $(BIN)/approutes chromium node
 	$(BIN)/pytest -m e2e tests/e2e
 
 # The property tests of tests/fuzz with thousands of examples each (hypothesis's `fuzz`
@@ -78,6 +78,22 @@ chromium:
 			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else \
 			echo "make e2e needs chromium on PATH: install it (apt-get install chromium, ...)" \
+				"and run make e2e again."; \
+			exit 1; \
+		fi; \
+	}
+
+# Node.js and npm, for the TypeScript client check of `make e2e` (openapi-typescript, tsc).
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing nodejs and npm (for the TypeScript client check of make e2e)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing nodejs and npm with sudo (for the TypeScript client check of make e2e)"; \
+			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+		else \
+			echo "make e2e needs node and npm on PATH: install them (apt-get install nodejs npm, ...)" \
 				"and run make e2e again."; \
 			exit 1; \
 		fi; \
