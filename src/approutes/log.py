@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Protocol
 
 __all__ = [
     "ACCESS_FIELDS",
     "AccessRecord",
+    "AccessWriter",
     "access_log",
     "error_log",
     "log_access",
     "redact_url",
     "reload_log",
     "server_log",
+    "write_access_lines_with",
 ]
 
 access_log = logging.getLogger("approutes.access")
@@ -75,6 +78,23 @@ _FIXED_FIELDS = {
 }
 
 
+class AccessWriter(Protocol):
+    """Writes an access line itself, when logging would only hand it to one known handler."""
+
+    def __call__(self, args: tuple[str, str, int, float, int], request_id: str | None) -> bool:
+        """Write the line of `args` (`ACCESS_FIELDS`); False to leave it to logging."""
+        ...
+
+
+_writer: AccessWriter | None = None
+
+
+def write_access_lines_with(writer: AccessWriter | None) -> None:
+    """Let `writer` write access lines (`approutes start` and its workers); None: logging."""
+    global _writer  # one per process, set when the server configures its logging
+    _writer = writer
+
+
 def log_access(
     method: str, path: str, status: int, millis: float, sent: int, request_id: str | None = None
 ) -> None:
@@ -84,10 +104,15 @@ def log_access(
     for a request refused before it had a state.
 
     PERF: one record handed to the logger (its level, filters and handlers apply as to any
-    record); formatted only if a handler emits it.
+    record); formatted only if a handler emits it. Under `approutes start`, whose one handler
+    is known, a writer set by `write_access_lines_with` writes the same line without the
+    record and logging's dispatch, while no other handler or filter would see it.
     """
     if access_log.isEnabledFor(logging.INFO):
-        access_log.handle(AccessRecord((method, path, status, millis, sent), request_id))
+        args = (method, path, status, millis, sent)
+        writer = _writer
+        if writer is None or not writer(args, request_id):
+            access_log.handle(AccessRecord(args, request_id))
 
 
 def redact_url(url: str) -> str:

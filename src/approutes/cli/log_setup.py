@@ -22,11 +22,13 @@ import logging.config
 import time
 from typing import Any, Literal
 
+from approutes.log import write_access_lines_with
 from approutes.request_context import CURRENT_STATE
 from approutes.web.json_codec import dumps_log_line
 
 __all__ = [
     "LOG_FORMATS",
+    "DirectAccessLines",
     "JsonFormatter",
     "LogFormat",
     "RequestIdFilter",
@@ -39,6 +41,8 @@ __all__ = [
 LogFormat = Literal["text", "json", "dev"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("text", "json")
 """The formats `approutes start --log-format` offers (dev has its own)."""
+
+_ACCESS_MESSAGE = "%s %s %d %.1fms %dB"  # NOTE: log.py's record message, the same line
 
 _FORMATTERS = {
     "text": {"()": "approutes.cli.log_setup.TextFormatter"},
@@ -78,11 +82,14 @@ class _UtcClock:
         self._stamp = ""
 
     def text(self, record: logging.LogRecord) -> str:
-        second = int(record.created)
+        return self.at(record.created, record.msecs)
+
+    def at(self, created: float, msecs: float) -> str:
+        second = int(created)
         if second != self._second:
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
             self._second = second
-        return f"{self._stamp}.{int(record.msecs):03d}Z"
+        return f"{self._stamp}.{int(msecs):03d}Z"
 
 
 class TextFormatter(logging.Formatter):
@@ -99,6 +106,14 @@ class TextFormatter(logging.Formatter):
         """A formatter with its own clock."""
         super().__init__()
         self.clock = _UtcClock()
+
+    def access_line(
+        self, args: tuple[str, str, int, float, int], request_id: str | None, now: float
+    ) -> str:
+        """The line of an access record of `args` made at `now`, as `format` writes it."""
+        line = f"{self.clock.at(now, (now - int(now)) * 1000)} INFO approutes.access "
+        line += _ACCESS_MESSAGE % args
+        return line if request_id is None else f"{line} request_id={request_id}"
 
     def format(self, record: logging.LogRecord) -> str:
         """Format one record (a traceback follows on its own lines)."""
@@ -138,25 +153,7 @@ class JsonFormatter(logging.Formatter):
         """Format one record; a traceback becomes the one string field `traceback`."""
         args = record.args
         if record.name == "approutes.access" and isinstance(args, tuple) and len(args) == 5:
-            # PERF: the line of every request, in one literal (callgrind: 31k -> 24k instructions).
-            method, path, status, millis, sent = args
-            return dumps_log_line(
-                {
-                    "time": self.clock.text(record),
-                    "level": record.levelname,
-                    "logger": "approutes.access",
-                    "message": record.getMessage(),
-                    "request_id": getattr(record, "request_id", None),
-                    "method": method,
-                    "path": path,
-                    "status": status,
-                    # PERF: round(x, 3) costs 4.5k instructions, this a few hundred.
-                    "duration_ms": int(millis * 1000 + 0.5) / 1000
-                    if isinstance(millis, float)
-                    else millis,
-                    "bytes": sent,
-                }
-            ).decode()
+            return self._access(args, getattr(record, "request_id", None), self.clock.text(record))
         entry: dict[str, Any] = {
             "time": self.clock.text(record),
             "level": record.levelname,
@@ -174,6 +171,94 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return dumps_log_line(entry).decode()
+
+    def access_line(
+        self, args: tuple[str, str, int, float, int], request_id: str | None, now: float
+    ) -> str:
+        """The line of an access record of `args` made at `now`, as `format` writes it."""
+        return self._access(args, request_id, self.clock.at(now, (now - int(now)) * 1000))
+
+    @staticmethod
+    def _access(args: tuple[Any, ...], request_id: str | None, stamp: str) -> str:
+        # PERF: the line of every request, in one literal (callgrind: 31k -> 24k instructions).
+        method, path, status, millis, sent = args
+        return dumps_log_line(
+            {
+                "time": stamp,
+                "level": "INFO",
+                "logger": "approutes.access",
+                "message": _ACCESS_MESSAGE % args,
+                "request_id": request_id,
+                "method": method,
+                "path": path,
+                "status": status,
+                # PERF: round(x, 3) costs 4.5k instructions, this a few hundred.
+                "duration_ms": int(millis * 1000 + 0.5) / 1000
+                if isinstance(millis, float)
+                else millis,
+                "bytes": sent,
+            }
+        ).decode()
+
+
+class DirectAccessLines:
+    """Writes access lines straight to approutes' handler, past logging's dispatch.
+
+    PERF: a record, the logger tree, two filter passes, the handler's lock and the formatter's
+    record lookups cost more than the rest of a trivial request (bench/RESULTS.md). When
+    the root logger's only handler is the one `logging_config` made (a stream handler with
+    approutes' text or JSON formatter and its request-id filter) and no handler or filter sits
+    on `approutes` or `approutes.access`, nobody else would see an access record: the same
+    line is formatted and written here, under the handler's lock. Anything else a project or
+    library set up (another handler, a filter, a dev format) sends the line through logging.
+    """
+
+    __slots__ = ("_format", "_handler", "_loggers", "_root")
+
+    def __init__(self) -> None:
+        """Watch the root logger and approutes' loggers (the handler is found on first use)."""
+        self._root = logging.getLogger()
+        self._loggers = (logging.getLogger("approutes"), logging.getLogger("approutes.access"))
+        self._handler: logging.StreamHandler[Any] | None = None
+        self._format: Any = None
+
+    def __call__(self, args: tuple[str, str, int, float, int], request_id: str | None) -> bool:
+        """Write the line of `args`; False when logging must (see the class docstring)."""
+        handlers = self._root.handlers
+        handler = self._handler
+        if len(handlers) != 1 or handlers[0] is not handler or handler is None:
+            handler = self._adopt()
+            if handler is None:
+                return False
+        for logger in self._loggers:
+            if logger.handlers or logger.filters or not logger.propagate:
+                return False
+        if request_id is None:
+            state = CURRENT_STATE.get()
+            request_id = None if state is None else state.request_id
+        line = self._format(args, request_id, time.time())
+        with handler.lock:  # type: ignore[union-attr]  # a StreamHandler has its lock
+            stream = handler.stream
+            stream.write(line + handler.terminator)
+            stream.flush()
+        return True
+
+    def _adopt(self) -> logging.StreamHandler[Any] | None:
+        """The root's one handler, if it is approutes' own as `logging_config` made it."""
+        self._handler = None
+        handlers = self._root.handlers
+        if len(handlers) != 1 or type(handlers[0]) is not logging.StreamHandler:
+            return None
+        handler = handlers[0]
+        formatter = handler.formatter
+        own_filters = [type(f) for f in handler.filters] == [RequestIdFilter]
+        if not own_filters or handler.level > logging.INFO:
+            return None
+        if type(formatter) not in (TextFormatter, JsonFormatter):
+            return None
+        self._handler = handler
+        self._format = formatter.access_line  # type: ignore[union-attr]
+        return handler
 
 
 def logging_config(log_format: LogFormat, *, colour: bool = False) -> dict[str, Any]:
@@ -233,6 +318,9 @@ def configure_logging(log_format: LogFormat, *, colour: bool = False) -> dict[st
 def skip_unused_record_fields() -> None:
     """Do not collect a record's caller, thread and process: these formats never show them.
 
+    And write access lines past logging's dispatch while its handler is approutes' own
+    (`DirectAccessLines`).
+
     PERF: 23k of the 87k instructions of an access line (callgrind); the settings are the
     ones the logging HOWTO's "Optimization" section names. A handler a project adds itself
     sees `(unknown file)` and no thread or process name in its records.
@@ -241,3 +329,4 @@ def skip_unused_record_fields() -> None:
     logging.logProcesses = False
     logging.logMultiprocessing = False
     logging._srcfile = None  # NOTE: the HOWTO names this private attribute itself
+    write_access_lines_with(DirectAccessLines())
