@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-__all__ = ["GOING_AWAY", "GoingAwayWebSocketProtocol"]
+from approutes.cli.going_away import GOING_AWAY
 
-GOING_AWAY = 1001
+__all__ = ["GoingAwayWebSocketProtocol"]
 
 
 class GoingAwayWebSocketProtocol(WebSocketsSansIOProtocol):
