@@ -11,7 +11,9 @@
 #      WS_BENCH_ARGS overrides the WebSocket echo scenario's options (bench/ws_echo.py --help);
 #      BENCH_WS=0 leaves that scenario out;
 #      BENCH_REAL_ARGS overrides the options of the real-work scenarios S7-S10 (bench/realwork.py
-#      --help; default: --rounds 2 --runs 1), BENCH_REAL=0 leaves them out.
+#      --help; default: --rounds 2 --runs 1), BENCH_REAL=0 leaves them out, and
+#      BENCH_REAL_PEERS=all adds their peers (FastAPI, Litestar, Starlette) without the S1-S6
+#      peers (BENCH_PEERS=all adds them too).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${APPROUTES_SHARED:-$repo/../shared}/bench"
@@ -62,7 +64,9 @@ if [ "${BENCH_REAL:-1}" != 0 ]; then
   "$BENCH_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$repo/bench/peers/requirements.txt"
   "$repo/.venv/bin/python" "$repo/bench/peers/common/benchwork.py"
   real_targets=(approutes approutes-granian raw-asgi-uvicorn raw-asgi-granian)
-  [ "${BENCH_PEERS:-}" != all ] || real_targets+=(fastapi litestar starlette)
+  if [ "${BENCH_PEERS:-}" = all ] || [ "${BENCH_REAL_PEERS:-}" = all ]; then
+    real_targets+=(fastapi litestar starlette)
+  fi
   # shellcheck disable=SC2086 # BENCH_REAL_ARGS is a list of options
   if python3 "$repo/bench/realwork.py" --harness "$work" "${real_targets[@]}" ${BENCH_REAL_ARGS:-} \
     --out "$out/realwork"; then
