@@ -1,12 +1,15 @@
 """Per-request cost of S7-S9 in-process: approutes' ASGI app against the raw app, no server.
 
-Usage: python bench/realwork_cost.py {S7,S8,S9} [REQUESTS] [--profile]
+Usage: python bench/realwork_cost.py {S7,S8,S9} [REQUESTS] [--profile] [--only {approutes,raw}]
 
 Prints microseconds per request for each app (best of 5 rounds) and their ratio; with
 `--profile`, the 25 functions with the most own time (cProfile) in approutes' requests, then
 in the raw app's. Run it with the repository's virtualenv (approutes, PyJWT, pydantic, orjson);
 the SQLite file comes from `python bench/peers/common/benchwork.py`. S7's handler runs in a
 worker thread, which cProfile does not follow: its profile shows the event loop's side only.
+
+For instruction counts, run one app (`--only`, one round) under `valgrind --tool=callgrind`
+with two request counts and divide the difference, as bench/access_log_cost.py says.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE / "peers" / "common"), str(HERE / "peers" / "raw-asgi-uvicorn")]
 
-from approutes import create_app  # noqa: E402
 from benchwork import TOKEN  # noqa: E402
+
+from approutes import create_app  # noqa: E402
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 ORDER = (HERE / "payloads" / "order.json").read_bytes()
@@ -86,6 +90,11 @@ def main() -> None:
         "approutes": create_app(HERE / "peers" / "approutes" / "project"),
         "raw": raw.app,
     }
+    if "--only" in sys.argv:
+        only = sys.argv[sys.argv.index("--only") + 1]
+        micros = asyncio.run(_run(apps[only], scenario, requests))
+        print(f"{scenario} {only}: {micros:.1f} us/request ({requests} requests, one round)")
+        return
     timings = {
         name: min(asyncio.run(_run(app, scenario, requests)) for _ in range(5))
         for name, app in apps.items()
