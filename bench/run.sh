@@ -9,7 +9,11 @@
 #      BENCH_ARGS overrides the run options (default: --rounds 3 --runs 1);
 #      BENCH_OUT is where the JSON and report go (default: bench/results/latest);
 #      WS_BENCH_ARGS overrides the WebSocket echo scenario's options (bench/ws_echo.py --help);
-#      BENCH_WS=0 leaves that scenario out.
+#      BENCH_WS=0 leaves that scenario out;
+#      BENCH_REAL_ARGS overrides the options of the real-work scenarios S7-S10 (bench/realwork.py
+#      --help; default: --rounds 2 --runs 1), BENCH_REAL=0 leaves them out, and
+#      BENCH_REAL_PEERS=all adds their peers (FastAPI, Litestar, Starlette) without the S1-S6
+#      peers (BENCH_PEERS=all adds them too).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${APPROUTES_SHARED:-$repo/../shared}/bench"
@@ -51,9 +55,30 @@ if [ "${BENCH_WS:-1}" != 0 ]; then
   "$repo/.venv/bin/python" "$repo/bench/ws_echo.py" "$out/ws-echo" ${WS_BENCH_ARGS:-} ||
     echo "the WebSocket echo scenario did not run (see above)" >&2
 fi
+# The real-work scenarios S7-S10 (issue #21, ~11 min; ~15 min with BENCH_PEERS=all): this
+# repository's bench/peers/ targets, run by bench/realwork.py through the same scratch harness
+# (its start-up, checks, wrk runs and JSON), into their own folder. PyJWT joins the peers'
+# virtualenv (the S9 peers check the bearer token with it); the SQLite file of S7 is made here.
+rm -rf "$out/realwork"
+if [ "${BENCH_REAL:-1}" != 0 ]; then
+  "$BENCH_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$repo/bench/peers/requirements.txt"
+  "$repo/.venv/bin/python" "$repo/bench/peers/common/benchwork.py"
+  real_targets=(approutes approutes-granian raw-asgi-uvicorn raw-asgi-granian)
+  if [ "${BENCH_PEERS:-}" = all ] || [ "${BENCH_REAL_PEERS:-}" = all ]; then
+    real_targets+=(fastapi litestar starlette)
+  fi
+  # shellcheck disable=SC2086 # BENCH_REAL_ARGS is a list of options
+  if python3 "$repo/bench/realwork.py" --harness "$work" "${real_targets[@]}" ${BENCH_REAL_ARGS:-} \
+    --out "$out/realwork"; then
+    python3 "$work/harness/report.py" "$out/realwork"/*.json --baseline raw-asgi-uvicorn \
+      > "$out/realwork/report.md"
+  else
+    echo "the real-work scenarios did not run (see above); their goals are not measured" >&2
+  fi
+fi
 python3 "$repo/bench/goals.py" "$out" > "$out/goals.md"
 cat "$out/goals.md"
-echo "report: $out/report.md, WebSocket echo: $out/ws-echo/ws_echo.md, goals: $out/goals.md"
+echo "report: $out/report.md, S7-S10: $out/realwork/report.md, WebSocket echo: $out/ws-echo/ws_echo.md, goals: $out/goals.md"
 
 # Dev reload latency (in-process, not a server benchmark): one route saved vs. lib/ saved.
 "$repo/.venv/bin/python" "$repo/bench/reload_latency.py" | tee "$out/reload.txt"
