@@ -43,12 +43,19 @@ class LoadRun:
     _stopping: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _sent: int = 0
+    _crashed: Exception | None = None
 
     def start(self) -> LoadRun:
         """Start the connections in a background thread; returns self."""
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        self._thread = threading.Thread(target=self._thread_main, daemon=True)
         self._thread.start()
         return self
+
+    def __enter__(self) -> LoadRun:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def stop(self, timeout: float = 300.0) -> None:
         """Let the connections finish once `minimum` requests were sent, and wait for them."""
@@ -56,6 +63,8 @@ class LoadRun:
         assert self._thread is not None
         self._thread.join(timeout)
         assert not self._thread.is_alive(), "the load did not finish"
+        if self._crashed is not None:
+            raise AssertionError("the load generator crashed") from self._crashed
 
     @property
     def sent(self) -> int:
@@ -71,6 +80,12 @@ class LoadRun:
         times = sorted(s.seconds for s in self.samples if since <= s.started <= until)
         assert times, "no request in that window"
         return times[min(len(times) - 1, int(len(times) * 0.99))]
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except Exception as exc:  # noqa: BLE001 - reported by stop(), in the test's thread
+            self._crashed = exc
 
     async def _run(self) -> None:
         await asyncio.gather(*(self._connection(n) for n in range(self.connections)))
