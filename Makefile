@@ -9,7 +9,7 @@ EXAMPLE ?= examples/basic
 # Every extra, so that the tests run with each optional piece installed.
 EXTRAS := dev,granian,websockets,redis,aws,testing,user-agent,external-rewrites,otel,metrics
 
-.PHONY: dev test e2e lint format typecheck pytest fuzz docs bench clean redis-server chromium node swagger-ui
+.PHONY: dev test e2e lint format typecheck pytest fuzz docs bench clean redis-server chromium node nginx swagger-ui
 
 $(BIN)/approutes: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,8 +42,10 @@ pytest: $(BIN)/approutes redis-server
 # fresh virtualenvs (size and package count of the core install, a new project served by
 # dev and start), Swagger UI rendered by headless Chromium, and clients generated from the
 # example's OpenAPI document (openapi-typescript + tsc from npm, openapi-python-client from
-# the package index; installed into $TMPDIR/approutes-e2e-tools, never into the repository).
-e2e: $(BIN)/approutes chromium node
+# the package index; installed into $TMPDIR/approutes-e2e-tools, never into the repository),
+# deploy/'s files checked against their schemas, and the scale-out run: three instances
+# behind nginx sharing one redis-server, restarted one at a time under load.
+e2e: $(BIN)/approutes chromium node nginx redis-server
 	$(BIN)/pytest -m e2e tests/e2e
 
 # The property tests of tests/fuzz with thousands of examples each (hypothesis's `fuzz`
@@ -94,6 +96,23 @@ node:
 			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
 		else \
 			echo "make e2e needs node and npm on PATH: install them (apt-get install nodejs npm, ...)" \
+				"and run make e2e again."; \
+			exit 1; \
+		fi; \
+	}
+
+# Debian's nginx, for the scale-out check of `make e2e` (deploy/nginx/approutes.conf in front
+# of three instances).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing nginx (for the scale-out check of make e2e)"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing nginx with sudo (for the scale-out check of make e2e)"; \
+			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+		else \
+			echo "make e2e needs nginx: install it (apt-get install nginx, brew install nginx, ...)" \
 				"and run make e2e again."; \
 			exit 1; \
 		fi; \

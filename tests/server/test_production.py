@@ -333,7 +333,7 @@ def approutes_invocations(script: str, env: dict[str, str]) -> list[list[str]]:
 def dockerfile_env(instructions: list[tuple[str, str]]) -> dict[str, str]:
     env: dict[str, str] = {}
     for keyword, arguments in instructions:
-        if keyword == "ENV":
+        if keyword in ("ENV", "ARG"):  # an ARG's default stands for its value
             for item in shlex.split(arguments):
                 name, _, value = item.partition("=")
                 env[name] = value
