@@ -18,7 +18,7 @@ import functools
 import inspect
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from approutes.errors import ControlFlowSignal
 from approutes.log import error_log
@@ -26,16 +26,44 @@ from approutes.server import after
 from approutes.web.response import Response
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
-    from approutes.typed_params.binding import TypedBinding
     from approutes.web.request import NextRequest
 
-__all__ = ["DependencyAnswer", "DependencyPlan", "describe", "plan_dependencies", "resolve"]
+__all__ = [
+    "DependencyAnswer",
+    "DependencyBinding",
+    "DependencyPlan",
+    "describe",
+    "plan_dependencies",
+    "resolve",
+]
 
 Kind = Literal["function", "coroutine", "generator", "async_generator"]
 
 _DONE = object()
+
+
+class DependencyBinding(Protocol):
+    """How a dependency's own parameters are filled (typed_params/binding.py's TypedBinding).
+
+    A protocol here, so that the binding that plans dependencies is not imported back.
+    """
+
+    @property
+    def sources(self) -> Sequence[Any]:
+        """Where each parameter comes from (`ParamSource`s; `.use` names a dependency)."""
+        ...
+
+    async def arguments(
+        self,
+        request: NextRequest,
+        params: dict[str, str | list[str]],
+        context: object,
+        resolved: dict[Any, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The keyword arguments for one request."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +81,7 @@ class DependencyPlan:
     fn: Callable[..., Any]
     name: str
     kind: Kind
-    binding: TypedBinding
+    binding: DependencyBinding
 
 
 _Opened = tuple[DependencyPlan, Generator[Any] | AsyncGenerator[Any]]
@@ -70,7 +98,7 @@ class DependencyAnswer(ControlFlowSignal):
 
 
 def plan_dependencies(
-    roots: Iterable[Callable[..., Any]], bind: Callable[[Callable[..., Any]], TypedBinding]
+    roots: Iterable[Callable[..., Any]], bind: Callable[[Callable[..., Any]], DependencyBinding]
 ) -> tuple[DependencyPlan, ...]:
     """Every dependency reachable from `roots`, each once, each after those it takes.
 
