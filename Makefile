@@ -55,68 +55,20 @@ fuzz: $(BIN)/approutes
 
 # The Redis cache store's tests start a real redis-server on a free loopback port.
 redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing redis-server (for the Redis cache store tests)"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing redis-server with sudo (for the Redis cache store tests)"; \
-			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-		else \
-			echo "The tests need redis-server on PATH: install it (apt-get install redis-server," \
-				"brew install redis, ...) and run make again."; \
-			exit 1; \
-		fi; \
-	}
+	@bash scripts/need-package.sh redis-server "the Redis cache store tests" redis-server
 
 # Debian's chromium, for the browser check of `make e2e`.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing chromium (for the browser check of make e2e)"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing chromium with sudo (for the browser check of make e2e)"; \
-			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else \
-			echo "make e2e needs chromium on PATH: install it (apt-get install chromium, ...)" \
-				"and run make e2e again."; \
-			exit 1; \
-		fi; \
-	}
+	@bash scripts/need-package.sh chromium "the browser check of make e2e" chromium
 
 # Node.js and npm, for the TypeScript client check of `make e2e` (openapi-typescript, tsc).
 node:
-	@command -v npm >/dev/null 2>&1 || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing nodejs and npm (for the TypeScript client check of make e2e)"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
-		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing nodejs and npm with sudo (for the TypeScript client check of make e2e)"; \
-			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
-		else \
-			echo "make e2e needs node and npm on PATH: install them (apt-get install nodejs npm, ...)" \
-				"and run make e2e again."; \
-			exit 1; \
-		fi; \
-	}
+	@bash scripts/need-package.sh npm "the TypeScript client check of make e2e" nodejs npm
 
 # Debian's nginx, for the scale-out check of `make e2e` (deploy/nginx/approutes.conf in front
 # of three instances).
 nginx:
-	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing nginx (for the scale-out check of make e2e)"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
-		elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-			echo "installing nginx with sudo (for the scale-out check of make e2e)"; \
-			sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
-		else \
-			echo "make e2e needs nginx: install it (apt-get install nginx, brew install nginx, ...)" \
-				"and run make e2e again."; \
-			exit 1; \
-		fi; \
-	}
+	@bash scripts/need-package.sh nginx "the scale-out check of make e2e" nginx
 
 # Refresh the vendored Swagger UI of the dev docs page from npm's swagger-ui-dist (needs npm);
 # SWAGGER_UI picks the version (a major, or an exact one such as 5.36.0).
