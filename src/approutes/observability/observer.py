@@ -58,12 +58,8 @@ def observer_for(settings: Settings, table: RouteTable) -> Observer | None:
 
 
 def _check_metrics_path(path: str, base_path: str, table: RouteTable) -> None:
-    served = path.removeprefix(base_path) if path.startswith(base_path + "/") else path
-    if base_path and served == path:
-        return  # NOTE: outside the base path no route can answer it
-    found = table.match(served)
-    if found is not None:
-        route = found.route
+    route = table.route_at_setting_path(path, base_path)
+    if route is not None:
         raise SettingsError(
             code="metrics-path-conflict",
             files=(route.file,),

@@ -128,14 +128,10 @@ def api_docs_for(
 
 def _refuse_a_route_at(key: str, path: str, base_path: str, table: RouteTable) -> None:
     """Refuse a docs path that a route also serves: the docs would hide it."""
-    served = path.removeprefix(base_path) if path.startswith(base_path + "/") else path
-    if base_path and served == path:
-        return  # NOTE: outside the base path no route can answer it
-    probes = (served, served + _ASSETS + _INITIALIZER) if key == "docs_path" else (served,)
+    probes = (path, path + _ASSETS + _INITIALIZER) if key == "docs_path" else (path,)
     for probe in probes:
-        found = table.match(probe)
-        if found is not None:
-            route = found.route
+        route = table.route_at_setting_path(probe, base_path)
+        if route is not None:
             raise SettingsError(
                 code="docs-path-conflict",
                 files=(route.file,),

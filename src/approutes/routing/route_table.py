@@ -73,6 +73,18 @@ class RouteTable:
         """Whether a route without dynamic segments serves the canonical raw `path`."""
         return path in self._exact
 
+    def route_at_setting_path(self, path: str, base_path: str) -> RouteFile | None:
+        """The route a URL path named in the settings (with the base path) would reach, if any.
+
+        For settings that claim a path of their own (`metrics_path`, `docs_path`, ...): a
+        path outside the base path reaches no route.
+        """
+        served = path.removeprefix(base_path) if path.startswith(base_path + "/") else path
+        if base_path and served == path:
+            return None
+        found = self.match(served)
+        return None if found is None else found.route
+
     def match(self, path: str) -> RouteMatch | None:
         """Return the route for a canonical raw `path` (percent-escapes still in), or None.
 
