@@ -25,6 +25,11 @@ export BENCH_VENV="${BENCH_VENV:-${TMPDIR:-/tmp}/bench-venv}"
 # `start --server auto` picks, and `approutes-granian` measures it), so both servers stay in
 # the table.
 export APPROUTES_SERVER="${APPROUTES_SERVER:-uvicorn}"
+# The harness asks every target to serve "with request logging off" (its peers run uvicorn
+# with --no-access-log); approutes' access log is on by default, so the shared `approutes`
+# target gets it off here, as bench/peers/approutes/project does in its approutes.toml.
+# APPROUTES_ACCESS_LOG=true measures it on.
+export APPROUTES_ACCESS_LOG="${APPROUTES_ACCESS_LOG:-false}"
 
 [ -d "$shared" ] || { echo "no harness at $shared" >&2; exit 1; }
 rm -rf "$work"
