@@ -20,7 +20,7 @@ from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
 from approutes.rules.external import forward
 from approutes.static.file_response import file_response
-from approutes.web.response import Response
+from approutes.web.response import Response, set_headers
 from approutes.web.url_path import decode_unreserved
 
 if TYPE_CHECKING:
@@ -186,12 +186,7 @@ class FrontHalf:
         """Add middleware's `next()` headers, `[[headers]]` and CORS headers to `response`."""
         added = state.front_headers
         if added is not None:
-            headers = response.headers
-            for name, value in added.raw():
-                if name == "set-cookie":
-                    headers.append(name, value)
-                else:
-                    headers.set(name, value)
+            set_headers(response, added)
         self._rules.decorate(state.request, state.front_path, response)
 
     @staticmethod

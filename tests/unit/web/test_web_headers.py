@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from approutes.web.headers import Headers, header_value
+from approutes.web.headers import HeaderLines, Headers, extend_headers, header_value
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -209,3 +209,21 @@ def test_header_value_keeps_printable_text_and_tabs(value: str, sent: str) -> No
 def test_header_value_refuses_control_characters_and_wide_text(value: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         header_value("x", value)
+
+
+def test_header_lines_are_checked_as_append_checks_them() -> None:
+    with pytest.raises(ValueError, match="not a valid HTTP token"):
+        HeaderLines.check([("x a", "1")])
+    with pytest.raises(ValueError, match="line break"):
+        HeaderLines.check([("x", "a\nb")])
+    lines = HeaderLines.check([("X-A", "1"), ("Location", "/café")], replace=["X-A"])
+    assert lines.text == (("x-a", "1"), ("location", "/caf%C3%A9"))
+    assert lines.encoded == ((b"x-a", b"1"), (b"location", b"/caf%C3%A9"))
+    assert lines.replaces == {"x-a"}
+
+
+def test_extend_headers_replaces_only_the_names_it_is_told_to() -> None:
+    headers = Headers([("vary", "Accept"), ("x-a", "0"), ("x-b", "0")])
+    lines = HeaderLines.check([("vary", "Origin"), ("x-a", "1")], replace=["x-a"])
+    extend_headers(headers, lines)
+    assert headers.raw() == [("vary", "Accept"), ("x-b", "0"), ("vary", "Origin"), ("x-a", "1")]
