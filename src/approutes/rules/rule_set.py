@@ -78,9 +78,10 @@ class RuleSet:
 
     def before_middleware(self, request: NextRequest, path: str) -> Response | None:
         """A CORS preflight's answer or a `[[redirects]]` redirect for `path`; None to go on."""
-        preflight = self.preflight(request)
-        if preflight is not None:
-            return preflight
+        if self.cors is not None and request.method == "OPTIONS":  # PERF: asked of every request
+            preflight = self.cors.preflight(request)
+            if preflight is not None:
+                return preflight
         for rule in self.redirects:
             params = rule.matcher.match(request, path)
             if params is not None:
