@@ -20,7 +20,7 @@ from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
 from approutes.rules.external import forward
 from approutes.static.file_response import file_response
-from approutes.web.response import Response
+from approutes.web.response import Response, set_headers
 from approutes.web.url_path import decode_unreserved
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class FrontHalf:
 
     __slots__ = (
         "_docs",
+        "_files_or_rewrites",
         "_health_check",
         "_middleware",
         "_pipeline",
@@ -70,6 +71,9 @@ class FrontHalf:
         self._health_check = health_check
         self._docs = docs
         self._public = public
+        self._files_or_rewrites = bool(
+            public is not None or rules.before_files or rules.rewrites or rules.fallback
+        )
 
     async def handle(self, state: RequestState) -> Response:
         """Answer the request of `state`; errors propagate to the entrypoint."""
@@ -80,7 +84,8 @@ class FrontHalf:
         if self._docs is not None and self._docs.answers(request.path):
             return self._docs.answer(state)
         rules = self._rules
-        rules.strip_base_path(request)
+        if rules.base_path:
+            rules.strip_base_path(request)
         path = request.path
         if "%" in path:
             # SECURITY: rules and middleware match the path with its unreserved characters
@@ -96,6 +101,8 @@ class FrontHalf:
             if isinstance(answered, Response):
                 return answered
             path = answered or path
+        if not self._files_or_rewrites:  # PERF: no public/ and no [[rewrites]]: the routes serve
+            return await self._pipeline.handle(state)
         target = self._files_and_rewrites(request, path)
         if isinstance(target, str):
             return await _forward(state, target)
@@ -186,12 +193,7 @@ class FrontHalf:
         """Add middleware's `next()` headers, `[[headers]]` and CORS headers to `response`."""
         added = state.front_headers
         if added is not None:
-            headers = response.headers
-            for name, value in added.raw():
-                if name == "set-cookie":
-                    headers.append(name, value)
-                else:
-                    headers.set(name, value)
+            set_headers(response, added)
         self._rules.decorate(state.request, state.front_path, response)
 
     @staticmethod

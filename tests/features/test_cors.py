@@ -43,8 +43,19 @@ async def GET():
     raise RuntimeError("boom")
 """
 
+OWN_HEADERS = """
+from approutes import Response
+
+async def GET():
+    return Response(
+        "own",
+        headers={"Vary": "Accept", "Access-Control-Allow-Origin": "https://own.example"},
+    )
+"""
+
 ROUTES = {
     "app/api/hello/route.py": HELLO,
+    "app/api/own/route.py": OWN_HEADERS,
     "app/api/private/route.py": UNAUTHORIZED,
     "app/api/boom/route.py": BOOM,
 }
@@ -447,6 +458,69 @@ async def test_a_listed_origin_written_with_a_trailing_slash_still_matches(
     response = await request(tmp_path, settings, "GET", "/api/hello", {"origin": APP})
 
     assert response.headers["access-control-allow-origin"] == APP
+
+
+@pytest.mark.anyio
+async def test_the_route_own_vary_is_kept_and_origin_added_on_its_own_line(
+    tmp_path: Path,
+) -> None:
+    response = await request(tmp_path, CORS, "GET", "/api/own", {"origin": APP})
+
+    assert response.headers.get_list("vary") == ["Accept", "Origin"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        pytest.param(APP, APP, id="listed-origin-replaces-it"),
+        pytest.param(OTHER, "https://own.example", id="unlisted-origin-keeps-it"),
+    ],
+)
+async def test_the_route_own_allow_origin_gives_way_to_a_listed_origin_only(
+    tmp_path: Path, origin: str, allowed: str
+) -> None:
+    response = await request(tmp_path, CORS, "GET", "/api/own", {"origin": origin})
+
+    assert response.headers.get_list("access-control-allow-origin") == [allowed]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("settings", "allowed"),
+    [
+        pytest.param(CORS, None, id="listed-origins"),
+        pytest.param('[cors]\nallow_origins = ["*"]\n', "*", id="any-origin"),
+    ],
+)
+async def test_two_origin_headers_are_one_origin_no_list_holds(
+    tmp_path: Path, settings: str, allowed: str | None
+) -> None:
+    root = make_project(tmp_path, {**ROUTES, SETTINGS: settings})
+    async with client_for(root) as client:
+        response = await client.get("/api/hello", headers=[("origin", APP), ("origin", APP)])
+
+    assert response.status_code == 200
+    assert response.headers.get("access-control-allow-origin") == allowed
+    assert vary(response) == ["Origin"]
+
+
+@pytest.mark.anyio
+async def test_each_listed_origin_is_answered_with_its_own_name(tmp_path: Path) -> None:
+    settings = f'[cors]\nallow_origins = ["{APP}", "https://b.example"]\nallow_credentials = true\n'
+    root = make_project(tmp_path, {**ROUTES, SETTINGS: settings})
+    async with client_for(root) as client:
+        answers = [
+            await client.get("/api/hello", headers={"origin": origin})
+            for origin in (APP, "https://b.example", APP)
+        ]
+
+    assert [a.headers["access-control-allow-origin"] for a in answers] == [
+        APP,
+        "https://b.example",
+        APP,
+    ]
+    assert all(a.headers["access-control-allow-credentials"] == "true" for a in answers)
 
 
 # --- the trailing-slash 308 goes through the same front half ---------------------------------

@@ -516,6 +516,23 @@ async def test_the_route_own_header_wins_over_the_setting(tmp_path: Path) -> Non
 
 
 @pytest.mark.anyio
+async def test_a_header_named_twice_keeps_its_first_value_across_rules(tmp_path: Path) -> None:
+    settings = """
+    [[headers]]
+    source = "/api/:path*"
+    headers = [{ key = "x-a", value = "1" }, { key = "X-A", value = "2" }]
+
+    [[headers]]
+    source = "/api/hello"
+    headers = [{ key = "x-a", value = "3" }, { key = "x-b", value = "4" }]
+    """
+    response = await get(tmp_path, settings, "/api/hello")
+
+    assert response.headers.get_list("x-a") == ["1"]
+    assert response.headers["x-b"] == "4"
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     ("path", "applied"),
     [

@@ -487,6 +487,17 @@ class Destination:
                 out.append(f"/{text}" if part.slash else text)
         return "".join(out)
 
+    @property
+    def fixed(self) -> str | None:
+        """The text it always fills to, when it has no slot; else None.
+
+        >>> compile_template("nosniff", set()).fixed, compile_template(":a", {"a"}).fixed
+        ('nosniff', None)
+        """
+        if all(isinstance(part, str) for part in self._parts):
+            return "".join(part for part in self._parts if isinstance(part, str))
+        return None
+
     def __repr__(self) -> str:
         return f"Destination({self.text!r})"
 

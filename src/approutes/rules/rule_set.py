@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from approutes.errors import HTTPError, RouteNotFound
 from approutes.rules.external import is_external
-from approutes.web.response import Response
+from approutes.web.response import Response, add_header_lines, has_header_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -78,9 +78,10 @@ class RuleSet:
 
     def before_middleware(self, request: NextRequest, path: str) -> Response | None:
         """A CORS preflight's answer or a `[[redirects]]` redirect for `path`; None to go on."""
-        preflight = self.preflight(request)
-        if preflight is not None:
-            return preflight
+        if self.cors is not None and request.method == "OPTIONS":  # PERF: asked of every request
+            preflight = self.cors.preflight(request)
+            if preflight is not None:
+                return preflight
         for rule in self.redirects:
             params = rule.matcher.match(request, path)
             if params is not None:
@@ -121,13 +122,18 @@ class RuleSet:
 
     def decorate(self, request: NextRequest, path: str, response: Response) -> None:
         """Add the `[[headers]]` matching `path` and the CORS headers to `response`."""
-        headers = response.headers
         for rule in self.headers:
             params = rule.matcher.match(request, path)
-            if params is not None:
-                for name, template in rule.headers:
-                    if not headers.has(name):  # the route's own header wins
-                        headers.set(name, template.fill(params))
+            if params is None:
+                continue
+            lines = rule.lines
+            if lines is not None and not has_header_of(response, lines):
+                add_header_lines(response, lines)  # PERF: checked and encoded at start-up
+                continue
+            headers = response.headers
+            for name, template in rule.headers:
+                if not headers.has(name):  # the route's own header wins
+                    headers.set(name, template.fill(params))
         if self.cors is not None:
             self.cors.decorate(request, response)
 

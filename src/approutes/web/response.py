@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from urllib.parse import urljoin, urlsplit
 
 from approutes.web.cookies import ResponseCookies
-from approutes.web.headers import Headers
+from approutes.web.headers import Headers, checked_line, extend_headers
 from approutes.web.json_codec import dumps
 
 if TYPE_CHECKING:
     from typing import Self
 
-    from approutes.web.headers import HeadersInit
+    from approutes.web.headers import HeaderLines, HeadersInit
     from approutes.web.url import NextURL
 
 __all__ = [
@@ -23,7 +23,10 @@ __all__ = [
     "NextResponse",
     "Response",
     "StreamBody",
+    "add_header_lines",
     "body_chunk",
+    "has_header_of",
+    "set_headers",
     "whole_body",
 ]
 
@@ -245,6 +248,66 @@ class Response:
     def __repr__(self) -> str:
         kind = "stream" if self.stream is not None else f"{len(self.body or b'')} bytes"
         return f"{type(self).__name__}(status={self.status}, {kind})"
+
+
+def add_header_lines(response: Response, lines: HeaderLines) -> None:
+    """Add `lines` to `response`, as `extend_headers` adds them to its `headers`.
+
+    PERF: lines still kept encoded stay so: no `Headers` is built only to be encoded again
+    at send (bench S8, S9: what `[cors]` and `[[headers]]` add to every answer).
+    """
+    headers = response._headers
+    if headers is not None:
+        extend_headers(headers, lines)
+        return
+    current = response._encoded_headers or ()
+    dropped = lines.encoded_replaces
+    kept = [line for line in current if line[0] not in dropped] if dropped else list(current)
+    kept.extend(lines.encoded)
+    response._encoded_headers = kept
+
+
+def set_headers(response: Response, added: Headers) -> None:
+    """Set each line of `added` on `response` as `Headers.set` does (`set-cookie` appended).
+
+    PERF: lines still kept encoded stay so, as in `add_header_lines` (bench S9: what
+    middleware's `NextResponse.next()` adds).
+    """
+    headers = response._headers
+    if headers is not None:
+        for name, value in added.raw():
+            if name == "set-cookie":
+                headers.append(name, value)
+            else:
+                headers.set(name, value)
+        return
+    lines = list(response._encoded_headers or ())
+    for line in added.raw():
+        name, value = checked_line(*line)
+        key = name.encode("latin-1")
+        if name != "set-cookie":
+            for known, _ in lines:
+                if known == key:
+                    lines = [kept for kept in lines if kept[0] != key]
+                    break
+        lines.append((key, value.encode("latin-1")))
+    response._encoded_headers = lines
+
+
+def has_header_of(response: Response, lines: HeaderLines) -> bool:
+    """Whether `response` has a line of any of the names of `lines` (without building `headers`)."""
+    headers = response._headers
+    if headers is None:
+        encoded_names = lines.encoded_names
+        for name, _ in response._encoded_headers or ():  # noqa: SIM110 - PERF: no generator
+            if name in encoded_names:
+                return True
+        return False
+    names = lines.names
+    for key, _ in headers.raw():  # noqa: SIM110 - PERF: no generator
+        if key in names:
+            return True
+    return False
 
 
 class NextResponse(Response):

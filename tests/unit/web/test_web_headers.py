@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from approutes.web.headers import Headers
+from approutes.web.headers import HeaderLines, Headers, extend_headers, header_value
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -141,3 +141,89 @@ def test_header_values_with_line_breaks_are_refused(value: str) -> None:
     with pytest.raises(ValueError, match="line break"):
         Headers([("x", value)])
     assert not headers.has("x")
+
+
+# --- names checked once; lines checked once -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x a", "x:y", "", "x\r\n", "café"])
+def test_a_bad_name_is_refused_every_time_with_the_same_error(name: str) -> None:
+    headers = Headers()
+    errors = []
+    for _ in range(3):
+        with pytest.raises(ValueError, match="is not a valid HTTP token") as caught:
+            headers.set(name, "1")
+        errors.append(str(caught.value))
+    assert errors == [f"header name {name!r} is not a valid HTTP token"] * 3
+    assert headers.raw() == []
+
+
+def test_a_name_checked_once_is_still_lower_cased_in_any_spelling() -> None:
+    headers = Headers()
+    headers.set("X-Checked-Once", "1")
+    headers.append("X-CHECKED-ONCE", "2")
+    headers.set("x-checked-once", "3")
+    assert headers.raw() == [("x-checked-once", "3")]
+
+
+def test_names_from_requests_cannot_grow_the_checked_names_without_bound() -> None:
+    from approutes.web import headers as module  # noqa: PLC0415 - its private bound
+
+    headers = Headers()
+    for number in range(module._CHECKED_NAMES_LIMIT + 500):
+        headers.append(f"x-echo-{number}", "1")
+    assert len(module._CHECKED_NAMES) <= module._CHECKED_NAMES_LIMIT
+    headers.append("x-past-the-bound", "1")  # still checked, still accepted
+    with pytest.raises(ValueError, match="not a valid HTTP token"):
+        headers.append("x past the bound", "1")
+
+
+def test_set_replaces_the_lines_of_its_name_wherever_they_are() -> None:
+    headers = Headers([("x", "1"), ("y", "2"), ("x", "3")])
+    headers.set("X", "4")
+    headers.set("z", "5")
+    assert headers.raw() == [("y", "2"), ("x", "4"), ("z", "5")]
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [
+        pytest.param("plain ~!", "plain ~!", id="ascii"),
+        pytest.param("a\tb", "a\tb", id="tab"),
+        pytest.param("José", "José", id="latin-1"),
+    ],
+)
+def test_header_value_keeps_printable_text_and_tabs(value: str, sent: str) -> None:
+    assert header_value("x", value) == sent
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        pytest.param("a\x01b", "contains a control character", id="control"),
+        pytest.param("a\x7fb", "contains a control character", id="delete"),
+        pytest.param("a\x00", "contains a control character", id="nul"),
+        pytest.param("Ā", "outside Latin-1", id="wide"),
+    ],
+)
+def test_header_value_refuses_control_characters_and_wide_text(value: str, error: str) -> None:
+    with pytest.raises(ValueError, match=error):
+        header_value("x", value)
+
+
+def test_header_lines_are_checked_as_append_checks_them() -> None:
+    with pytest.raises(ValueError, match="not a valid HTTP token"):
+        HeaderLines.check([("x a", "1")])
+    with pytest.raises(ValueError, match="line break"):
+        HeaderLines.check([("x", "a\nb")])
+    lines = HeaderLines.check([("X-A", "1"), ("Location", "/café")], replace=["X-A"])
+    assert lines.text == (("x-a", "1"), ("location", "/caf%C3%A9"))
+    assert lines.encoded == ((b"x-a", b"1"), (b"location", b"/caf%C3%A9"))
+    assert lines.replaces == {"x-a"}
+
+
+def test_extend_headers_replaces_only_the_names_it_is_told_to() -> None:
+    headers = Headers([("vary", "Accept"), ("x-a", "0"), ("x-b", "0")])
+    lines = HeaderLines.check([("vary", "Origin"), ("x-a", "1")], replace=["x-a"])
+    extend_headers(headers, lines)
+    assert headers.raw() == [("vary", "Accept"), ("x-b", "0"), ("vary", "Origin"), ("x-a", "1")]

@@ -13,17 +13,21 @@ import orjson
 import pydantic
 import pytest
 
+from approutes.web.headers import HeaderLines, Headers
 from approutes.web.response import (
     BodyInit,
     MiddlewareAction,
     NextResponse,
     Response,
+    add_header_lines,
     body_chunk,
+    has_header_of,
+    set_headers,
 )
 from approutes.web.url import NextURL
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
 TEXT_TYPE = "text/plain; charset=utf-8"
 
@@ -359,3 +363,78 @@ def test_body_chunk_turns_str_and_bytes_into_bytes() -> None:
 def test_body_chunk_refuses_other_types() -> None:
     with pytest.raises(TypeError, match="str or bytes"):
         body_chunk({"a": 1})
+
+
+# --- lines the framework adds: a response kept encoded answers as one built as Headers ------
+
+
+def _kept_encoded(*lines: tuple[str, str]) -> Response:
+    """A JSON response, with `lines` added, whose lines are still kept encoded."""
+    response = Response.json({"a": 1})
+    add_header_lines(response, HeaderLines.check(lines))
+    return response
+
+
+def _built(*lines: tuple[str, str]) -> Response:
+    """The same response, with its Headers built."""
+    response = Response.json({"a": 1})
+    for name, value in lines:
+        response.headers.append(name, value)
+    return response
+
+
+def _lines(response: Response) -> list[tuple[bytes, bytes]]:
+    return response.encoded_headers()[0]
+
+
+@pytest.mark.parametrize("make", [_kept_encoded, _built], ids=["encoded", "headers"])
+def test_added_lines_replace_their_names_and_append_the_rest(make: Callable[..., Response]) -> None:
+    response = make(("vary", "Accept"), ("x-a", "0"))
+    lines = HeaderLines.check([("vary", "Origin"), ("x-a", "1")], replace=["x-a"])
+
+    add_header_lines(response, lines)
+
+    assert _lines(response) == [
+        (b"content-type", b"application/json"),
+        (b"vary", b"Accept"),
+        (b"vary", b"Origin"),
+        (b"x-a", b"1"),
+    ]
+
+
+@pytest.mark.parametrize("make", [_kept_encoded, _built], ids=["encoded", "headers"])
+def test_added_lines_leave_other_responses_alone(make: Callable[..., Response]) -> None:
+    first, second = make(), make()
+    add_header_lines(first, HeaderLines.check([("x-a", "1")]))
+    assert _lines(second) == [(b"content-type", b"application/json")]
+    assert first.headers.get("x-a") == "1"
+
+
+@pytest.mark.parametrize("make", [_kept_encoded, _built], ids=["encoded", "headers"])
+def test_has_header_of_sees_any_name_of_the_lines(make: Callable[..., Response]) -> None:
+    response = make()
+    assert has_header_of(response, HeaderLines.check([("x-b", "1"), ("content-type", "x")]))
+    assert not has_header_of(response, HeaderLines.check([("x-b", "1")]))
+
+
+@pytest.mark.parametrize("make", [_kept_encoded, _built], ids=["encoded", "headers"])
+def test_set_headers_sets_each_line_as_headers_set_does(make: Callable[..., Response]) -> None:
+    response = make(("set-cookie", "a=1"), ("x-a", "0"))
+    added = Headers([("x-a", "1"), ("set-cookie", "b=2"), ("x-b", "2"), ("x-a", "3")])
+
+    set_headers(response, added)
+
+    assert _lines(response) == [
+        (b"content-type", b"application/json"),
+        (b"set-cookie", b"a=1"),
+        (b"set-cookie", b"b=2"),
+        (b"x-b", b"2"),
+        (b"x-a", b"3"),
+    ]
+
+
+@pytest.mark.parametrize("make", [_kept_encoded, _built], ids=["encoded", "headers"])
+def test_set_headers_refuses_what_headers_set_refuses(make: Callable[..., Response]) -> None:
+    added = Headers(Headers.from_asgi([(b"x-copied", b"a\x01b")]))
+    with pytest.raises(ValueError, match="control character"):
+        set_headers(make(), added)
