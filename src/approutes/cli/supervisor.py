@@ -12,10 +12,11 @@ worker loads the project itself (`serve.app_from_environment`).
 PERF: the process that loaded the project kept it all (modules, route tree, settings) while
 it only supervised, and granian forks its workers from it, so each worker held that copy
 beside its own load. The bench's 1,000-route project on granian, VmRSS after 2,000 requests:
-supervisor 42.5 -> 33.8 MiB, worker 43.5 -> 41.1 MiB; the two 86.0 -> 75.0 MiB, against
-65.9 for the raw app under `python -m granian` (32.9 + 33.0). The supervisor imports only
-this module, `server_options.py`, the server and the log formatters (`import approutes`
-loads no public name until it is used).
+supervisor 42.5 -> 31.0 MiB, worker 43.5 -> 40.6 MiB; the two 86.0 -> 71.6 MiB, against
+63.5-65.9 for the raw app under `python -m granian` (supervisor 32.0-32.9, worker
+31.6-33.0). The supervisor imports only this module, `server_options.py`, the server and
+`log_setup.py` (`import approutes` loads no public name until it is used; the formatters
+import the request state and the JSON codec when first used).
 """
 
 from __future__ import annotations
