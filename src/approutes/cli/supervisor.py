@@ -110,7 +110,7 @@ def _serve_uvicorn_workers(plan: SupervisorPlan) -> None:
 
 def _serve_granian(plan: SupervisorPlan) -> None:
     from granian import Granian  # noqa: PLC0415 - heavy, only when serving
-    from granian.constants import HTTPModes, Interfaces, Loops  # noqa: PLC0415
+    from granian.constants import Interfaces, Loops  # noqa: PLC0415
     from granian.http import HTTP1Settings  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
 
@@ -119,11 +119,6 @@ def _serve_granian(plan: SupervisorPlan) -> None:
         address=plan.host,
         port=plan.port,
         interface=Interfaces.ASGI,
-        # PERF: HTTP/1.1 only, as uvicorn (and the raw app's `granian --http 1`): granian's
-        # default (auto) also takes HTTP/2 with prior knowledge, which no browser sends,
-        # and costs 2.9k instructions a keep-alive request in the worker (callgrind, S2: 184.1k
-        # -> 181.2k).
-        http=HTTPModes.http1,
         workers=plan.workers,
         loop=Loops.uvloop if has_module("uvloop") else Loops.asyncio,
         factory=True,
