@@ -225,6 +225,43 @@ def test_a_crashed_worker_is_replaced_and_the_server_keeps_answering(
         assert replacement in children(process.pid)
 
 
+BALLAST = 64 * 1024 * 1024
+HEAVY = f"""
+    BALLAST = b"x" * {BALLAST}  # resident from the import on
+
+    async def GET():
+        return {{"bytes": len(BALLAST)}}
+"""
+
+
+def rss(pid: int) -> int:
+    """The resident memory of process `pid`, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"process {pid} has no VmRSS")
+
+
+@pytest.mark.parametrize(
+    ("server", "workers"), [("granian", 1), ("granian", 2), ("uvicorn", 2)], ids=str
+)
+def test_the_process_that_supervises_the_workers_holds_none_of_the_project(
+    marks: Path, tmp_path: Path, server: str, workers: int
+) -> None:
+    # NOTE: `start` imports every route file to check it before any worker starts; the
+    # workers import them again, and the process left supervising them must not keep them.
+    root = make_project(
+        tmp_path / "heavy", {"app/api/pid/route.py": PID, "app/heavy/route.py": HEAVY}
+    )
+    port = free_port()
+    command = start_command(root, port, "--server", server, "--workers", str(workers))
+    with serving(command, port, tmp_path / "log", marks) as (base, process):
+        worker_pids = pids_serving(base, workers)
+        assert get_json(base + "/heavy") == {"bytes": BALLAST}
+        assert all(rss(pid) > BALLAST for pid in worker_pids)
+        assert rss(process.pid) < BALLAST  # about 35 MiB; with the project, 64 more
+
+
 # --- graceful shutdown ----------------------------------------------------------------------
 
 

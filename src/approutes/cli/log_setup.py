@@ -20,11 +20,12 @@ from __future__ import annotations
 import logging
 import logging.config
 import time
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from approutes.log import write_access_lines_with
-from approutes.request_context import CURRENT_STATE
-from approutes.web.json_codec import dumps_log_line
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = [
     "LOG_FORMATS",
@@ -54,11 +55,18 @@ class RequestIdFilter(logging.Filter):
     """Gives every record logged during a request that request's id (`record.request_id`).
 
     A record logged outside any request gets None; one that already has an id keeps it.
+
+    PERF: the request state is imported on the first record, not with this module: the
+    supervisor of `approutes start` (`supervisor.py`) applies this configuration, serves no
+    request, and its memory counts beside each worker's (`request_context` and what it
+    imports: ~1.2 MiB).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the id; never drops a record."""
         if getattr(record, "request_id", None) is None:
+            from approutes.request_context import CURRENT_STATE  # noqa: PLC0415 - see above
+
             state = CURRENT_STATE.get()
             record.request_id = None if state is None else state.request_id
         return True
@@ -146,8 +154,13 @@ class JsonFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         """A formatter with its own clock."""
+        # NOTE: imported here, not with the module: the text format (and the supervisor that
+        # uses it, see RequestIdFilter) does without the JSON codec (~1.3 MiB with orjson).
+        from approutes.web.json_codec import dumps_log_line  # noqa: PLC0415
+
         super().__init__()
         self.clock = _UtcClock()
+        self._dumps: Callable[[Any], bytes] = dumps_log_line
 
     def format(self, record: logging.LogRecord) -> str:
         """Format one record; a traceback becomes the one string field `traceback`."""
@@ -170,7 +183,7 @@ class JsonFormatter(logging.Formatter):
             entry["traceback"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        return dumps_log_line(entry).decode()
+        return self._dumps(entry).decode()
 
     def access_line(
         self, args: tuple[str, str, int, float, int], request_id: str | None, now: float
@@ -178,11 +191,10 @@ class JsonFormatter(logging.Formatter):
         """The line of an access record of `args` made at `now`, as `format` writes it."""
         return self._access(args, request_id, self.clock.at(now, (now - int(now)) * 1000))
 
-    @staticmethod
-    def _access(args: tuple[Any, ...], request_id: str | None, stamp: str) -> str:
+    def _access(self, args: tuple[Any, ...], request_id: str | None, stamp: str) -> str:
         # PERF: the line of every request, in one literal (callgrind: 31k -> 24k instructions).
         method, path, status, millis, sent = args
-        return dumps_log_line(
+        return self._dumps(
             {
                 "time": stamp,
                 "level": "INFO",
@@ -213,10 +225,13 @@ class DirectAccessLines:
     library set up (another handler, a filter, a dev format) sends the line through logging.
     """
 
-    __slots__ = ("_format", "_handler", "_loggers", "_root")
+    __slots__ = ("_format", "_handler", "_loggers", "_root", "_state")
 
     def __init__(self) -> None:
         """Watch the root logger and approutes' loggers (the handler is found on first use)."""
+        from approutes.request_context import CURRENT_STATE  # noqa: PLC0415 - RequestIdFilter
+
+        self._state = CURRENT_STATE
         self._root = logging.getLogger()
         self._loggers = (logging.getLogger("approutes"), logging.getLogger("approutes.access"))
         self._handler: logging.StreamHandler[Any] | None = None
@@ -234,7 +249,7 @@ class DirectAccessLines:
             if logger.handlers or logger.filters or not logger.propagate:
                 return False
         if request_id is None:
-            state = CURRENT_STATE.get()
+            state = self._state.get()
             request_id = None if state is None else state.request_id
         line = self._format(args, request_id, time.time())
         with handler.lock:  # type: ignore[union-attr]  # a StreamHandler has its lock

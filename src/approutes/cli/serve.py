@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib.util
 import os
 import signal
 import socket
@@ -32,7 +31,6 @@ import sys
 import threading
 import time
 import warnings
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
@@ -44,6 +42,8 @@ from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
 from approutes.cli.going_away import close_sockets_before_granian_stops
 from approutes.cli.log_setup import LogFormat, configure_logging, skip_unused_record_fields
+from approutes.cli.server_options import ServerLimits, uvicorn_options
+from approutes.cli.supervisor import SupervisorPlan, hand_over
 from approutes.cli.worker_metrics import share_metrics_between_workers
 from approutes.errors import MissingExtraError
 from approutes.log import server_log
@@ -74,8 +74,6 @@ _ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
 _DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
 _ACCESS_LOG_VARIABLE = "_APPROUTES_SERVE_ACCESS_LOG"
 _GRACEFUL_VARIABLE = "_APPROUTES_SERVE_GRACEFUL_TIMEOUT"
-_UVICORN_PROTOCOL = "approutes.cli.uvicorn_protocol:HeadLimitedHttpToolsProtocol"
-_UVICORN_WEBSOCKET = "approutes.cli.uvicorn_websocket:GoingAwayWebSocketProtocol"
 
 
 class ListenError(Exception):
@@ -119,9 +117,10 @@ def serve(
     before anything says it is ready. With `started` (a perf_counter reading), "Ready in
     N ms" is printed once the app has started and the socket listens (uvicorn in this
     process: `dev`); otherwise one start-up line is logged (version, server, workers, the
-    address to open, the route count). SIGTERM stops the
-    server gracefully and the process exits with status 0; dead workers are replaced (the
-    module docstring has the details).
+    address to open, the route count). granian, and uvicorn with several workers, are then
+    run by a supervisor that replaces this process (`supervisor.py`: it holds none of the
+    project; each worker loads it). SIGTERM stops the server gracefully and the process exits
+    with status 0; dead workers are replaced (the module docstring has the details).
 
     Args:
         root: The project folder.
@@ -152,14 +151,16 @@ def serve(
     if log_format is None:
         log_format = "dev" if dev else "text"
     log_config = configure_logging(log_format, colour=sys.stderr.isatty())
+    metrics_folder = None
     if workers > 1:
-        share_metrics_between_workers(root, dev=dev)  # NOTE: before the project loads here
+        # NOTE: before the project loads here
+        metrics_folder = share_metrics_between_workers(root, dev=dev)
     app = _create_app_printing_stale_manifest(root, dev=dev)
     settings = load_settings(root)  # the .env files are loaded now
     if server == "uvicorn" and app.socket_route_count:
         what = f"WebSocket routes on uvicorn ({app.socket_route_count} in this project)"
         MissingExtraError.check(what, module="websockets", extra="websockets")
-    limits = _ServerLimits(
+    limits = ServerLimits(
         max_header_size=settings.max_header_size,
         largest_message=app.largest_message,
         ping_interval=settings.websocket_ping_interval,
@@ -176,11 +177,18 @@ def serve(
         # takes the port in between still fails, as the server reports it.
         _bind(host, port).close()
         announce()  # NOTE: their workers start in other processes: said as they launch
-        if server == "granian":
-            _serve_granian(host, port, workers, graceful_timeout, limits, logs)
-        else:
-            _serve_uvicorn_workers(host, port, workers, graceful_timeout, limits, logs)
-        return
+        hand_over(
+            SupervisorPlan(
+                server=server,
+                host=host,
+                port=port,
+                workers=workers,
+                graceful_timeout=graceful_timeout,
+                limits=limits,
+                log_config=log_config,
+                metrics_folder=metrics_folder,
+            )
+        )
     bound = _bind(host, port)
     _exit_zero_on_sigterm()
     if not dev:
@@ -188,36 +196,6 @@ def serve(
     app.access_log = dev or logs.access
     ready = announce if started is None else _ready_printer(started, ready_lines)
     _serve_uvicorn(app, bound, graceful_timeout, limits, ready, logs)
-
-
-@dataclass(frozen=True, slots=True)
-class _ServerLimits:
-    """What the server itself bounds: request heads, WebSocket messages, and its pings.
-
-    NOTE: granian has no settings for WebSocket messages or pings: approutes refuses a
-    message over the route's limit (1009) once granian has read it, and granian answers a
-    client's pings but sends none (the idle timeout closes a silent socket).
-    """
-
-    max_header_size: int
-    largest_message: int
-    ping_interval: float | None
-
-
-def _uvicorn_websockets(limits: _ServerLimits) -> dict[str, Any]:
-    """The WebSocket options of uvicorn: approutes' protocol, where `websockets` is installed."""
-    if not _has_module("websockets"):
-        return {}
-    return {
-        "ws": _UVICORN_WEBSOCKET,
-        "ws_max_size": limits.largest_message,
-        "ws_ping_interval": limits.ping_interval,
-        "ws_ping_timeout": limits.ping_interval,
-        # PERF: no permessage-deflate, as granian (and Node's ws by default): a compressor
-        # and decompressor per socket cost memory the allocator keeps (1,000 sockets: RSS
-        # +70 MiB after they closed, growing each time; without: +22 MiB, reused).
-        "ws_per_message_deflate": False,
-    }
 
 
 class _ServerLogs:
@@ -333,7 +311,7 @@ def _serve_uvicorn(
     app: AsgiEntrypoint,
     bound: socket.socket,
     graceful_timeout: int,
-    limits: _ServerLimits,
+    limits: ServerLimits,
     ready: Callable[[], None] | None,
     logs: _ServerLogs,
 ) -> None:
@@ -357,109 +335,12 @@ def _serve_uvicorn(
         sys.exit(3)  # NOTE: uvicorn's status when the lifespan start-up failed
 
 
-def _serve_uvicorn_workers(
-    host: str,
-    port: int,
-    workers: int,
-    graceful_timeout: int,
-    limits: _ServerLimits,
-    logs: _ServerLogs,
-) -> None:
-    import uvicorn  # noqa: PLC0415 - only when serving
-
-    # NOTE: with several workers uvicorn's supervisor replaces a dead one (checked every
-    # 0.5 s); that is its default, nothing to switch on.
-    uvicorn.run(
-        "approutes.cli.serve:app_from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        loop=_uvicorn_loop(),
-        # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
-        http=_uvicorn_protocol(),
-        h11_max_incomplete_event_size=limits.max_header_size,  # the bound _UVICORN_PROTOCOL reads
-        **_uvicorn_websockets(limits),
-        access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
-        log_level="warning",
-        log_config=logs.config,
-        lifespan="on",
-        server_header=False,
-        proxy_headers=False,  # SECURITY: as in _uvicorn_config
-        timeout_graceful_shutdown=graceful_timeout,
-    )
-
-
 def _uvicorn_config(
-    app: AsgiEntrypoint, graceful_timeout: int, limits: _ServerLimits, logs: _ServerLogs
+    app: AsgiEntrypoint, graceful_timeout: int, limits: ServerLimits, logs: _ServerLogs
 ) -> uvicorn.Config:
     import uvicorn  # noqa: PLC0415 - only when serving
 
-    return uvicorn.Config(
-        app,
-        loop=_uvicorn_loop(),
-        # SECURITY: uvicorn's own httptools protocol keeps a head of any length in memory.
-        http=_uvicorn_protocol(),
-        h11_max_incomplete_event_size=limits.max_header_size,  # the bound _UVICORN_PROTOCOL reads
-        **_uvicorn_websockets(limits),
-        access_log=False,  # NOTE: approutes logs its own access lines (approutes.access)
-        log_level="warning",  # approutes prints its own start-up line
-        log_config=logs.config,
-        lifespan="on",
-        server_header=False,
-        # SECURITY: approutes reads X-Forwarded-For itself, only with the trust_proxy setting.
-        proxy_headers=False,
-        timeout_graceful_shutdown=graceful_timeout,
-    )
-
-
-def _has_module(name: str) -> bool:
-    """Whether `name` can be imported here (uvloop and httptools do not install everywhere)."""
-    return importlib.util.find_spec(name) is not None
-
-
-def _uvicorn_loop() -> str:
-    """Uvloop where it is installed, else asyncio's own loop."""
-    return "uvloop" if _has_module("uvloop") else "asyncio"
-
-
-def _uvicorn_protocol() -> str:
-    """The head-bounded httptools protocol, else h11 (bounded by the same setting, 400 past it)."""
-    return _UVICORN_PROTOCOL if _has_module("httptools") else "h11"
-
-
-def _serve_granian(
-    host: str,
-    port: int,
-    workers: int,
-    graceful_timeout: int,
-    limits: _ServerLimits,
-    logs: _ServerLogs,
-) -> None:
-    from granian import Granian  # noqa: PLC0415 - heavy, only when serving
-    from granian.constants import Interfaces, Loops  # noqa: PLC0415
-    from granian.http import HTTP1Settings  # noqa: PLC0415
-    from granian.log import LogLevels  # noqa: PLC0415
-
-    Granian(
-        "approutes.cli.serve:app_from_environment",
-        address=host,
-        port=port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        loop=Loops.uvloop if _has_module("uvloop") else Loops.asyncio,
-        factory=True,
-        log_access=False,  # NOTE: approutes logs its own access lines (approutes.access)
-        log_level=LogLevels.warning,  # approutes prints its own start-up line
-        log_dictconfig=logs.config,
-        respawn_failed_workers=True,
-        workers_kill_timeout=graceful_timeout,
-        # SECURITY: hyper answers 431 to a head that does not fit its read buffer (and to
-        # more than 100 headers). PERF: the buffer also caps each read of a body, so uploads
-        # arrive in pieces of at most this size (loopback: ~350 MB/s at 16 KiB, ~1.5 GB/s at
-        # granian's default of 408 KiB); far above what a network delivers.
-        http1_settings=HTTP1Settings(max_buffer_size=limits.max_header_size),
-    ).serve()
+    return uvicorn.Config(app, **uvicorn_options(limits, graceful_timeout, logs.config))
 
 
 def _exit_zero_on_sigterm() -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
 import tempfile
 from typing import TYPE_CHECKING
 
+from approutes.cli.supervisor import remove_at_exit
 from approutes.observability import MULTIPROCESS_VARIABLE
 from approutes.project.env_files import load_env_files
 from approutes.settings.model import load_settings
@@ -22,9 +21,9 @@ def share_metrics_between_workers(root: Path, *, dev: bool) -> str | None:
     """Give the workers a new `PROMETHEUS_MULTIPROC_DIR` if the project at `root` has metrics.
 
     Call it before the project is first loaded in this process: prometheus-client decides at
-    import whether it writes to that folder (granian forks its workers from this process).
-    The folder is removed when this process exits. One set by the user is kept and left
-    alone (a process manager that clears it between runs).
+    import whether it writes to that folder. The folder is removed when this process exits,
+    or the supervisor it becomes (`supervisor.SupervisorPlan.metrics_folder`). One set by the
+    user is kept and left alone (a process manager that clears it between runs).
 
     Returns:
         The folder made, or None when there is nothing to share or it is the user's.
@@ -39,11 +38,5 @@ def share_metrics_between_workers(root: Path, *, dev: bool) -> str | None:
         return None
     folder = tempfile.mkdtemp(prefix="approutes-metrics-")
     os.environ[MULTIPROCESS_VARIABLE] = folder
-    atexit.register(_remove, folder, os.getpid())
+    remove_at_exit(folder)  # NOTE: and by the supervisor, which this process becomes
     return folder
-
-
-def _remove(folder: str, owner: int) -> None:
-    # NOTE: a forked worker that ran atexit hooks must not remove the server's folder.
-    if os.getpid() == owner:
-        shutil.rmtree(folder, ignore_errors=True)
