@@ -96,8 +96,7 @@ class VerifiedTokens:
         """
         claims = session.claims
         nested = any(isinstance(value, dict | list) for value in claims.values())
-        entries = self._entries
-        entries[token] = _Entry(
+        entry = _Entry(
             user=session.user,
             expires=session.expires,
             claims=copy.deepcopy(claims) if nested else dict(claims),
@@ -105,9 +104,15 @@ class VerifiedTokens:
             nbf=nbf,
             nested=nested,
         )
-        entries.move_to_end(token)
+        # NOTE: no step here raises when another thread changes the cache meanwhile (one
+        # Auth shared by event loops in several threads): pop with a default, then the new
+        # key goes last.
+        entries = self._entries
+        entries.pop(token, None)
+        entries[token] = entry
         while len(entries) > self._capacity:
-            entries.popitem(last=False)
+            with suppress(KeyError):
+                entries.popitem(last=False)
 
     def clear(self) -> None:
         """Forget every token (for a change of what makes a token valid)."""
