@@ -102,8 +102,9 @@ def stall_watch(loop: asyncio.AbstractEventLoop, timeout: float) -> StallWatch:
     watch = _WATCHES.get(loop)
     if watch is None:
         # NOTE: a watch lives as long as its loop; the closed loops' go when a new one comes.
-        for closed in [other for other in _WATCHES if other.is_closed()]:
-            del _WATCHES[closed]
+        # list() copies the keys in one step: another thread's loop may add its watch.
+        for closed in [other for other in list(_WATCHES) if other.is_closed()]:
+            _WATCHES.pop(closed, None)
         interval = max(min(SWEEP_INTERVAL, timeout / 4), _SHORTEST_INTERVAL)
         watch = _WATCHES[loop] = StallWatch(loop.call_later, interval)
     return watch
