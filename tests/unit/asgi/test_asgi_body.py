@@ -1,4 +1,4 @@
-"""AsgiBody: limits, the stall timeout, the disconnect watch."""
+"""AsgiBody: limits, the stall timeout (the loop's StallWatch), the disconnect watch."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from approutes.asgi.body import AsgiBody
+from approutes.asgi.stall_watch import StallWatch
 from approutes.errors import ClientDisconnected, PayloadTooLarge, RequestTimeout
 
 
@@ -78,3 +79,79 @@ async def test_a_disconnect_mid_body_is_reported() -> None:
 
     with pytest.raises(ClientDisconnected):
         await body.read_all(10)
+
+
+# --- the stall watch, driven sweep by sweep ---------------------------------------------------
+
+
+def _stalling_after(*messages: dict[str, Any]) -> tuple[Any, asyncio.Queue[dict[str, Any]]]:
+    """A receive that gives `messages`, then waits for what the test puts in the queue."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for message in messages:
+        queue.put_nowait(message)
+    return queue.get, queue
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.anyio
+async def test_a_stalled_read_is_a_408_only_once_its_timeout_has_passed_in_sweeps() -> None:
+    watch = StallWatch(interval=1.0)
+    receive, _ = _stalling_after({"type": "http.request", "body": b"ab", "more_body": True})
+    body = AsgiBody(_scope(), receive, timeout=2.0, watch=watch)
+    reading = asyncio.ensure_future(body.read_all(1024))
+    await _settle()
+
+    watch.sweep()
+    watch.sweep()  # the read may have begun just before the first sweep: 1 s is sure
+    await _settle()
+    assert not reading.done()
+
+    watch.sweep()  # 2 s are sure now
+    await _settle()
+    with pytest.raises(RequestTimeout):
+        await reading
+    assert watch.reads == {}
+
+
+@pytest.mark.anyio
+async def test_each_message_that_comes_starts_the_wait_again() -> None:
+    watch = StallWatch(interval=1.0)
+    receive, queue = _stalling_after()
+    body = AsgiBody(_scope(), receive, timeout=1.0, watch=watch)
+    reading = asyncio.ensure_future(body.read_all(1024))
+    for _ in range(4):
+        await _settle()
+        watch.sweep()  # never two in a row without a message: never 1 s sure
+        queue.put_nowait({"type": "http.request", "body": b"a", "more_body": True})
+    queue.put_nowait({"type": "http.request", "body": b"z", "more_body": False})
+
+    assert await reading == b"aaaaz"
+    assert watch.reads == {}
+
+
+@pytest.mark.anyio
+async def test_the_sweeps_run_while_a_read_waits_and_stop_when_none_does() -> None:
+    scheduled: list[Any] = []
+
+    def call_later(delay: float, callback: Any) -> asyncio.TimerHandle:
+        scheduled.append(callback)
+        return asyncio.get_running_loop().call_later(3600, lambda: None)
+
+    watch = StallWatch(call_later, interval=1.0)
+    receive, queue = _stalling_after()
+    body = AsgiBody(_scope(), receive, timeout=1.0, watch=watch)
+    reading = asyncio.ensure_future(body.read_all(1024))
+    await _settle()
+    assert len(scheduled) == 1  # armed by the read
+
+    scheduled.pop()()  # a sweep: the read still waits, so the next one is armed
+    assert len(scheduled) == 1
+    queue.put_nowait({"type": "http.request", "body": b"a", "more_body": False})
+    assert await reading == b"a"
+
+    scheduled.pop()()  # nothing waits: no sweep after this one
+    assert scheduled == []
