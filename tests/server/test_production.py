@@ -63,6 +63,23 @@ ENDLESS = """
         Path(os.environ["MARKS"], "stream-started").touch()
         return Response(ticks(), headers={"content-type": "text/plain"})
 """
+LOADING = """
+    import multiprocessing
+    import os
+    import time
+    from pathlib import Path
+
+    # NOTE: only in a worker (started by the server's multiprocessing), not in `start`'s own
+    # check of the project: says it is loading, then waits for the test's go.
+    if multiprocessing.parent_process() is not None:
+        marks = Path(os.environ["MARKS"])
+        (marks / f"loading-{os.getpid()}").touch()
+        while not (marks / "go").exists():
+            time.sleep(0.01)
+
+    async def GET():
+        return {"loaded": True}
+"""
 INSTRUMENTATION = """
     import os
     from pathlib import Path
@@ -183,6 +200,10 @@ def shutdown_marks(marks: Path) -> list[str]:
     return sorted(p.name for p in marks.iterdir() if p.name.startswith("shutdown-"))
 
 
+def loading_marks(marks: Path) -> list[str]:
+    return sorted(p.name for p in marks.iterdir() if p.name.startswith("loading-"))
+
+
 def started_marks(marks: Path) -> list[str]:
     return sorted(p.name for p in marks.iterdir() if p.name.startswith("started-"))
 
@@ -289,6 +310,37 @@ def test_sigterm_finishes_the_request_in_flight_runs_shutdown_and_exits_zero(
         status = process.wait(timeout=20)
     assert status == 0, log.read_text()
     assert len(shutdown_marks(marks)) == workers, log.read_text()
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_sigterm_while_the_workers_load_the_project_stops_them_once_loaded(
+    marks: Path, tmp_path: Path, server: str
+) -> None:
+    # NOTE: a granian worker forked before it imports the project kept its supervisor's signal
+    # handler until it served: the SIGTERM was lost and the worker, once loaded, served on
+    # until the graceful timeout (30 s) ended it.
+    root = make_project(tmp_path / "loading", {"app/api/loading/route.py": LOADING})
+    port = free_port()
+    log = tmp_path / "log"
+    command = start_command(root, port, "--server", server, "--workers", "2")
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "MARKS": str(marks)},
+            start_new_session=True,
+        )
+    try:
+        wait_for(lambda: len(loading_marks(marks)) == 2, "both workers to be loading the project")
+        os.kill(process.pid, signal.SIGTERM)
+        (marks / "go").touch()
+        status = process.wait(timeout=GRACEFUL_TIMEOUT / 2)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert status == 0, log.read_text()
 
 
 @pytest.mark.parametrize("server", SERVERS)

@@ -29,6 +29,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, NoReturn
 
+from approutes.cli.going_away import hold_early_stop
 from approutes.cli.server_options import ServerLimits, has_module, uvicorn_options
 
 __all__ = ["SupervisorPlan", "hand_over", "main", "remove_at_exit"]
@@ -114,6 +115,9 @@ def _serve_granian(plan: SupervisorPlan) -> None:
     from granian.http import HTTP1Settings  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
 
+    # NOTE: a worker forks before it imports and loads the project; a stop signal meanwhile
+    # must not be lost (going_away.py).
+    os.register_at_fork(after_in_child=hold_early_stop)
     Granian(
         _FACTORY,
         address=plan.host,
