@@ -74,14 +74,15 @@ class RuleSet:
 
     def preflight(self, request: NextRequest) -> Response | None:
         """The answer to a CORS preflight from an allowed origin, else None."""
-        return self.cors.preflight(request) if self.cors is not None else None
+        if self.cors is None or request.method != "OPTIONS":  # PERF: asked of every request
+            return None
+        return self.cors.preflight(request)
 
     def before_middleware(self, request: NextRequest, path: str) -> Response | None:
         """A CORS preflight's answer or a `[[redirects]]` redirect for `path`; None to go on."""
-        if self.cors is not None and request.method == "OPTIONS":  # PERF: asked of every request
-            preflight = self.cors.preflight(request)
-            if preflight is not None:
-                return preflight
+        preflight = self.preflight(request)
+        if preflight is not None:
+            return preflight
         for rule in self.redirects:
             params = rule.matcher.match(request, path)
             if params is not None:
