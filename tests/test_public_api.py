@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +96,19 @@ def test_public_module_exports_exactly_the_documented_names(module_name: str) ->
 def test_every_public_name_has_a_docstring(module_name: str, name: str) -> None:
     value = getattr(importlib.import_module(module_name), name)
     assert (value.__doc__ or "").strip(), f"{module_name}.{name} has no docstring"
+
+
+def test_the_lazy_names_of_the_package_are_the_ones_type_checkers_see() -> None:
+    # NOTE: `approutes/__init__.py` lists each public name three times: imported for type
+    # checkers, in `__all__`, and in `_HOMES` for the import on first use. They must agree.
+    import approutes  # noqa: PLC0415
+
+    tree = ast.parse(Path(approutes.__file__).read_text())
+    seen: dict[str, tuple[str, str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("approutes"):
+            for alias in node.names:
+                seen[alias.asname or alias.name] = (node.module, alias.name)
+    homes = approutes._HOMES
+    assert seen == homes
+    assert sorted(homes) == sorted(set(approutes.__all__) - {"__version__"})
