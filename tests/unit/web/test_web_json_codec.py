@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import enum
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +30,30 @@ def test_dumps_is_compact_utf8() -> None:
     ],
 )
 def test_dumps_extends_json_types(value: Any, encoded: bytes) -> None:
+    assert dumps(value) == encoded
+
+
+class _Colour(enum.StrEnum):
+    RED = "red"
+
+
+@pytest.mark.parametrize(
+    ("value", "encoded"),
+    [
+        pytest.param({1: "a", "b": 2}, b'{"1":"a","b":2}', id="int-and-str-keys"),
+        pytest.param({_Colour.RED: 1}, b'{"red":1}', id="str-enum-key"),
+        pytest.param({datetime.date(2026, 12, 7): 1}, b'{"2026-12-07":1}', id="date-key"),
+        pytest.param(
+            {uuid.UUID(int=1): 1}, b'{"00000000-0000-0000-0000-000000000001":1}', id="uuid-key"
+        ),
+        pytest.param(
+            {"items": [{"id": 1}, {"tags": {True: "yes", None: "no"}}]},
+            b'{"items":[{"id":1},{"tags":{"true":"yes","null":"no"}}]}',
+            id="non-str-keys-deep-inside",
+        ),
+    ],
+)
+def test_dumps_writes_any_dict_key_as_a_string(value: Any, encoded: bytes) -> None:
     assert dumps(value) == encoded
 
 
