@@ -92,7 +92,7 @@ def loads_body(body: bytes) -> Any:
     # (3.10+; older versions raised). Only a literal of 19+ digits can be one: a run that
     # long is looked for first (PERF: translate + `in` is C-speed, ~1.5 ns a byte, against
     # ~10 for the parse; walking the parsed value for floats costs as much as the parse).
-    if len(body) >= _LONG and _LONG_RUN in body.translate(_NUMBER_SHAPES) and _has_wide_int(body):
+    if len(body) >= _LONG and _holds_long_run(body) and _has_wide_int(body):
         raise BadRequest("Invalid JSON body: an integer beyond 64 bits")
     return value
 
@@ -126,6 +126,8 @@ def needs_loads_body(body: bytes) -> bool:
 
 _LONG = 19  # digits of 2**63; anything shorter is in range
 _LONG_RUN = b"0" * _LONG
+_STRIDE = 4
+_SAMPLED_RUN = b"0" * (_LONG // _STRIDE)
 # Digits become `0` (a long integer is a run of zeros), an exponent's `E` and `+` become `e`.
 _NUMBER_SHAPES = bytes.maketrans(b"123456789E+", b"000000000ee")
 # A string (skipped whole) or an integer literal of 19+ digits: not after a digit, `.`,
@@ -135,6 +137,23 @@ _STRING_OR_LONG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![0-9.eE+\-])(-?[0-9]{1
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
 _MOST_DIGITS = 20  # 2**64 - 1 has 20 digits, -2**63 has 19 and a sign
+
+
+def _holds_long_run(body: bytes) -> bool:
+    """Whether `body` holds a run of 19 or more digits.
+
+    Any 19 bytes in a row hold 4 whose offsets are multiples of 4: a run of 19 digits shows
+    as 4 digits in a row among every 4th byte. Those are looked at first; the whole body
+    only when they hold such a row.
+
+    >>> _holds_long_run(b'{"id": 1234567890123456789}'), _holds_long_run(b'[123456789012345678]')
+    (True, False)
+    """
+    # PERF: every 4th byte costs ~8.5k instructions on a 1 KB body, all of them ~14k
+    # (callgrind, bench S4); a body of plain ids and prices rarely holds 4 sampled digits.
+    if _SAMPLED_RUN not in body[::_STRIDE].translate(_NUMBER_SHAPES):
+        return False
+    return _LONG_RUN in body.translate(_NUMBER_SHAPES)
 
 
 def _has_wide_int(body: bytes) -> bool:

@@ -99,3 +99,13 @@ def test_loads_body_rejects_invalid_json_with_400(body: bytes) -> None:
         loads_body(body)
     assert caught.value.status == 400
     assert caught.value.message == "Invalid JSON body"
+
+
+def test_a_wide_integer_is_refused_wherever_it_starts() -> None:
+    # The quick look at every 4th byte must never miss a run of 19 digits, the shortest
+    # literal out of range (below -2**63), wherever it starts.
+    for start in range(8):
+        padding = b" " * start
+        with pytest.raises(BadRequest, match="beyond 64 bits"):
+            loads_body(b"[" + padding + b"-9876543210987654321]")
+        assert loads_body(b"[" + padding + b"1234567890123456789]") == [1234567890123456789]
