@@ -118,16 +118,21 @@ class TypedBinding:
         }
         self._params_model = create_model("Params", **fields) if fields else None  # type: ignore[call-overload]
         body = [s for s in sources if s.source == "body"]
-        self._body = body[0] if body else None
-        self._body_adapter = TypeAdapter(body[0].annotation) if body else None
+        self._body = _BodyParam.of(body[0], TypeAdapter(body[0].annotation)) if body else None
         self._return_adapter = (
             TypeAdapter(returns) if returns is not inspect.Signature.empty else None
         )
-        # An instance of this model is sent as it is, validated when it was made.
+        # An instance of this model is sent as it is, validated when it was made: written by
+        # `_dump_json` (None for any other return annotation).
         self._sent_as_is = (
             returns
             if _is_model(returns)
             and returns.model_config.get("revalidate_instances", "never") == "never"
+            else None
+        )
+        self._dump_json = (
+            _core_dump_json(self._return_adapter)
+            if self._sent_as_is is not None and self._return_adapter is not None
             else None
         )
         self.takes_socket = any(s.source == "socket" for s in sources)
@@ -172,12 +177,12 @@ class TypedBinding:
         if self._params_model is not None:
             checked = self._params_model.model_validate(raw)
             values.update({name: getattr(checked, name) for name in type(checked).model_fields})
-        if self._body is not None and self._body_adapter is not None:
-            values[self._body.name] = await self._read_body(request, self._body_adapter)
+        if self._body is not None:
+            values[self._body.name] = await self._read_body(request, self._body)
         return values
 
-    async def _read_body(self, request: NextRequest, adapter: TypeAdapter[Any]) -> Any:
-        """The body, parsed and validated against the body parameter's `adapter`.
+    async def _read_body(self, request: NextRequest, body: _BodyParam) -> Any:
+        """The body, parsed and validated against the body parameter's annotation.
 
         Raises:
             pydantic.ValidationError: it does not fit the annotation (a 400).
@@ -189,13 +194,13 @@ class TypedBinding:
             # fewer than orjson + validate_python on S8's 1 KB order, less ~28k for the check
             # above (callgrind, bench/realwork_cost.py S8).
             try:
-                return adapter.validate_json(raw)
+                return body.validate_json(raw)
             except self._invalid:
                 # NOTE: every refusal is answered by the path below, so a 400 keeps the message
                 # and issues of `request.json()` + validate_python, byte for byte (the JSON
                 # mode words some issues otherwise: "Input should be an object").
                 pass
-        return adapter.validate_python(loads_body(raw))
+        return body.adapter.validate_python(loads_body(raw))
 
     def shape(self, result: object) -> object:
         """Pass a Response through; fit anything else to the return annotation, as JSON data.
@@ -218,15 +223,15 @@ class TypedBinding:
                 f"{self._method} returned a {type(result).__name__} but its return annotation "
                 f"is Annotated[None, Status({status})]: return None, or a Response",
             )
+        if self._dump_json is not None and type(result) is self._sent_as_is:
+            # PERF: validate_python(from_attributes=True) would give the same instance back
+            # (revalidate_instances="never"); pydantic writes the JSON itself, the same bytes
+            # as dump_python + dumps (tests/features/test_typed_json.py).
+            encoded = JSONFragment(self._dump_json(result))
+            if status is None:
+                return NextResponse.json(encoded)
+            return NextResponse.json(encoded, status=status)
         if self._return_adapter is not None:
-            if type(result) is self._sent_as_is:
-                # PERF: validate_python(from_attributes=True) would give the same instance
-                # back (revalidate_instances="never"); pydantic writes the JSON itself, the same
-                # bytes as dump_python + dumps (tests/features/test_typed_json.py).
-                encoded = JSONFragment(self._return_adapter.dump_json(result))
-                if status is None:
-                    return NextResponse.json(encoded)
-                return NextResponse.json(encoded, status=status)
             try:
                 checked = self._return_adapter.validate_python(result, from_attributes=True)
             except self._invalid as exc:
@@ -239,6 +244,48 @@ class TypedBinding:
         if status is None or not isinstance(result, dict | list | str | int | float | bool):
             return result
         return NextResponse.json(result, status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class _BodyParam:
+    """The JSON body parameter of a typed handler, and how it is validated.
+
+    Attributes:
+        name: The parameter's name.
+        adapter: The TypeAdapter of its annotation.
+        validate_json: `adapter.validate_json`, on its core validator when it has one.
+    """
+
+    name: str
+    adapter: TypeAdapter[Any]
+    validate_json: Callable[[bytes], Any]
+
+    @classmethod
+    def of(cls, source: ParamSource, adapter: TypeAdapter[Any]) -> _BodyParam:
+        """The body parameter `source`, validated by `adapter`."""
+        from pydantic_core import SchemaValidator  # noqa: PLC0415 - lazy, as pydantic
+
+        # PERF: the core validator's own method, not the TypeAdapter's wrapper, which passes
+        # every keyword at its default: 2k instructions fewer (callgrind, realwork_cost.py S8).
+        # NOTE: a deferred build (a mock) or a plugin's validator keeps the adapter's method.
+        validator = adapter.validator
+        if isinstance(validator, SchemaValidator):
+            return cls(source.name, adapter, validator.validate_json)
+        return cls(source.name, adapter, adapter.validate_json)
+
+
+def _core_dump_json(adapter: TypeAdapter[Any]) -> Callable[[Any], bytes]:
+    """`adapter.dump_json`, on its core serializer when it has one.
+
+    PERF: not the TypeAdapter's wrapper, which passes every keyword at its default: 5.6k
+    instructions fewer (callgrind, bench/realwork_cost.py S8).
+    """
+    from pydantic_core import SchemaSerializer  # noqa: PLC0415 - lazy, as pydantic
+
+    serializer: object = adapter.serializer  # NOTE: typed SchemaSerializer, may be a mock
+    if isinstance(serializer, SchemaSerializer):
+        return serializer.to_json
+    return adapter.dump_json  # a deferred build (a mock) or a plugin's
 
 
 def analyse_handler(
