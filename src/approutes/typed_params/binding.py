@@ -34,9 +34,9 @@ from approutes.request_context import CURRENT_STATE
 from approutes.typed_params.answers import NO_ANSWERS, is_response_type, read_answers
 from approutes.typed_params.dependencies import plan_dependencies, resolve
 from approutes.typed_params.markers import Header, Query, Use
-from approutes.web.json_codec import JSONFragment, loads_body, needs_loads_body
+from approutes.web.json_codec import loads_body, needs_loads_body
 from approutes.web.request import NextRequest
-from approutes.web.response import NextResponse, Response
+from approutes.web.response import NextResponse, Response, encoded_json
 from approutes.web.route_context import RouteContext
 from approutes.web.websocket import WebSocket
 
@@ -227,10 +227,7 @@ class TypedBinding:
             # PERF: validate_python(from_attributes=True) would give the same instance back
             # (revalidate_instances="never"); pydantic writes the JSON itself, the same bytes
             # as dump_python + dumps (tests/features/test_typed_json.py).
-            encoded = JSONFragment(self._dump_json(result))
-            if status is None:
-                return NextResponse.json(encoded)
-            return NextResponse.json(encoded, status=status)
+            return encoded_json(self._dump_json(result), 200 if status is None else status)
         if self._return_adapter is not None:
             try:
                 checked = self._return_adapter.validate_python(result, from_attributes=True)
