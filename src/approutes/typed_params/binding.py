@@ -118,6 +118,9 @@ class TypedBinding:
         }
         self._params_model = create_model("Params", **fields) if fields else None  # type: ignore[call-overload]
         body = [s for s in sources if s.source == "body"]
+        # PERF: the body is read last, on its own; a handler that takes only a body loops over
+        # nothing: 0.85k instructions fewer a request (callgrind, bench/realwork_cost.py S8).
+        self._not_body = tuple(s for s in sources if s.source != "body")
         self._body = _BodyParam.of(body[0], TypeAdapter(body[0].annotation)) if body else None
         self._return_adapter = (
             TypeAdapter(returns) if returns is not inspect.Signature.empty else None
@@ -161,7 +164,7 @@ class TypedBinding:
             resolved = await resolve(self.dependencies, request, params, context)
         values: dict[str, Any] = {}
         raw: dict[str, Any] = {}
-        for source in self.sources:
+        for source in self._not_body:
             if source.source == "dependency":
                 values[source.name] = resolved[source.use]  # type: ignore[index]
             elif source.source == "request":
@@ -170,25 +173,27 @@ class TypedBinding:
                 values[source.name] = context
             elif source.source == "socket":
                 values[source.name] = _socket(source)
-            elif source.source != "body":
+            else:
                 found = _read(source, request, params)
                 if found is not _ABSENT:
                     raw[source.name] = found
         if self._params_model is not None:
             checked = self._params_model.model_validate(raw)
             values.update({name: getattr(checked, name) for name in type(checked).model_fields})
-        if self._body is not None:
-            values[self._body.name] = await self._read_body(request, self._body)
+        body = self._body
+        if body is not None:
+            # PERF: read here, parsed by a plain call: no coroutine of its own, 0.5k instructions
+            # fewer a request (callgrind, bench/realwork_cost.py S8).
+            values[body.name] = self._parse_body(await request.bytes(), body)
         return values
 
-    async def _read_body(self, request: NextRequest, body: _BodyParam) -> Any:
-        """The body, parsed and validated against the body parameter's annotation.
+    def _parse_body(self, raw: bytes, body: _BodyParam) -> Any:
+        """The request body `raw`, parsed and validated against `body`'s annotation.
 
         Raises:
             pydantic.ValidationError: it does not fit the annotation (a 400).
             BadRequest: it is not JSON.
         """
-        raw = await request.bytes()
         if not needs_loads_body(raw):
             # PERF: pydantic parses the bytes itself, no dict in between: 36k instructions
             # fewer than orjson + validate_python on S8's 1 KB order, less ~28k for the check
