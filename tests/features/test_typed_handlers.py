@@ -205,3 +205,37 @@ async def test_pydantic_constraints_in_annotated_apply(project: Path) -> None:
     assert fine.json() == {"page": 3}
     assert over.status_code == 400
     assert over.json()["issues"][0]["code"] == "less_than_equal"
+
+
+DEFERRED = """
+    from typing import Annotated
+
+    from approutes import Status
+    from pydantic import BaseModel, ConfigDict
+
+    class Note(BaseModel):
+        model_config = ConfigDict(defer_build=True)
+        text: str
+
+    class Saved(BaseModel):
+        model_config = ConfigDict(defer_build=True)
+        text: str
+        length: int
+
+    async def POST(note: Note) -> Annotated[Saved, Status(201)]:
+        return Saved(text=note.text, length=len(note.text))
+"""
+
+
+@pytest.mark.anyio
+async def test_models_whose_build_is_deferred_are_validated_and_written(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"app/notes/route.py": DEFERRED})
+
+    async with client_for(project) as client:
+        saved = await client.post("/notes", json={"text": "hi"})
+        invalid = await client.post("/notes", json={"text": 3})
+
+    assert (saved.status_code, saved.json()) == (201, {"text": "hi", "length": 2})
+    assert saved.headers["content-type"] == "application/json"
+    assert invalid.status_code == 400
+    assert invalid.json()["issues"][0]["path"] == ["text"]

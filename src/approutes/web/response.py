@@ -25,6 +25,7 @@ __all__ = [
     "StreamBody",
     "add_header_lines",
     "body_chunk",
+    "encoded_json",
     "has_header_of",
     "set_headers",
     "whole_body",
@@ -365,6 +366,29 @@ class NextResponse(Response):
             "rewrite", rewrite_url=str(url), request_headers=forwarded
         )
         return response
+
+
+def encoded_json(body: bytes, status: int = 200) -> NextResponse:
+    """The answer of `NextResponse.json(data, status=status)`, where `body` is `data` as JSON.
+
+    PERF: for JSON written already (a typed handler's response model, by pydantic), no
+    `JSONFragment` copied through `dumps`: 4k instructions fewer (callgrind, bench S8).
+    """
+    if status != 200:
+        response = NextResponse(body, status=status)
+        response.headers.append("content-type", _JSON_TYPE)
+        return response
+    # NOTE: as `Response.json`'s common case.
+    response = NextResponse.__new__(NextResponse)
+    response.status = 200
+    response._headers = None
+    response._encoded_headers = _JSON_HEADER_LINES
+    response.body = body
+    response.stream = None
+    response._cookies = None
+    response.middleware_action = None
+    response.resolve_location = False
+    return response
 
 
 async def whole_body(response: Response) -> bytes:
