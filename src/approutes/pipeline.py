@@ -60,7 +60,7 @@ class Pipeline:
             if public_file is not None:
                 state.route_file = public_file.file
                 return _answered(file_response(public_file, request))
-        found = self.routes.match(path)
+        found = self.routes.lookup(path)
         if found is None:
             raise RouteNotFound
         route, params = found

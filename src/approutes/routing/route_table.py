@@ -91,19 +91,32 @@ class RouteTable:
         Raises:
             BadRequest: a dynamic value that cannot be percent-decoded.
         """
+        found = self.lookup(path)
+        return None if found is None else _new_match(RouteMatch, found)
+
+    def lookup(self, path: str) -> tuple[RouteFile, Params] | None:
+        """`match` as a plain (route, params) tuple: what the pipeline asks of every request.
+
+        PERF: a plain tuple costs ~1.3k instructions less than a RouteMatch (callgrind, S1).
+
+        Raises:
+            BadRequest: a dynamic value that cannot be percent-decoded.
+        """
         # PERF: a fully static route is the most specific possible match: one dict lookup.
         exact = self._exact.get(path)
         if exact is not None:
-            return _new_match(RouteMatch, (exact, {}))
+            return exact, {}
         values: list[MatchValue] = []
         route = self._trie.match(split_path(path), values)
         if route is None:
             return None
         if route.one_segment_params and "%" not in path and "/." not in path:
             # PERF: nothing to decode, no dot segment, no catch-all: the values are the params
-            # (bench S2).
+            # (bench S2), each a str. One param (an `[id]`) without zip: 4.5k -> 0.7k instructions.
             names = route.param_names
-            return _new_match(RouteMatch, (route, dict(zip(names, values, strict=True))))
+            if len(names) == 1:
+                return route, {names[0]: values[0]}  # type: ignore[dict-item]
+            return route, dict(zip(names, values))  # type: ignore[arg-type]  # noqa: B905
         params: Params = {}
         # NOTE: the trie yields exactly one value per param name, in order.
         for name, value in zip(route.param_names, values):  # noqa: B905 - PERF: see NOTE
@@ -117,4 +130,4 @@ class RouteTable:
                 if any(map(_climbs, decoded)):
                     return None
                 params[name] = decoded
-        return _new_match(RouteMatch, (route, params))
+        return route, params
