@@ -25,6 +25,8 @@ __all__ = ["send_response"]
 
 _NO_LENGTH_STATUSES = frozenset({204, 304})
 _PATHSEND = "http.response.pathsend"
+_READY_LENGTHS = 2048
+_LENGTH_LINES = [(b"content-length", b"%d" % size) for size in range(_READY_LENGTHS)]
 COMPRESS_IN_THREAD_FROM = 256 * 1024
 """Bytes from which a body sent in one piece is compressed in a worker thread."""
 WATCH_AFTER = 0.1
@@ -79,7 +81,11 @@ async def send_response(
                     else await _compressed_in_thread(coding, content)
                 )
         if not has_length and response.status not in _NO_LENGTH_STATUSES:
-            headers.append((b"content-length", str(len(content)).encode()))
+            size = len(content)
+            # PERF: a ready line for small bodies, ~0.8k instructions fewer (callgrind, S1).
+            headers.append(
+                _LENGTH_LINES[size] if size < _READY_LENGTHS else (b"content-length", b"%d" % size)
+            )
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         if head_only:
             content = b""
