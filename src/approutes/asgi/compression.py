@@ -259,6 +259,7 @@ class Compression:
         bytes differ, the meaning does not). `length` is the body's size when known
         (`None` for a stream: its `Content-Length`, if set, is read here).
         """
+        content_type: bytes | None
         if len(headers) == 1:
             # PERF: the usual answer (`Response.json`) has one line, its Content-Type: no
             # walk through `_read_lines` (~1.5k instructions, callgrind, bench S4).
