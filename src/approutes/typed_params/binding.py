@@ -269,19 +269,11 @@ class _Pydantic:
         validator: object = adapter.validator
         serializer: object = adapter.serializer
         validates = validator if isinstance(validator, SchemaValidator) else adapter
+        dump_json: Callable[[Any], bytes] = adapter.dump_json
+        dump_python: Callable[..., Any] = adapter.dump_python
         if isinstance(serializer, SchemaSerializer):
-            return cls(
-                validates.validate_json,
-                validates.validate_python,
-                serializer.to_json,
-                serializer.to_python,
-            )
-        return cls(
-            validates.validate_json,
-            validates.validate_python,
-            adapter.dump_json,
-            adapter.dump_python,
-        )
+            dump_json, dump_python = serializer.to_json, serializer.to_python
+        return cls(validates.validate_json, validates.validate_python, dump_json, dump_python)
 
 
 def _validate_model(model: type[BaseModel]) -> Callable[[Any], BaseModel]:
