@@ -259,21 +259,12 @@ class Compression:
         bytes differ, the meaning does not). `length` is the body's size when known
         (`None` for a stream: its `Content-Length`, if set, is read here).
         """
-        content_type: bytes | None
-        if len(headers) == 1:
-            # PERF: the usual answer (`Response.json`) has one line, its Content-Type: no
-            # walk through `_read_lines` (~1.5k instructions, callgrind, bench S4).
-            name, content_type = headers[0]
-            if name != b"content-type":
-                return None
-            vary = etag = -1
-        else:
-            lines = _read_lines(headers)
-            if lines is None:
-                return None
-            content_type, given_length, vary, etag = lines
-            if length is None:
-                length = given_length
+        lines = _read_lines(headers)
+        if lines is None:
+            return None
+        content_type, given_length, vary, etag = lines
+        if length is None:
+            length = given_length
         if content_type is None or (length is not None and length < THRESHOLD):
             return None
         fits = self._types.get(content_type)
