@@ -20,10 +20,12 @@ from approutes.middleware.outcome import Respond, Rewrite
 from approutes.middleware.runner import run_middleware
 from approutes.rules.external import forward
 from approutes.static.file_response import file_response
-from approutes.web.response import Response, set_headers
+from approutes.web.response import Response, answered, set_headers
 from approutes.web.url_path import decode_unreserved
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from approutes.asgi.handle import Handle
     from approutes.middleware.loader import MiddlewareModule
     from approutes.openapi.api_docs import ApiDocs
@@ -75,14 +77,19 @@ class FrontHalf:
             public is not None or rules.before_files or rules.rewrites or rules.fallback
         )
 
-    async def handle(self, state: RequestState) -> Response:
-        """Answer the request of `state`; errors propagate to the entrypoint."""
+    def handle(self, state: RequestState) -> Awaitable[Response]:
+        """Answer the request of `state`; errors propagate to the entrypoint.
+
+        PERF: a plain function returning the pipeline's awaitable when no middleware runs:
+        one coroutine frame fewer per request (callgrind, bench S8); it raises at once when
+        a stage refuses the request.
+        """
         request = state.request
         state.front_path = request.path
         if self._health_check and request.path == HEALTH_PATH:
-            return _health()
+            return answered(_health())
         if self._docs is not None and self._docs.answers(request.path):
-            return self._docs.answer(state)
+            return answered(self._docs.answer(state))
         rules = self._rules
         if rules.base_path:
             rules.strip_base_path(request)
@@ -92,24 +99,36 @@ class FrontHalf:
             # decoded: `/api/echo/%73ecret` is guarded as `/api/echo/secret` is.
             path = decode_unreserved(path)
         state.front_path = path
-        early = rules.before_middleware(request, path)
-        if early is not None:
-            return early
+        # PERF: the tests of `before_middleware` first, no call (every request; bench S8).
+        if rules.redirects or (rules.cors is not None and request.method == "OPTIONS"):
+            early = rules.before_middleware(request, path)
+            if early is not None:
+                return answered(early)
         middleware = self._middleware
         if middleware is not None and middleware.runs_for(request, path):
-            answered = await self._run_middleware(state, middleware)
-            if isinstance(answered, Response):
-                return answered
-            path = answered or path
+            return self._through_middleware(state, middleware, path)
+        return self._after_middleware(state, path)
+
+    async def _through_middleware(
+        self, state: RequestState, middleware: MiddlewareModule, path: str
+    ) -> Response:
+        answered_by = await self._run_middleware(state, middleware)
+        if isinstance(answered_by, Response):
+            return answered_by
+        return await self._after_middleware(state, answered_by or path)
+
+    def _after_middleware(self, state: RequestState, path: str) -> Awaitable[Response]:
+        """What answers once middleware let the request through: a file, a proxy, a route."""
         if not self._files_or_rewrites:  # PERF: no public/ and no [[rewrites]]: the routes serve
-            return await self._pipeline.handle(state)
+            return self._pipeline.handle(state)
+        request = state.request
         target = self._files_and_rewrites(request, path)
         if isinstance(target, str):
-            return await _forward(state, target)
+            return _forward(state, target)
         if target is not None:
             state.route_file = target.file
-            return file_response(target, request)
-        return await self._pipeline.handle(state)
+            return answered(file_response(target, request))
+        return self._pipeline.handle(state)
 
     async def _run_middleware(
         self, state: RequestState, middleware: MiddlewareModule

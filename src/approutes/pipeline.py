@@ -10,6 +10,7 @@ from approutes.handlers.socket_runner import run_socket_handler
 from approutes.pages.serve import serve_pages
 from approutes.route_modules.pages_module import PagesModule
 from approutes.static.file_response import file_response
+from approutes.web.response import answered
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -59,7 +60,7 @@ class Pipeline:
             public_file = public.by_url.get(path) if "%" not in path else public.lookup(path)
             if public_file is not None:
                 state.route_file = public_file.file
-                return _answered(file_response(public_file, request))
+                return answered(file_response(public_file, request))
         found = self.routes.lookup(path)
         if found is None:
             raise RouteNotFound
@@ -95,7 +96,3 @@ class NoSocketHandler(HTTPError):
     def __init__(self) -> None:
         """Answer 404, saying why."""
         super().__init__(404, "No WebSocket handler at this URL")
-
-
-async def _answered(response: Response) -> Response:
-    return response
