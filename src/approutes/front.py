@@ -107,6 +107,8 @@ class FrontHalf:
         middleware = self._middleware
         if middleware is not None and middleware.runs_for(request, path):
             return self._through_middleware(state, middleware, path)
+        if not self._files_or_rewrites:  # PERF: no public/ and no [[rewrites]], no call
+            return self._pipeline.handle(state)
         return self._after_middleware(state, path)
 
     async def _through_middleware(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Callable, Collection, Mapping
 
     from approutes.web.route_context import Params
 
@@ -367,12 +367,14 @@ class PathPattern:
     regexes run on Python's `re` (ASCII classes, as JavaScript without the `u` flag).
     """
 
-    __slots__ = ("_regex", "_slots", "keys", "names", "source")
+    __slots__ = ("_regex", "_slots", "fullmatch", "keys", "names", "source")
 
     def __init__(self, source: str, regex: re.Pattern[str], slots: tuple[_Slot, ...]) -> None:
         """Use `PathPattern.compile`; this takes the already compiled parts."""
         self.source = source
         self._regex = regex
+        self.fullmatch: Callable[[str], re.Match[str] | None] = regex.fullmatch
+        """The whole of a path matched, for `params`; None when it does not match."""
         self._slots = slots
         self.keys: tuple[str, ...] = tuple(slot.key for slot in slots)
         self.names: frozenset[str] = frozenset(k for k in self.keys if not k.isdigit())
@@ -428,8 +430,10 @@ class PathPattern:
         A parameter that matched nothing (`:id?`, `:path*` with zero segments) is left out.
         """
         found = self._regex.fullmatch(path)
-        if found is None:
-            return None
+        return None if found is None else self.params(found)
+
+    def params(self, found: re.Match[str]) -> Params:
+        """The parameters of a path `fullmatch` matched (see `match`)."""
         groups = found.groups()
         params: Params = {}
         for slot in self._slots:
