@@ -118,9 +118,16 @@ class AsgiBody:
         if self._consumed:
             raise BadRequest("The request body was already read")
         self._consumed = True
-        declared = self._content_length()
-        if declared is not None and declared > limit:
-            raise PayloadTooLarge
+        # NOTE: ASGI servers give header names lower-cased. PERF: a loop here, no call.
+        for name, value in self._scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise BadRequest("Content-Length is not a number") from None
+                if declared > limit:
+                    raise PayloadTooLarge
+                break
         return False
 
     async def _next_message(self, received: int, limit: int) -> tuple[bytes, bool]:
@@ -142,7 +149,7 @@ class AsgiBody:
             self._task.uncancel()
             raise RequestTimeout from None
         finally:
-            watch.end(self)
+            watch.reads.pop(self, None)
         if message["type"] == "http.disconnect":
             raise ClientDisconnected
         chunk: bytes = message.get("body", b"")
@@ -163,13 +170,3 @@ class AsgiBody:
             if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
                 return True
         return False
-
-    def _content_length(self) -> int | None:
-        # NOTE: ASGI servers give header names lower-cased.
-        for name, value in self._scope["headers"]:
-            if name == b"content-length":
-                try:
-                    return int(value)
-                except ValueError:
-                    raise BadRequest("Content-Length is not a number") from None
-        return None

@@ -21,7 +21,7 @@ from approutes.web.response import Response
 from approutes.web.url_path import remove_dot_segments
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Awaitable, Callable
 
     from approutes.asgi.handle import Handle
     from approutes.asgi.interface import Message, Receive, Scope, Send
@@ -135,9 +135,15 @@ class AsgiEntrypoint:
         if not path.startswith("/") or not path.isascii() or "\\" in path:
             return await self._refuse(scope, path, send, started)
         # SECURITY: RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host. granian fills in
-        # an empty one when it is missing, so an empty Host counts as none. PERF: ~0.4 µs.
-        if scope.get("http_version") == "1.1" and not _one_host(scope["headers"]):
-            return await self._refuse(scope, path, send, started)
+        # an empty one when it is missing, so an empty Host counts as none.
+        if scope.get("http_version") == "1.1":
+            # PERF: a plain loop here, no call and no generator (callgrind, bench S1-S9).
+            hosts = 0
+            for name, value in scope["headers"]:
+                if name == b"host":
+                    hosts += 1 if value else 2
+            if hosts != 1:
+                return await self._refuse(scope, path, send, started)
         # PERF: most paths are canonical; test for the rare shapes before calling anything.
         redirect_to = None
         if "/." in path or "//" in path or path.endswith("/") != self.trailing_slash:
@@ -257,21 +263,6 @@ class AsgiEntrypoint:
 def _cors_origins(settings: Settings) -> tuple[str, ...]:
     """The origins `[cors]` allows: a page they serve may open this project's sockets too."""
     return () if settings.cors is None else tuple(settings.cors.allow_origins)
-
-
-def _one_host(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether `headers` hold exactly one Host, and it is not empty.
-
-    PERF: a plain loop, the cheapest form measured (timeit: 150 ns for 2 headers, a list
-    comprehension 300 ns).
-    """
-    found = False
-    for name, value in headers:
-        if name == b"host":
-            if found or not value:
-                return False
-            found = True
-    return found
 
 
 def _canonical_redirect(target: str, scope: Scope) -> Response:

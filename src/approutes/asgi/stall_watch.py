@@ -42,7 +42,9 @@ class StallWatch:
     """The reads of one event loop that wait for a message, swept every `interval` seconds.
 
     Attributes:
-        reads: Each waiting read, with the sweep count when it began to wait.
+        reads: Each waiting read, with the sweep count when it began to wait. A read that
+            gets its message takes itself out (`reads.pop(read, None)`: no call of the
+            watch's, PERF on every body message).
         sweeps: How many sweeps ran.
     """
 
@@ -65,10 +67,6 @@ class StallWatch:
         self.reads[read] = self.sweeps
         if self._handle is None and self._call_later is not None:
             self._handle = self._call_later(self.interval, self._tick)
-
-    def end(self, read: Stallable) -> None:
-        """`read` got its message (or was ended)."""
-        self.reads.pop(read, None)
 
     def sweep(self) -> None:
         """Count a sweep and end every read that has waited past its timeout."""
