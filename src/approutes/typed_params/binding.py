@@ -231,7 +231,8 @@ class TypedBinding:
                 # PERF: validate_python(from_attributes=True) would give the same instance
                 # back (revalidate_instances="never"); pydantic writes the JSON itself, the same
                 # bytes as dump_python + dumps (tests/features/test_typed_json.py).
-                return encoded_json(returned.dump_json(result), 200 if status is None else status)
+                body = returned.dump_json(result)
+                return encoded_json(NextResponse, body, 200 if status is None else status)
             try:
                 checked = returned.validate_python(result, from_attributes=True)
             except self._invalid as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from approutes.web.cookies import ResponseCookies
@@ -41,6 +41,7 @@ _JSON_TYPE = "application/json"
 _JSON_HEADER_LINES = [(b"content-type", _JSON_TYPE.encode())]
 _NO_BODY_STATUSES = frozenset({204, 205, 304})
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+R = TypeVar("R", bound="Response")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,30 +196,7 @@ class Response:
         Example:
             return NextResponse.json({"error": "User not found"}, status=404)
         """
-        return cls._encoded_json(dumps(data), status, headers)
-
-    @classmethod
-    def _encoded_json(
-        cls, body: bytes, status: int = 200, headers: HeadersInit | None = None
-    ) -> Self:
-        """`json`'s answer for `body`, JSON already."""
-        if headers is None and status == 200:
-            # PERF: the common case skips the constructor's checks (bench S1-S5).
-            response = cls.__new__(cls)
-            response.status = 200
-            # PERF: header lines kept encoded until someone reads `.headers` (callgrind, S1-S5).
-            response._headers = None
-            response._encoded_headers = _JSON_HEADER_LINES
-            response.body = body
-            response.stream = None
-            response._cookies = None
-            response.middleware_action = None
-            response.resolve_location = False
-            return response
-        response = cls(body, status=status, headers=headers)
-        if not response.headers.has("content-type"):
-            response.headers.append("content-type", _JSON_TYPE)
-        return response
+        return encoded_json(cls, dumps(data), status, headers)
 
     @classmethod
     def redirect(
@@ -376,13 +354,31 @@ class NextResponse(Response):
         return response
 
 
-def encoded_json(body: bytes, status: int = 200) -> NextResponse:
-    """The answer of `NextResponse.json(data, status=status)`, where `body` is `data` as JSON.
+def encoded_json(
+    cls: type[R], body: bytes, status: int = 200, headers: HeadersInit | None = None
+) -> R:
+    """The answer of `cls.json(data, status=status, headers=headers)`; `body` is `data` as JSON.
 
     PERF: JSON written already (a typed handler's response model, by pydantic) becomes the
     body as it is, not parsed or copied again (callgrind, bench S8: 4k instructions).
     """
-    return NextResponse._encoded_json(body, status)
+    if headers is None and status == 200:
+        # PERF: the common case skips the constructor's checks (bench S1-S5).
+        response = cls.__new__(cls)
+        response.status = 200
+        # PERF: header lines kept encoded until someone reads `.headers` (callgrind, S1-S5).
+        response._headers = None
+        response._encoded_headers = _JSON_HEADER_LINES
+        response.body = body
+        response.stream = None
+        response._cookies = None
+        response.middleware_action = None
+        response.resolve_location = False
+        return response
+    response = cls(body, status=status, headers=headers)
+    if not response.headers.has("content-type"):
+        response.headers.append("content-type", _JSON_TYPE)
+    return response
 
 
 async def answered(response: Response) -> Response:
