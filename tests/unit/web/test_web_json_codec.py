@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from approutes.errors import BadRequest
-from approutes.web.json_codec import dumps, loads_body
+from approutes.web.json_codec import dumps, loads_body, needs_loads_body
 
 
 def test_dumps_is_compact_utf8() -> None:
@@ -109,3 +109,15 @@ def test_a_wide_integer_is_refused_wherever_it_starts() -> None:
         with pytest.raises(BadRequest, match="beyond 64 bits"):
             loads_body(b"[" + padding + b"-9876543210987654321]")
         assert loads_body(b"[" + padding + b"1234567890123456789]") == [1234567890123456789]
+
+
+def test_needs_loads_body_finds_a_long_run_or_a_long_exponent_wherever_it_starts() -> None:
+    # The typed path's check looks at every 4th byte for a run of digits first: it must never
+    # miss a run of 19 (pydantic would read the integer exactly, where loads_body says 400).
+    for start in range(8):
+        padding = b" " * start
+        assert needs_loads_body(b"[" + padding + b"1234567890123456789]")
+        assert not needs_loads_body(b"[" + padding + b"123456789012345678]")
+        assert needs_loads_body(b"[" + padding + b"1.5e+300]")
+        assert needs_loads_body(b"[" + padding + b"1E400]")
+        assert not needs_loads_body(b"[" + padding + b"1.5e30, 1e-3]")
