@@ -102,7 +102,7 @@ def test_loads_body_rejects_invalid_json_with_400(body: bytes) -> None:
 
 
 def test_a_wide_integer_is_refused_wherever_it_starts() -> None:
-    # The quick look at every 4th byte must never miss a run of 19 digits, the shortest
+    # The quick look at every 6th byte must never miss a run of 19 digits, the shortest
     # literal out of range (below -2**63), wherever it starts.
     for start in range(8):
         padding = b" " * start
@@ -112,7 +112,7 @@ def test_a_wide_integer_is_refused_wherever_it_starts() -> None:
 
 
 def test_needs_loads_body_finds_a_long_run_or_a_long_exponent_wherever_it_starts() -> None:
-    # The typed path's check looks at every 4th byte for a run of digits first: it must never
+    # The typed path's check looks at every 6th byte for a run of digits first: it must never
     # miss a run of 19 (pydantic would read the integer exactly, where loads_body says 400).
     for start in range(8):
         padding = b" " * start
