@@ -99,16 +99,12 @@ class FrontHalf:
             # decoded: `/api/echo/%73ecret` is guarded as `/api/echo/secret` is.
             path = decode_unreserved(path)
         state.front_path = path
-        # PERF: the tests of `before_middleware` first, no call (every request; bench S8).
-        if rules.redirects or (rules.cors is not None and request.method == "OPTIONS"):
-            early = rules.before_middleware(request, path)
-            if early is not None:
-                return answered(early)
+        early = rules.before_middleware(request, path)
+        if early is not None:
+            return answered(early)
         middleware = self._middleware
         if middleware is not None and middleware.runs_for(request, path):
             return self._through_middleware(state, middleware, path)
-        if not self._files_or_rewrites:  # PERF: no public/ and no [[rewrites]], no call
-            return self._pipeline.handle(state)
         return self._after_middleware(state, path)
 
     async def _through_middleware(
