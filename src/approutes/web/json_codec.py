@@ -88,7 +88,17 @@ def loads_body(body: bytes) -> Any:
     # (3.10+; older versions raised). Only a literal of 19+ digits can be one: a run that
     # long is looked for first (PERF: translate + `in` is C-speed, ~1.5 ns a byte, against
     # ~10 for the parse; walking the parsed value for floats costs as much as the parse).
-    if len(body) >= _LONG and _holds_long_run(body) and _has_wide_int(body):
+    # Any 19 bytes in a row hold 3 whose offsets are multiples of 6: a run of 19 digits
+    # shows as 3 digits in a row among every 6th byte, looked at before the whole body.
+    # PERF: every 6th byte costs 0.55 µs on a 1 KB body (every 4th 0.68, all of them 1.1;
+    # timeit, bench S4's echo); a body of plain ids and prices rarely holds 3 sampled
+    # digits. Inline, no call (callgrind, bench S4).
+    if (
+        len(body) >= _LONG
+        and _SAMPLED_RUN in body[::_STRIDE].translate(_NUMBER_SHAPES)
+        and _LONG_RUN in body.translate(_NUMBER_SHAPES)
+        and _has_wide_int(body)
+    ):
         raise BadRequest("Invalid JSON body: an integer beyond 64 bits")
     return value
 
@@ -117,7 +127,7 @@ def needs_loads_body(body: bytes) -> bool:
         return True
     # An exponent's `e`, `E` and `+` all become `e`, digits `0`: one search finds `e000`.
     # PERF: among the zeros of a body of numbers the regex finds it sooner than `in` does,
-    # and a run of 19 digits shows in every 6th byte first (see `_holds_long_run`): 2.4 ->
+    # and a run of 19 digits shows in every 6th byte first (see `loads_body`): 2.4 ->
     # 2.1 µs on bench S8's order (timeit).
     zeroed = body.translate(_NUMBER_SHAPES)
     if _LONG_EXPONENT(zeroed) is not None:
@@ -139,23 +149,6 @@ _STRING_OR_LONG_INT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![0-9.eE+\-])(-?[0-9]{1
 _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
 _MOST_DIGITS = 20  # 2**64 - 1 has 20 digits, -2**63 has 19 and a sign
-
-
-def _holds_long_run(body: bytes) -> bool:
-    """Whether `body` holds a run of 19 or more digits.
-
-    Any 19 bytes in a row hold 3 whose offsets are multiples of 6: a run of 19 digits shows
-    as 3 digits in a row among every 6th byte. Those are looked at first; the whole body
-    only when they hold such a row.
-
-    >>> _holds_long_run(b'{"id": 1234567890123456789}'), _holds_long_run(b'[123456789012345678]')
-    (True, False)
-    """
-    # PERF: every 6th byte costs 0.55 µs on a 1 KB body (every 4th 0.68, all of them 1.1;
-    # timeit, bench S4's echo); a body of plain ids and prices rarely holds 3 sampled digits.
-    if _SAMPLED_RUN not in body[::_STRIDE].translate(_NUMBER_SHAPES):
-        return False
-    return _LONG_RUN in body.translate(_NUMBER_SHAPES)
 
 
 def _has_wide_int(body: bytes) -> bool:
