@@ -155,3 +155,11 @@ async def test_the_sweeps_run_while_a_read_waits_and_stop_when_none_does() -> No
 
     scheduled.pop()()  # nothing waits: no sweep after this one
     assert scheduled == []
+
+    receive, queue = _stalling_after()
+    later = AsgiBody(_scope(), receive, timeout=1.0, watch=watch)
+    reading = asyncio.ensure_future(later.read_all(1024))
+    await _settle()
+    assert len(scheduled) == 1  # the next read that waits arms it again
+    queue.put_nowait({"type": "http.request", "body": b"b", "more_body": False})
+    assert await reading == b"b"
