@@ -62,7 +62,8 @@ def load_routes(
     if manifest is not None:
         drift = manifest_drift(root, manifest, [*app_routes, *pages_routes])
         if drift is None:
-            return RouteTable(manifest.routes), modules
+            # NOTE: the build's routes: the same files, and a route is its file's path.
+            return RouteTable([*app_routes, *pages_routes]), modules
         # NOTE: rescan rather than refuse: the site keeps serving every route on disk (as
         # without a manifest) and the warning says the build is out of date.
         warnings.warn(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -16,7 +15,8 @@ from approutes.errors import RouteTreeError
 from approutes.routing.segment import Segment, parse_segment, segment_label
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
+    from pathlib import Path
 
 __all__ = [
     "PAGES_PREFIX",
@@ -97,8 +97,8 @@ class RouteFile:
         return in_code_dir(self.file).startswith(PAGES_PREFIX)
 
 
-def scan_app_dir(root: Path, source: str = "") -> Iterator[RouteFile]:
-    """Yield every routable `route.py` under `root / source / "app"`, in a stable order.
+def scan_app_dir(root: Path, source: str = "") -> list[RouteFile]:
+    """Every routable `route.py` under `root / source / "app"`, in a stable order.
 
     `source` is `"src"` for a project whose code lives under `src/`; the files are named
     from the root (`src/app/api/route.py`). Private folders (`_name`) and everything under
@@ -108,13 +108,14 @@ def scan_app_dir(root: Path, source: str = "") -> Iterator[RouteFile]:
         RouteTreeError: a folder name with malformed brackets.
     """
     app_dir = root / source / "app"
-    if not app_dir.is_dir():
-        return
-    yield from _walk(root, app_dir, ())
+    found: list[RouteFile] = []
+    if app_dir.is_dir():
+        _walk(os.fspath(app_dir), _from_root(source, "app"), (), found)
+    return found
 
 
-def scan_pages_dir(root: Path, source: str = "") -> Iterator[RouteFile]:
-    """Yield every `.py` file under `root / source / "pages" / "api"`, in a stable order.
+def scan_pages_dir(root: Path, source: str = "") -> list[RouteFile]:
+    """Every `.py` file under `root / source / "pages" / "api"`, in a stable order.
 
     The URL is the folders and the file name without `.py`, as in Next: `pages/api/index.py`
     is `/api`, `pages/api/users/[id].py` is `/api/users/[id]`, `pages/api/docs/[[...slug]].py`
@@ -126,9 +127,10 @@ def scan_pages_dir(root: Path, source: str = "") -> Iterator[RouteFile]:
         RouteTreeError: a file or folder name with malformed brackets.
     """
     api_dir = root / source / "pages" / "api"
-    if not api_dir.is_dir():
-        return
-    yield from _walk_pages(root, api_dir)
+    found: list[RouteFile] = []
+    if api_dir.is_dir():
+        _walk_pages(os.fspath(api_dir), _from_root(source, "pages/api"), found)
+    return found
 
 
 def route_file_from_path(file: str) -> RouteFile:
@@ -136,7 +138,7 @@ def route_file_from_path(file: str) -> RouteFile:
     code = in_code_dir(file)
     if code.startswith(PAGES_PREFIX):
         return RouteFile(file, tuple(_pages_segments(file)))
-    folders = Path(code).parts[1:-1]
+    folders = code.split("/")[1:-1]
     return RouteFile(file, tuple(_url_segments(file, folders)))
 
 
@@ -149,21 +151,33 @@ def in_code_dir(file: str) -> str:
     return file.removeprefix(SOURCE_PREFIX)
 
 
-def _walk(root: Path, folder: Path, folders: tuple[str, ...]) -> Iterator[RouteFile]:
+def _from_root(source: str, folder: str) -> str:
+    """The name of the code folder `folder` from the project root (`src/app`, `app`)."""
+    return f"{source}/{folder}" if source else folder
+
+
+# PERF: plain strings, not Paths, and one list filled in place of nested generators: the
+# scan of 1,000 routes in 1,910 folders took 39 ms, most of start-up (bench, start-up).
+def _walk(folder: str, rel: str, folders: tuple[str, ...], found: list[RouteFile]) -> None:
+    """Add the route files of `folder` (`rel` from the root) and its subfolders to `found`."""
     with os.scandir(folder) as entries:
-        ordered = sorted(entries, key=lambda e: e.name)
+        ordered = sorted(entries, key=_name)
     for entry in ordered:
-        if entry.is_file() and entry.name == ROUTE_FILE_NAME:
-            rel = Path(entry.path).relative_to(root).as_posix()
-            yield RouteFile(rel, tuple(_url_segments(rel, folders)))
+        if entry.name == ROUTE_FILE_NAME and entry.is_file():
+            file = f"{rel}/{ROUTE_FILE_NAME}"
+            found.append(RouteFile(file, tuple(_url_segments(file, folders))))
     for entry in ordered:
         name = entry.name
-        if not entry.is_dir() or name.startswith((".", "_")) or name == "__pycache__":
-            continue
-        yield from _walk(root, Path(entry.path), (*folders, name))
+        if name.startswith((".", "_")) or not entry.is_dir():
+            continue  # hidden and private folders, `__pycache__`
+        _walk(entry.path, f"{rel}/{name}", (*folders, name), found)
 
 
-def _url_segments(rel: str, folders: tuple[str, ...]) -> Iterator[Segment]:
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _url_segments(rel: str, folders: Sequence[str]) -> Iterator[Segment]:
     for folder in folders:
         segment = _segment_of(rel, folder)
         if segment.kind != "group":
@@ -183,25 +197,26 @@ def _segment_of(rel: str, name: str) -> Segment:
         ) from exc
 
 
-def _walk_pages(root: Path, folder: Path) -> Iterator[RouteFile]:
+def _walk_pages(folder: str, rel: str, found: list[RouteFile]) -> None:
+    """Add the pages files of `folder` (`rel` from the root) and its subfolders to `found`."""
     with os.scandir(folder) as entries:
-        ordered = sorted(entries, key=lambda e: e.name)
+        ordered = sorted(entries, key=_name)
     for entry in ordered:
         name = entry.name
         if name.startswith((".", "_")):
             continue
-        if entry.is_file() and name.endswith(".py"):
-            rel = Path(entry.path).relative_to(root).as_posix()
-            yield RouteFile(rel, tuple(_pages_segments(rel)))
+        if name.endswith(".py") and entry.is_file():
+            file = f"{rel}/{name}"
+            found.append(RouteFile(file, tuple(_pages_segments(file))))
     for entry in ordered:
         name = entry.name
-        if entry.is_dir() and not name.startswith((".", "_")):
-            yield from _walk_pages(root, Path(entry.path))
+        if not name.startswith((".", "_")) and entry.is_dir():
+            _walk_pages(entry.path, f"{rel}/{name}", found)
 
 
 def _pages_segments(rel: str) -> Iterator[Segment]:
     """The URL segments of a `pages/...py` file: its folders after `pages`, then its stem."""
-    parts = Path(in_code_dir(rel)).parts[1:]
+    parts = in_code_dir(rel).split("/")[1:]
     stem = parts[-1].removesuffix(".py")
     names = parts[:-1] if stem == _PAGES_INDEX else (*parts[:-1], stem)
     for name in names:
