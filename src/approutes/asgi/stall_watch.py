@@ -2,10 +2,9 @@
 
 A body read that waits for its next message registers with its loop's watch and leaves
 when the message comes: a dict entry, no timer (the read does both in place, see
-`StallWatch`). Every `interval` seconds the watch counts a
-sweep and ends the reads that have waited past their timeout (the read answers 408). The
-sweeps start with a read and stop when one finds no read waiting; the watch stays with its
-loop for the next read.
+`StallWatch`). Every `interval` seconds the watch counts a sweep and ends the reads that
+have waited past their timeout (the read answers 408). The sweeps start with a read and stop
+when one finds no read waiting; the watch stays with its loop for the next read.
 
 A read is never ended early: a read that began after sweep `s` is ended at sweep `k` only when
 `(k - s - 1) * interval >= timeout` (sweeps are at least `interval` apart), so at most about
