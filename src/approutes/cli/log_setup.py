@@ -322,7 +322,7 @@ def configure_logging(log_format: LogFormat, *, colour: bool = False) -> dict[st
 
     Also stops each record from collecting what no format here shows: the calling file
     and line, the thread, the process (a server's worker applies the returned config, and
-    `app_from_environment` calls `skip_unused_record_fields` there).
+    `worker_app.app_from_environment` calls `skip_unused_record_fields` there).
     """
     config = logging_config(log_format, colour=colour)
     logging.config.dictConfig(config)

@@ -40,10 +40,15 @@ from approutes.app import create_app
 from approutes.build.manifest import StaleManifestWarning
 from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
-from approutes.cli.going_away import close_sockets_before_granian_stops
-from approutes.cli.log_setup import LogFormat, configure_logging, skip_unused_record_fields
+from approutes.cli.log_setup import LogFormat, configure_logging
 from approutes.cli.server_options import ServerLimits, uvicorn_options
 from approutes.cli.supervisor import SupervisorPlan, hand_over
+from approutes.cli.worker_app import (
+    ACCESS_LOG_VARIABLE,
+    DEV_VARIABLE,
+    GRACEFUL_VARIABLE,
+    ROOT_VARIABLE,
+)
 from approutes.cli.worker_metrics import share_metrics_between_workers
 from approutes.errors import MissingExtraError
 from approutes.log import server_log
@@ -58,7 +63,7 @@ if TYPE_CHECKING:
 
     from approutes.asgi.entrypoint import AsgiEntrypoint
 
-__all__ = ["GRACEFUL_TIMEOUT", "ListenError", "ServerName", "app_from_environment", "serve"]
+__all__ = ["GRACEFUL_TIMEOUT", "ListenError", "ServerName", "serve"]
 
 ServerName = Literal["uvicorn", "granian"]
 
@@ -70,30 +75,10 @@ orchestrator waits less (`docker stop`: 10 s), raise its timeout to keep the mar
 """
 
 _DEV_GRACEFUL_TIMEOUT = 1  # NOTE: in dev nobody waits for a stream; Ctrl-C should be quick
-_ROOT_VARIABLE = "_APPROUTES_SERVE_ROOT"
-_DEV_VARIABLE = "_APPROUTES_SERVE_DEV"
-_ACCESS_LOG_VARIABLE = "_APPROUTES_SERVE_ACCESS_LOG"
-_GRACEFUL_VARIABLE = "_APPROUTES_SERVE_GRACEFUL_TIMEOUT"
 
 
 class ListenError(Exception):
     """The server cannot listen on its address (a port in use); the message is one line."""
-
-
-def app_from_environment() -> AsgiEntrypoint:
-    """Factory the server's workers call: the project named by the serving process."""
-    dev = os.environ.get(_DEV_VARIABLE) == "1"
-    with warnings.catch_warnings():
-        # NOTE: the serving process said it once already (`serve`); not once per worker.
-        warnings.simplefilter("ignore", StaleManifestWarning)
-        app = create_app(os.environ[_ROOT_VARIABLE], dev=dev)
-    app.access_log = dev or os.environ.get(_ACCESS_LOG_VARIABLE) == "1"
-    graceful = int(os.environ.get(_GRACEFUL_VARIABLE, GRACEFUL_TIMEOUT))
-    close_sockets_before_granian_stops(app, graceful)
-    skip_unused_record_fields()  # NOTE: a spawned worker starts with logging's defaults
-    if not dev:
-        tune_gc_for_serving()
-    return app
 
 
 def serve(
@@ -166,10 +151,10 @@ def serve(
         ping_interval=settings.websocket_ping_interval,
     )
     logs = _ServerLogs(log_config, settings.access_log if access_log is None else access_log)
-    os.environ[_ROOT_VARIABLE] = str(root)
-    os.environ[_DEV_VARIABLE] = "1" if dev else "0"
-    os.environ[_ACCESS_LOG_VARIABLE] = "1" if logs.access else "0"
-    os.environ[_GRACEFUL_VARIABLE] = str(graceful_timeout)
+    os.environ[ROOT_VARIABLE] = str(root)
+    os.environ[DEV_VARIABLE] = "1" if dev else "0"
+    os.environ[ACCESS_LOG_VARIABLE] = "1" if logs.access else "0"
+    os.environ[GRACEFUL_VARIABLE] = str(graceful_timeout)
     announce = _start_up_line(server, workers, host, port, app.route_count)
     if server == "granian" or workers > 1:
         # NOTE: these servers bind in their own (Rust or supervisor) code, which reports a
@@ -192,7 +177,7 @@ def serve(
     bound = _bind(host, port)
     _exit_zero_on_sigterm()
     if not dev:
-        tune_gc_for_serving()  # several workers tune themselves in app_from_environment
+        tune_gc_for_serving()  # several workers tune themselves (worker_app.py)
     app.access_log = dev or logs.access
     ready = announce if started is None else _ready_printer(started, ready_lines)
     _serve_uvicorn(app, bound, graceful_timeout, limits, ready, logs)

@@ -7,7 +7,7 @@ so a route tree that cannot load stops start-up with its message, then hands ove
 approutes.cli.supervisor`, which reads its `SupervisorPlan` from the environment and runs
 the server. It stays the same process (the same id, parent, process group and terminal), so
 signals reach the server as they did and the server's exit status is the command's; each
-worker loads the project itself (`serve.app_from_environment`).
+worker loads the project itself (`worker_app.app_from_environment`).
 
 PERF: the process that loaded the project kept it all (modules, route tree, settings) while
 it only supervised, and granian forks its workers from it, so each worker held that copy
@@ -36,7 +36,7 @@ __all__ = ["SupervisorPlan", "hand_over", "main", "remove_at_exit"]
 
 _PLAN_VARIABLE = "_APPROUTES_SUPERVISOR_PLAN"
 _MODULE = "approutes.cli.supervisor"
-_FACTORY = "approutes.cli.serve:app_from_environment"
+_FACTORY = "approutes.cli.worker_app:app_from_environment"
 
 
 @dataclass(frozen=True, slots=True)
