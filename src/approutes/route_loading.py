@@ -57,13 +57,14 @@ def load_routes(
     modules = reuse if reuse is not None else RouteModules(root)
     manifest = read_manifest(root) if from_manifest else None
     source = source_dir(root)
-    app_routes = list(scan_app_dir(root, source))
-    pages_routes = list(scan_pages_dir(root, source))
+    app_routes = scan_app_dir(root, source)
+    pages_routes = scan_pages_dir(root, source)
+    found = [*app_routes, *pages_routes]
     if manifest is not None:
-        drift = manifest_drift(root, manifest, [*app_routes, *pages_routes])
+        drift = manifest_drift(root, manifest, found)
         if drift is None:
             # NOTE: the build's routes: the same files, and a route is its file's path.
-            return RouteTable([*app_routes, *pages_routes]), modules
+            return RouteTable(found), modules
         # NOTE: rescan rather than refuse: the site keeps serving every route on disk (as
         # without a manifest) and the warning says the build is out of date.
         warnings.warn(
@@ -72,7 +73,7 @@ def load_routes(
         )
     if app_routes and pages_routes:
         _refuse_urls_served_twice(app_routes, pages_routes)
-    table = RouteTable([*app_routes, *pages_routes])
+    table = RouteTable(found)
     if reuse is not None:
         current = {route.file for route in table.routes}
         known = [*modules.by_file, *modules.failures]
