@@ -51,6 +51,7 @@ __all__ = [
     "GatewayTimeout",
     "HTTPError",
     "HandlerReturnError",
+    "ListenError",
     "ManifestError",
     "MethodNotAllowed",
     "MissingExtraError",
@@ -327,6 +328,10 @@ class MissingExtraError(ApproutesError, ModuleNotFoundError):
         """
         if importlib.util.find_spec(module) is None:
             raise cls(what, module=module, extra=extra)
+
+
+class ListenError(ApproutesError):
+    """The server cannot listen on its address (a port in use); the message is one line."""
 
 
 class ControlFlowSignal(BaseException):

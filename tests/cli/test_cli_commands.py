@@ -179,12 +179,25 @@ def test_trailing_slash_redirect_over_a_real_socket(project: Path) -> None:
         connection.close()
 
 
-def test_start_stops_with_a_message_naming_both_files_of_a_bad_tree(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("--server", "uvicorn"), id="uvicorn"),
+        pytest.param(("--server", "granian"), id="granian"),
+        pytest.param(("--workers", "2", "--server", "uvicorn"), id="uvicorn-two-workers"),
+    ],
+)
+def test_start_stops_with_a_message_naming_both_files_of_a_bad_tree(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    # NOTE: granian and several workers check the project in a child of the supervisor; the
+    # child's message and exit status are the command's, and nothing is left running (a
+    # process left behind would hold the output open: `run_cli` would time out).
     root = make_project(
         tmp_path,
         {"app/api/users/[id]/route.py": USER, "app/api/users/[userId]/x/route.py": HELLO},
     )
-    result = run_cli("start", str(root), "--port", "1")
+    result = run_cli("start", str(root), "--port", "1", *args)
     assert result.returncode == 1
     assert "slug-name-conflict" in result.stderr
     assert "app/api/users/[id]/route.py" in result.stderr

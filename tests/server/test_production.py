@@ -80,6 +80,23 @@ LOADING = """
     async def GET():
         return {"loaded": True}
 """
+CHECKING = """
+    import multiprocessing
+    import os
+    import time
+    from pathlib import Path
+
+    # NOTE: only in `start`'s own check of the project (a plain fork), not in a worker (started
+    # by the server's multiprocessing): says it is checking, then waits for the test's go.
+    if multiprocessing.parent_process() is None:
+        marks = Path(os.environ["MARKS"])
+        (marks / f"checking-{os.getpid()}").touch()
+        while not (marks / "go").exists():
+            time.sleep(0.01)
+
+    async def GET():
+        return {"pid": os.getpid()}
+"""
 INSTRUMENTATION = """
     import os
     from pathlib import Path
@@ -206,6 +223,100 @@ def loading_marks(marks: Path) -> list[str]:
 
 def started_marks(marks: Path) -> list[str]:
     return sorted(p.name for p in marks.iterdir() if p.name.startswith("started-"))
+
+
+def checking_pid(marks: Path) -> int:
+    """The pid of the process checking the project, once it has said so."""
+    wait_for(lambda: any(marks.glob("checking-*")), "the check to start")
+    return int(next(marks.glob("checking-*")).name.removeprefix("checking-"))
+
+
+# --- start-up -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("server", "workers"), [("granian", 1), ("uvicorn", 2)], ids=str)
+def test_the_supervisor_starts_while_a_child_checks_the_project_then_serves_it(
+    marks: Path, tmp_path: Path, server: str, workers: int
+) -> None:
+    root = make_project(tmp_path / "checking", {"app/api/pid/route.py": CHECKING})
+    port = free_port()
+    command = start_command(root, port, "--server", server, "--workers", str(workers))
+    with (tmp_path / "log").open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "MARKS": str(marks)},
+            start_new_session=True,
+        )
+    try:
+        checker = checking_pid(marks)
+        # NOTE: the command's own process is already the supervisor; its child checks.
+        assert checker in children(process.pid)
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"approutes.cli.supervisor" in cmdline
+        (marks / "go").touch()
+        wait_until_serving(f"http://127.0.0.1:{port}/", process)
+        assert get_json(f"http://127.0.0.1:{port}/api/pid")["pid"] not in (process.pid, checker)
+        assert not Path(f"/proc/{checker}").exists()  # ended, and reaped by the supervisor
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_on_one_cpu_the_command_checks_the_project_itself_then_becomes_the_supervisor(
+    marks: Path, tmp_path: Path
+) -> None:
+    # NOTE: with one CPU the supervisor and the check would take turns: no fork ahead.
+    root = make_project(tmp_path / "checking", {"app/api/pid/route.py": CHECKING})
+    port = free_port()
+    command = ["taskset", "-c", "0", *start_command(root, port, "--server", "granian")]
+    with (tmp_path / "log").open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "MARKS": str(marks)},
+            start_new_session=True,
+        )
+    try:
+        assert checking_pid(marks) == process.pid
+        (marks / "go").touch()
+        wait_until_serving(f"http://127.0.0.1:{port}/", process)
+        cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"approutes.cli.supervisor" in cmdline
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_sigterm_while_the_project_is_checked_ends_the_check_and_the_command(
+    marks: Path, tmp_path: Path
+) -> None:
+    root = make_project(tmp_path / "checking", {"app/api/pid/route.py": CHECKING})
+    log = tmp_path / "log"
+    command = start_command(root, free_port(), "--server", "granian")
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "MARKS": str(marks)},
+            start_new_session=True,
+        )
+    try:
+        checker = checking_pid(marks)
+        os.kill(process.pid, signal.SIGTERM)  # NOTE: the command's pid only, not its group
+        status = process.wait(timeout=10)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert status == 128 + signal.SIGTERM, log.read_text()
+    assert not Path(f"/proc/{checker}").exists()
+    assert "Traceback" not in log.read_text()
 
 
 # --- workers --------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from approutes.cli.worker_app import (
     ROOT_VARIABLE,
 )
 from approutes.cli.worker_metrics import share_metrics_between_workers
-from approutes.errors import MissingExtraError
+from approutes.errors import ListenError, MissingExtraError
 from approutes.log import server_log
 from approutes.settings.model import load_settings
 
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
     from approutes.asgi.entrypoint import AsgiEntrypoint
 
-__all__ = ["GRACEFUL_TIMEOUT", "ListenError", "ServerName", "serve"]
+__all__ = ["GRACEFUL_TIMEOUT", "ServerName", "serve"]
 
 ServerName = Literal["uvicorn", "granian"]
 
@@ -75,10 +75,6 @@ orchestrator waits less (`docker stop`: 10 s), raise its timeout to keep the mar
 """
 
 _DEV_GRACEFUL_TIMEOUT = 1  # NOTE: in dev nobody waits for a stream; Ctrl-C should be quick
-
-
-class ListenError(Exception):
-    """The server cannot listen on its address (a port in use); the message is one line."""
 
 
 def serve(
@@ -103,9 +99,10 @@ def serve(
     N ms" is printed once the app has started and the socket listens (uvicorn in this
     process: `dev`); otherwise one start-up line is logged (version, server, workers, the
     address to open, the route count). granian, and uvicorn with several workers, are then
-    run by a supervisor that replaces this process (`supervisor.py`: it holds none of the
-    project; each worker loads it). SIGTERM stops the server gracefully and the process exits
-    with status 0; dead workers are replaced (the module docstring has the details).
+    run by a supervisor that replaces this process, or by the one waiting for it
+    (`supervisor.py`: it holds none of the project; each worker loads it). SIGTERM stops the
+    server gracefully and the process exits with status 0; dead workers are replaced (the
+    module docstring has the details).
 
     Args:
         root: The project folder.
