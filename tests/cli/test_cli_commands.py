@@ -59,6 +59,14 @@ def GET():
 """
 
 
+# The ways `start` serves: in its own process (uvicorn), or from a supervisor's workers.
+SERVING_ARGS = [
+    pytest.param(("--server", "uvicorn"), id="uvicorn"),
+    pytest.param(("--server", "granian"), id="granian"),
+    pytest.param(("--workers", "2", "--server", "uvicorn"), id="uvicorn-two-workers"),
+]
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(
@@ -179,14 +187,7 @@ def test_trailing_slash_redirect_over_a_real_socket(project: Path) -> None:
         connection.close()
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        pytest.param(("--server", "uvicorn"), id="uvicorn"),
-        pytest.param(("--server", "granian"), id="granian"),
-        pytest.param(("--workers", "2", "--server", "uvicorn"), id="uvicorn-two-workers"),
-    ],
-)
+@pytest.mark.parametrize("args", SERVING_ARGS)
 def test_start_stops_with_a_message_naming_both_files_of_a_bad_tree(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:
@@ -240,14 +241,7 @@ def test_dev_keeps_serving_the_error_until_the_file_is_fixed(project: Path) -> N
             time.sleep(0.05)
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        pytest.param(("--server", "uvicorn"), id="uvicorn"),
-        pytest.param(("--server", "granian"), id="granian"),
-        pytest.param(("--workers", "2", "--server", "uvicorn"), id="uvicorn-two-workers"),
-    ],
-)
+@pytest.mark.parametrize("args", SERVING_ARGS)
 def test_start_freezes_the_start_up_heap_and_raises_the_gc_threshold(
     project: Path, args: tuple[str, ...]
 ) -> None:

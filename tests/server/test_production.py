@@ -139,12 +139,10 @@ def project(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def serving(
-    command: Sequence[str], port: int, log: Path, marks: Path
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run a server in its own process group; yield its base URL and process; kill the group.
+def launched(command: Sequence[str], log: Path, marks: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` in its own process group, output to `log`; yield it; kill the group.
 
-    Unlike `server_process`, the process may have exited by the end (the test stopped it).
+    The process may have exited by the end (the test stopped it).
     """
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -154,17 +152,26 @@ def serving(
             env={**os.environ, "PYTHONUNBUFFERED": "1", "MARKS": str(marks)},
             start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
     try:
+        yield process
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def serving(
+    command: Sequence[str], port: int, log: Path, marks: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`launched`, once the server answers: yield its base URL and process."""
+    base = f"http://127.0.0.1:{port}"
+    with launched(command, log, marks) as process:
         try:
             wait_until_serving(base + "/", process)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{log.read_text(errors='replace')}") from None
         yield base, process
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def start_command(root: Path, port: int, *args: str) -> list[str]:
@@ -241,15 +248,7 @@ def test_the_supervisor_starts_while_a_child_checks_the_project_then_serves_it(
     root = make_project(tmp_path / "checking", {"app/api/pid/route.py": CHECKING})
     port = free_port()
     command = start_command(root, port, "--server", server, "--workers", str(workers))
-    with (tmp_path / "log").open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "MARKS": str(marks)},
-            start_new_session=True,
-        )
-    try:
+    with launched(command, tmp_path / "log", marks) as process:
         checker = checking_pid(marks)
         # NOTE: the command's own process is already the supervisor; its child checks.
         assert checker in children(process.pid)
@@ -259,10 +258,6 @@ def test_the_supervisor_starts_while_a_child_checks_the_project_then_serves_it(
         wait_until_serving(f"http://127.0.0.1:{port}/", process)
         assert get_json(f"http://127.0.0.1:{port}/api/pid")["pid"] not in (process.pid, checker)
         assert not Path(f"/proc/{checker}").exists()  # ended, and reaped by the supervisor
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def test_on_one_cpu_the_command_checks_the_project_itself_then_becomes_the_supervisor(
@@ -272,24 +267,12 @@ def test_on_one_cpu_the_command_checks_the_project_itself_then_becomes_the_super
     root = make_project(tmp_path / "checking", {"app/api/pid/route.py": CHECKING})
     port = free_port()
     command = ["taskset", "-c", "0", *start_command(root, port, "--server", "granian")]
-    with (tmp_path / "log").open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "MARKS": str(marks)},
-            start_new_session=True,
-        )
-    try:
+    with launched(command, tmp_path / "log", marks) as process:
         assert checking_pid(marks) == process.pid
         (marks / "go").touch()
         wait_until_serving(f"http://127.0.0.1:{port}/", process)
         cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
         assert b"approutes.cli.supervisor" in cmdline
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def test_sigterm_while_the_project_is_checked_ends_the_check_and_the_command(
@@ -298,22 +281,10 @@ def test_sigterm_while_the_project_is_checked_ends_the_check_and_the_command(
     root = make_project(tmp_path / "checking", {"app/api/pid/route.py": CHECKING})
     log = tmp_path / "log"
     command = start_command(root, free_port(), "--server", "granian")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "MARKS": str(marks)},
-            start_new_session=True,
-        )
-    try:
+    with launched(command, log, marks) as process:
         checker = checking_pid(marks)
         os.kill(process.pid, signal.SIGTERM)  # NOTE: the command's pid only, not its group
         status = process.wait(timeout=10)
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
     assert status == 128 + signal.SIGTERM, log.read_text()
     assert not Path(f"/proc/{checker}").exists()
     assert "Traceback" not in log.read_text()
@@ -434,23 +405,11 @@ def test_sigterm_while_the_workers_load_the_project_stops_them_once_loaded(
     port = free_port()
     log = tmp_path / "log"
     command = start_command(root, port, "--server", server, "--workers", "2")
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "MARKS": str(marks)},
-            start_new_session=True,
-        )
-    try:
+    with launched(command, log, marks) as process:
         wait_for(lambda: len(loading_marks(marks)) == 2, "both workers to be loading the project")
         os.kill(process.pid, signal.SIGTERM)
         (marks / "go").touch()
         status = process.wait(timeout=GRACEFUL_TIMEOUT / 2)
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
     assert status == 0, log.read_text()
 
 
