@@ -15,7 +15,7 @@ import click
 from approutes import __version__
 from approutes.cli.console import print_error, print_table, say
 from approutes.cli.log_setup import LOG_FORMATS, LogFormat
-from approutes.cli.supervisor import start_ahead
+from approutes.cli.supervisor import start_ahead, supervised
 from approutes.errors import ConfigurationError, ListenError, MissingExtraError
 
 # PERF: each command imports what only it uses when it runs: `start` forks its supervisor
@@ -106,7 +106,7 @@ def start(
 ) -> None:
     """Serve ROOT in production, from its build manifest when there is one."""
     chosen = _server(server)
-    if chosen == "granian" or workers > 1:
+    if supervised(chosen, workers):
         # PERF: the supervisor starts while this process's child checks the project
         start_ahead(chosen)
     from approutes.cli.serve import serve  # noqa: PLC0415 - in the child, after the fork

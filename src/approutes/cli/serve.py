@@ -42,7 +42,7 @@ from approutes.cli.console import print_warning
 from approutes.cli.gc_tuning import tune_gc_for_serving
 from approutes.cli.log_setup import LogFormat, configure_logging
 from approutes.cli.server_options import ServerLimits, uvicorn_options
-from approutes.cli.supervisor import SupervisorPlan, hand_over
+from approutes.cli.supervisor import SupervisorPlan, hand_over, supervised
 from approutes.cli.worker_app import (
     ACCESS_LOG_VARIABLE,
     DEV_VARIABLE,
@@ -153,7 +153,7 @@ def serve(
     os.environ[ACCESS_LOG_VARIABLE] = "1" if logs.access else "0"
     os.environ[GRACEFUL_VARIABLE] = str(graceful_timeout)
     announce = _start_up_line(server, workers, host, port, app.route_count)
-    if server == "granian" or workers > 1:
+    if supervised(server, workers):
         # NOTE: these servers bind in their own (Rust or supervisor) code, which reports a
         # port in use with a traceback: try the address first and let it go. A server that
         # takes the port in between still fails, as the server reports it.

@@ -43,7 +43,7 @@ from typing import Any, Literal, NoReturn
 from approutes.cli.going_away import hold_early_stop
 from approutes.cli.server_options import ServerLimits, has_module, uvicorn_options
 
-__all__ = ["SupervisorPlan", "hand_over", "main", "remove_at_exit", "start_ahead"]
+__all__ = ["SupervisorPlan", "hand_over", "main", "remove_at_exit", "start_ahead", "supervised"]
 
 _PLAN_VARIABLE = "_APPROUTES_SUPERVISOR_PLAN"
 _AHEAD_VARIABLE = "_APPROUTES_SUPERVISOR_AHEAD"
@@ -64,6 +64,11 @@ class SupervisorPlan:
     log_config: dict[str, Any]
     metrics_folder: str | None = None
     """A folder of the workers' metrics this process made, removed when the server exits."""
+
+
+def supervised(server: Literal["uvicorn", "granian"], workers: int) -> bool:
+    """Whether `server` with `workers` serves from a supervisor's workers (else in-process)."""
+    return server == "granian" or workers > 1
 
 
 class _Ahead:
@@ -101,7 +106,7 @@ def start_ahead(server: Literal["uvicorn", "granian"]) -> None:
     # child's to answer, also while the supervisor's interpreter starts.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ[_AHEAD_VARIABLE] = f"{server} {reading} {checker}"
-    os.execv(sys.executable, [sys.executable, "-m", _MODULE])  # noqa: S606 - this Python, no shell
+    _exec_supervisor()
 
 
 def _usable_cpus() -> int:
@@ -121,13 +126,18 @@ def hand_over(plan: SupervisorPlan) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     if _Ahead.pipe is None:
-        os.execv(sys.executable, [sys.executable, "-m", _MODULE])  # noqa: S606 - no shell
+        _exec_supervisor()
     try:
         with os.fdopen(_Ahead.pipe, "w", encoding="utf-8") as pipe:
             json.dump(dict(os.environ), pipe)
     except BrokenPipeError:
         os._exit(1)  # NOTE: the supervisor is gone (killed): nobody is left to serve
     os._exit(0)  # NOTE: as an exec would: no atexit hooks (the supervisor owns the metrics folder)
+
+
+def _exec_supervisor() -> NoReturn:
+    """Replace this process's image with `python -m approutes.cli.supervisor`."""
+    os.execv(sys.executable, [sys.executable, "-m", _MODULE])  # noqa: S606 - this Python, no shell
 
 
 def main() -> None:
